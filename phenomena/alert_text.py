@@ -1,0 +1,299 @@
+"""The plain ``key: value`` text format of alerts, typed in chat and checked on the command line.
+
+Example::
+
+    type: residential-burglary
+    area: Mons, Quévy
+    from: 2026-11-14
+    to: 2026-11-20
+    tlp: amber
+    summary: Wave of burglaries in Hyon and Nimy, rear doors forced in daylight.
+    modus: Rear door forced with a screwdriver between 14:00 and 18:00.
+    advice: Lock rear doors and windows even when leaving for a short while.
+
+Field names may also be written in French, Dutch or German (``du``/``van``/``von`` for ``from``).
+A value continues on following lines that are indented, or that hold no ``name:`` prefix.
+Parsing never raises anything but DocumentErrors, which lists every problem with its line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TypeVar
+
+from phenomena.alert import AlertContent
+from phenomena.errors import DocumentErrors, DomainError, LineError
+from phenomena.taxonomy import PhenomenonType
+from phenomena.territory import TerritoryRegistry
+from phenomena.text import fold
+from phenomena.tlp import Tlp
+
+FIELD_ORDER = ("type", "area", "from", "to", "tlp", "summary", "modus", "advice")
+REQUIRED = ("type", "area", "from", "tlp", "summary")
+MAX_TEXT = 20_000
+MAX_PERIOD_DAYS = 366
+MAX_MUNICIPALITIES = 100
+_MAX_LENGTH = {"summary": 2_000, "modus": 4_000, "advice": 4_000}
+
+HINTS: Mapping[str, str] = {
+    "type": "a phenomenon type such as residential-burglary, phone-scam or vandalism",
+    "area": "municipalities separated by commas, e.g. 'Mons, Quévy' or NIS codes",
+    "from": "the first day as YYYY-MM-DD or DD/MM/YYYY",
+    "to": "the last day as YYYY-MM-DD or DD/MM/YYYY (optional)",
+    "tlp": "clear, green, amber, amber+strict or red",
+    "summary": "one or two sentences on what is happening",
+    "modus": "how the perpetrators operate (optional)",
+    "advice": "what partners and residents should do (optional)",
+}
+
+_ALIASES: dict[str, str] = {}
+for _canonical, _names in {
+    "type": ("type", "phenomenon", "phenomene", "fenomeen", "phanomen", "typ", "soort"),
+    "area": ("area", "where", "communes", "commune", "lieu", "gemeenten", "gemeente", "gemeinden",
+             "gemeinde", "ort", "municipalities", "municipality", "zone"),
+    "from": ("from", "start", "du", "debut", "des", "van", "vanaf", "von", "ab", "beginn"),
+    "to": ("to", "until", "end", "au", "fin", "jusqu au", "tot", "tot en met", "bis", "ende"),
+    "tlp": ("tlp",),
+    "summary": ("summary", "resume", "samenvatting", "zusammenfassung", "description"),
+    "modus": ("modus", "modus operandi", "mo", "mode operatoire", "werkwijze", "vorgehensweise"),
+    "advice": ("advice", "conseil", "conseils", "advies", "rat", "ratschlag", "empfehlung",
+               "tips", "tip"),
+}.items():
+    for _name in _names:
+        _ALIASES[fold(_name)] = _canonical
+
+_T = TypeVar("_T")
+# A field name starts with a letter, so '14:00 they came back' or 'https://...' continue a value.
+_FIELD_LINE = re.compile(r"^(?P<key>[^\W\d_][^:]{0,39}?)\s*:(?!//)(?P<value>.*)$")
+_LOOKS_LIKE_KEY = re.compile(r"^[^\s:]\S*(?:\s\S+){0,2}$")
+
+
+@dataclass(frozen=True)
+class RawField:
+    """A field as written: where it starts and its text, continuation lines joined."""
+
+    line: int
+    value: str
+
+
+def read_fields(text: str) -> tuple[dict[str, RawField], list[LineError]]:
+    """Split alert text into fields by name; syntax errors only (no lookups)."""
+    errors: list[LineError] = []
+    fields: dict[str, RawField] = {}
+    if len(text) > MAX_TEXT:
+        return fields, [LineError(None, f"the alert is longer than {MAX_TEXT} characters")]
+    current: str | None = None
+    parts: dict[str, list[str]] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.rstrip()
+        stripped = line.strip()
+        if not stripped or (stripped.startswith("#") and current is None):
+            continue
+        indented = line[:1].isspace()
+        match = None if indented else _FIELD_LINE.match(line)
+        if match is not None:
+            key = fold(match.group("key"))
+            canonical = _ALIASES.get(key)
+            if canonical is not None:
+                if canonical in fields:
+                    first = fields[canonical].line
+                    errors.append(
+                        LineError(
+                            number,
+                            f"'{canonical}' is given twice (first on line {first}); keep one",
+                            canonical,
+                        )
+                    )
+                    current = None
+                    continue
+                fields[canonical] = RawField(number, "")
+                parts[canonical] = [match.group("value").strip()]
+                current = canonical
+                continue
+            if _LOOKS_LIKE_KEY.match(match.group("key").strip()):
+                errors.append(
+                    LineError(
+                        number,
+                        f"unknown field '{match.group('key').strip()}': the fields are "
+                        + ", ".join(FIELD_ORDER)
+                        + " (indent a line to continue the previous field)",
+                    )
+                )
+                current = None
+                continue
+        if current is None:
+            errors.append(
+                LineError(
+                    number,
+                    "expected a 'field: value' line such as 'type: residential-burglary'",
+                )
+            )
+            continue
+        parts[current].append(stripped)
+    for name, raw_field in fields.items():
+        value = "\n".join(p for p in parts[name] if p)
+        fields[name] = RawField(raw_field.line, value)
+    return fields, errors
+
+
+def parse_alert_text(
+    text: str, territories: TerritoryRegistry, *, today: date | None = None
+) -> AlertContent:
+    """Read alert text into content, or raise DocumentErrors listing every problem by line.
+
+    ``today`` lets people write 'today' (or aujourd'hui, vandaag, heute) as a date.
+    """
+    fields, errors = read_fields(text)
+    last_line = max(len(text.splitlines()), 1)
+    for name in REQUIRED:
+        if name not in fields and not any(e.field == name for e in errors):
+            errors.append(
+                LineError(None, f"'{name}' is missing: write '{name}: ' and {HINTS[name]}", name)
+            )
+    values: dict[str, object] = {}
+    for name, raw in fields.items():
+        if not raw.value:
+            errors.append(LineError(raw.line, f"'{name}' is empty: write {HINTS[name]}", name))
+            continue
+        try:
+            values[name] = _convert(name, raw.value, territories, today)
+        except DomainError as exc:
+            errors.append(LineError(raw.line, f"{name}: {exc}", name))
+    start, end = values.get("from"), values.get("to")
+    if isinstance(start, date) and isinstance(end, date):
+        if end < start:
+            errors.append(
+                LineError(fields["to"].line, "'to' is before 'from': swap the two dates", "to")
+            )
+        elif (end - start).days >= MAX_PERIOD_DAYS:
+            errors.append(
+                LineError(
+                    fields["to"].line,
+                    f"the period is longer than {MAX_PERIOD_DAYS} days: split it into alerts",
+                    "to",
+                )
+            )
+    if errors:
+        errors.sort(key=lambda e: (e.line if e.line is not None else last_line + 1))
+        raise DocumentErrors(errors, "the alert")
+    return AlertContent(
+        type=_as(values["type"], PhenomenonType),
+        municipalities=_as(values["area"], tuple),
+        period_start=_as(values["from"], date),
+        period_end=_as(values["to"], date) if "to" in values else None,
+        tlp=_as(values["tlp"], Tlp),
+        summary=_as(values["summary"], str),
+        modus=_as(values["modus"], str) if "modus" in values else None,
+        advice=_as(values["advice"], str) if "advice" in values else None,
+    )
+
+
+def _as(value: object, kind: type[_T]) -> _T:
+    if not isinstance(value, kind):  # pragma: no cover - guarded by the error checks above
+        raise TypeError(f"expected {kind.__name__}, got {type(value).__name__}")
+    return value
+
+
+def _convert(
+    name: str, value: str, territories: TerritoryRegistry, today: date | None
+) -> object:
+    if name == "type":
+        return PhenomenonType.parse(value)
+    if name == "tlp":
+        return Tlp.parse(value)
+    if name == "area":
+        return parse_area(value, territories)
+    if name in ("from", "to"):
+        return parse_date(value, today)
+    limit = _MAX_LENGTH[name]
+    if len(value) > limit:
+        raise _Invalid(f"longer than {limit} characters: shorten it")
+    return value
+
+
+class _Invalid(DomainError):
+    pass
+
+
+def parse_area(value: str, territories: TerritoryRegistry) -> tuple[str, ...]:
+    """Municipalities separated by commas, semicolons or lines, as NIS codes in given order."""
+    names = [n.strip() for n in re.split(r"[,;\n]", value) if n.strip()]
+    if len(names) > MAX_MUNICIPALITIES:
+        raise _Invalid(
+            f"more than {MAX_MUNICIPALITIES} municipalities: split the alert by province"
+        )
+    found: list[str] = []
+    problems: list[str] = []
+    for name in names:
+        try:
+            nis = territories.find_municipality(name).nis
+        except DomainError as exc:
+            problems.append(str(exc))
+            continue
+        if nis not in found:
+            found.append(nis)
+    if problems:
+        raise _Invalid("; ".join(problems))
+    if not found:
+        raise _Invalid(HINTS["area"])
+    return tuple(found)
+
+
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
+_TODAY = {"today", "aujourd hui", "vandaag", "heute"}
+_TOMORROW = {"tomorrow", "demain", "morgen"}
+_YESTERDAY = {"yesterday", "hier", "gisteren", "gestern"}
+
+
+def parse_date(value: str, today: date | None = None) -> date:
+    """A day written as YYYY-MM-DD, DD/MM/YYYY, DD-MM-YYYY or DD.MM.YYYY (Belgian day-first)."""
+    text = value.strip()
+    word = fold(text)
+    if today is not None:
+        if word in _TODAY:
+            return today
+        if word in _TOMORROW:
+            return today + timedelta(days=1)
+        if word in _YESTERDAY:
+            return today - timedelta(days=1)
+    iso, dmy = _ISO.match(text), _DMY.match(text)
+    if iso:
+        year, month, day = (int(g) for g in iso.groups())
+    elif dmy:
+        day, month, year = (int(g) for g in dmy.groups())
+    else:
+        raise _Invalid(f"{text!r} is not a date: write it as YYYY-MM-DD or DD/MM/YYYY")
+    if not 2000 <= year <= 2100:
+        raise _Invalid(f"{text!r}: the year {year} is out of range")
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise _Invalid(f"{text!r} is not a day of the calendar") from None
+
+
+def format_alert_text(content: AlertContent, territories: TerritoryRegistry) -> str:
+    """The canonical text of an alert: parsing it again gives the same content."""
+    area = ", ".join(territories.municipalities[n].own_name for n in content.municipalities)
+    values = {
+        "type": content.type.value,
+        "area": area,
+        "from": content.period_start.isoformat(),
+        "to": content.period_end.isoformat() if content.period_end else None,
+        "tlp": content.tlp.value,
+        "summary": content.summary,
+        "modus": content.modus,
+        "advice": content.advice,
+    }
+    lines: list[str] = []
+    for name in FIELD_ORDER:
+        value = values[name]
+        if value is None:
+            continue
+        first, *rest = value.split("\n")
+        lines.append(f"{name}: {first}")
+        lines.extend(f"  {r}" for r in rest)
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,167 @@
+"""Domain events: facts the use cases record, committed with the change into the outbox.
+
+Handlers outside the core (Matrix fan-out, Discourse sync, membership provisioning) react to
+them; each event is plain data that survives a round trip through JSON.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class Event:
+    """Base of every domain event. ``name`` is the stable identifier stored in the outbox."""
+
+    registry: ClassVar[dict[str, type[Event]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        Event.registry[cls.__name__] = cls
+
+    @property
+    def name(self) -> str:
+        """The event's stable name (its class name)."""
+        return type(self).__name__
+
+    def to_payload(self) -> dict[str, Any]:
+        """The event as JSON-compatible data."""
+        return {
+            f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)
+        }
+
+
+def event_from_payload(name: str, payload: dict[str, Any]) -> Event:
+    """Rebuild an event stored in the outbox; tuples come back as tuples."""
+    cls = Event.registry.get(name)
+    if cls is None:
+        raise ValueError(f"unknown event type {name!r} in the outbox: is this prevnet too old?")
+    kwargs = {}
+    for f in dataclasses.fields(cls):
+        value = payload.get(f.name)
+        kwargs[f.name] = tuple(value) if isinstance(value, list) else value
+    return cls(**kwargs)
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, tuple | list):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+# -- alerts -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AlertSubmitted(Event):
+    """An alert waits for a moderator's approval."""
+
+    alert_id: int
+    author: str
+
+
+@dataclass(frozen=True)
+class AlertPublished(Event):
+    """An alert went out; ``rooms`` is the routing decided at that moment (room keys)."""
+
+    alert_id: int
+    tlp: str
+    rooms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AlertUpdated(Event):
+    """A published alert changed; ``fields`` names what changed."""
+
+    alert_id: int
+    version: int
+    fields: tuple[str, ...]
+    by: str
+    rooms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AlertClosed(Event):
+    """A published alert was closed by a person."""
+
+    alert_id: int
+    reason: str
+    by: str
+
+
+@dataclass(frozen=True)
+class AlertExpired(Event):
+    """A published alert reached the end of its period and grace."""
+
+    alert_id: int
+
+
+@dataclass(frozen=True)
+class AlertRejected(Event):
+    """A moderator refused an alert; its author is told why."""
+
+    alert_id: int
+    reason: str
+    by: str
+
+
+# -- partners ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrganisationAdded(Event):
+    """A partner organisation joined the network."""
+
+    key: str
+
+
+@dataclass(frozen=True)
+class OrganisationChanged(Event):
+    """A partner organisation changed; when ``territories`` is among ``fields``, members move."""
+
+    key: str
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MemberAdded(Event):
+    """A person became a member: their account and rooms are to be provisioned."""
+
+    matrix_id: str
+    organisation: str
+
+
+@dataclass(frozen=True)
+class MemberChanged(Event):
+    """A member's name, e-mail, organisation or roles changed."""
+
+    matrix_id: str
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MemberSuspended(Event):
+    """A member is locked out for now; their messages stay."""
+
+    matrix_id: str
+    by: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class MemberReinstated(Event):
+    """A suspended or removed member is let back in."""
+
+    matrix_id: str
+    by: str
+
+
+@dataclass(frozen=True)
+class MemberRemoved(Event):
+    """A member left the network: out of every room, sessions ended, messages kept."""
+
+    matrix_id: str
+    by: str
+    reason: str

@@ -1,0 +1,165 @@
+"""Use cases for phenomenon alerts: create, moderate, update, close and expire."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from phenomena.alert import Alert, AlertContent, AlertStatus, format_ref
+from phenomena.errors import NotFound, PermissionDenied
+from phenomena.partners import Member, Organisation, Role
+from phenomena.routing import Route, route_alert
+from phenomena.services.unit_of_work import UnitOfWork
+from phenomena.territory import TerritoryRegistry
+from phenomena.tlp import Tlp
+
+
+@dataclass(frozen=True)
+class ModerationPolicy:
+    """Which alerts need a moderator's approval before they go out (four eyes).
+
+    By default: alerts from authors outside the police, and every TLP:CLEAR alert, because
+    CLEAR may be passed on to the public.
+    """
+
+    moderate_non_police: bool = True
+    moderate_clear: bool = True
+
+    def needs_moderation(self, content: AlertContent, organisation: Organisation) -> bool:
+        """Whether this alert from this organisation waits for a moderator."""
+        if self.moderate_clear and content.tlp is Tlp.CLEAR:
+            return True
+        return self.moderate_non_police and not organisation.kind.is_police
+
+
+async def _acting_member(uow: UnitOfWork, matrix_id: str) -> Member:
+    member = await uow.members.get(matrix_id)
+    if member is None:
+        raise PermissionDenied(
+            f"{matrix_id} is not a member of the network; ask an administrator to add you"
+        )
+    return member
+
+
+async def _alert(uow: UnitOfWork, alert_id: int) -> Alert:
+    alert = await uow.alerts.get(alert_id)
+    if alert is None:
+        raise NotFound(f"there is no alert {format_ref(alert_id)}; `!alert list` shows them")
+    return alert
+
+
+def _may_edit(member: Member, alert: Alert) -> bool:
+    if member.has(Role.MODERATOR):
+        return True
+    if not member.has(Role.AUTHOR):
+        return False
+    return alert.author == member.matrix_id or alert.organisation == member.organisation
+
+
+async def create_alert(
+    uow: UnitOfWork,
+    content: AlertContent,
+    author: str,
+    territories: TerritoryRegistry,
+    policy: ModerationPolicy,
+    now: datetime,
+) -> tuple[Alert, Route]:
+    """Record a new alert: published at once, or sent to moderation as the policy says."""
+    async with uow:
+        member = await _acting_member(uow, author)
+        member.require(Role.AUTHOR, "publish alerts")
+        organisation = await uow.organisations.get(member.organisation)
+        if organisation is None:
+            raise NotFound(f"your organisation '{member.organisation}' is not registered")
+        route = route_alert(content, territories)
+        alert = await uow.alerts.create(content, author, organisation.key, now)
+        if policy.needs_moderation(content, organisation):
+            alert.submit_for_moderation(now)
+        else:
+            alert.publish(route.rooms, author, now)
+        await uow.alerts.save(alert)
+        await uow.commit()
+    return alert, route
+
+
+async def approve_alert(
+    uow: UnitOfWork, alert_id: int, moderator: str, territories: TerritoryRegistry, now: datetime
+) -> tuple[Alert, Route]:
+    """A moderator publishes a pending alert; routing is decided now, on today's registry."""
+    async with uow:
+        member = await _acting_member(uow, moderator)
+        member.require(Role.MODERATOR, "approve alerts")
+        alert = await _alert(uow, alert_id)
+        route = route_alert(alert.content, territories)
+        if alert.status is not AlertStatus.PENDING_MODERATION:
+            alert.submit_for_moderation(now)  # raises the precise IllegalTransition
+        alert.publish(route.rooms, moderator, now)
+        await uow.alerts.save(alert)
+        await uow.commit()
+    return alert, route
+
+
+async def reject_alert(
+    uow: UnitOfWork, alert_id: int, moderator: str, reason: str, now: datetime
+) -> Alert:
+    """A moderator refuses a pending alert; the author is told why."""
+    async with uow:
+        member = await _acting_member(uow, moderator)
+        member.require(Role.MODERATOR, "reject alerts")
+        alert = await _alert(uow, alert_id)
+        alert.reject(moderator, reason, now)
+        await uow.alerts.save(alert)
+        await uow.commit()
+    return alert
+
+
+async def update_alert(
+    uow: UnitOfWork,
+    alert_id: int,
+    content: AlertContent,
+    actor: str,
+    territories: TerritoryRegistry,
+    now: datetime,
+) -> tuple[Alert, tuple[str, ...]]:
+    """Change a published alert; authors of its organisation and moderators may."""
+    async with uow:
+        member = await _acting_member(uow, actor)
+        alert = await _alert(uow, alert_id)
+        if not _may_edit(member, alert):
+            member.require(Role.MODERATOR, f"change alert {alert.ref} of another organisation")
+        route = route_alert(content, territories)
+        changed = alert.update(content, route.rooms, actor, now)
+        if changed:
+            await uow.alerts.save(alert)
+        await uow.commit()
+    return alert, changed
+
+
+async def close_alert(
+    uow: UnitOfWork, alert_id: int, actor: str, reason: str, now: datetime
+) -> Alert:
+    """Close a published alert; authors of its organisation and moderators may."""
+    async with uow:
+        member = await _acting_member(uow, actor)
+        alert = await _alert(uow, alert_id)
+        if not _may_edit(member, alert):
+            member.require(Role.MODERATOR, f"close alert {alert.ref} of another organisation")
+        alert.close(actor, reason, now)
+        await uow.alerts.save(alert)
+        await uow.commit()
+    return alert
+
+
+async def expire_due_alerts(
+    uow: UnitOfWork, today: date, grace: timedelta, now: datetime
+) -> list[Alert]:
+    """Expire every open alert whose period plus grace ended before ``today``."""
+    expired: list[Alert] = []
+    async with uow:
+        for alert in await uow.alerts.list(statuses=[AlertStatus.PUBLISHED, AlertStatus.UPDATED]):
+            if alert.expires_after(grace) < today:
+                alert.expire(now)
+                await uow.alerts.save(alert)
+                expired.append(alert)
+        await uow.commit()
+    return expired

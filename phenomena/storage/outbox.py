@@ -1,0 +1,155 @@
+"""The transactional outbox: claim pending events, record which handlers are done, retry.
+
+Several dispatchers may run against one database: a claim is a lease (``claimed_until``), taken
+with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so an event is worked on by one dispatcher at a
+time and picked up again by another if its dispatcher dies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select, update
+
+from phenomena.events import Event, event_from_payload
+from phenomena.storage.database import Database
+from phenomena.storage.schema import OutboxHandledRow, OutboxRow
+from phenomena.storage.unit_of_work import utc_now
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """A claimed event, with the handlers that already finished with it."""
+
+    id: int
+    event: Event
+    attempts: int
+    created_at: datetime
+    handled: frozenset[str]
+
+
+@dataclass(frozen=True)
+class OutboxStats:
+    """How far behind delivery is: pending events and the age of the oldest."""
+
+    pending: int
+    oldest: datetime | None
+    failing: int
+
+
+class Outbox:
+    """Claims and settles outbox events on behalf of one dispatcher (``worker``)."""
+
+    def __init__(
+        self, db: Database, worker: str, clock: Callable[[], datetime] = utc_now
+    ) -> None:
+        self._db = db
+        self._worker = worker
+        self._clock = clock
+
+    async def claim(
+        self, limit: int = 50, lease: timedelta = timedelta(seconds=60)
+    ) -> list[OutboxMessage]:
+        """Lease up to ``limit`` due events, oldest first."""
+        now = self._clock()
+        async with self._db.sessions() as session, session.begin():
+            query = (
+                select(OutboxRow)
+                .where(
+                    OutboxRow.delivered_at.is_(None),
+                    OutboxRow.available_at <= now,
+                    or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < now),
+                )
+                .order_by(OutboxRow.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+            rows = list(await session.scalars(query))
+            if not rows:
+                return []
+            ids = [r.id for r in rows]
+            await session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id.in_(ids))
+                .values(claimed_by=self._worker, claimed_until=now + lease)
+            )
+            handled_rows = await session.execute(
+                select(OutboxHandledRow.event_id, OutboxHandledRow.handler).where(
+                    OutboxHandledRow.event_id.in_(ids)
+                )
+            )
+            handled: dict[int, set[str]] = {}
+            for event_id, handler in handled_rows:
+                handled.setdefault(event_id, set()).add(handler)
+            return [
+                OutboxMessage(
+                    id=r.id,
+                    event=event_from_payload(r.event_type, r.payload),
+                    attempts=r.attempts,
+                    created_at=r.created_at,
+                    handled=frozenset(handled.get(r.id, ())),
+                )
+                for r in rows
+            ]
+
+    async def mark_handled(self, message_id: int, handler: str) -> None:
+        """Record that one handler finished with the event (it will not run again on retry)."""
+        async with self._db.sessions() as session, session.begin():
+            exists = await session.get(OutboxHandledRow, (message_id, handler))
+            if exists is None:
+                session.add(
+                    OutboxHandledRow(event_id=message_id, handler=handler, handled_at=self._clock())
+                )
+
+    async def mark_delivered(self, message_id: int) -> None:
+        """Every handler finished: the event is done."""
+        async with self._db.sessions() as session, session.begin():
+            await session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id == message_id)
+                .values(delivered_at=self._clock(), claimed_by=None, claimed_until=None, last_error=None)
+            )
+
+    async def mark_failed(self, message_id: int, error: str, retry_at: datetime) -> None:
+        """A handler failed: count the attempt and make the event due again at ``retry_at``."""
+        async with self._db.sessions() as session, session.begin():
+            await session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id == message_id)
+                .values(
+                    attempts=OutboxRow.attempts + 1,
+                    available_at=retry_at,
+                    claimed_by=None,
+                    claimed_until=None,
+                    last_error=error[:2000],
+                )
+            )
+
+    async def stats(self) -> OutboxStats:
+        """Pending events, the oldest one's creation time, and how many have failed at least once."""
+        async with self._db.sessions() as session:
+            pending = OutboxRow.delivered_at.is_(None)
+            count, oldest = (
+                await session.execute(
+                    select(func.count(OutboxRow.id), func.min(OutboxRow.created_at)).where(pending)
+                )
+            ).one()
+            failing = await session.scalar(
+                select(func.count(OutboxRow.id)).where(and_(pending, OutboxRow.attempts > 0))
+            )
+        if isinstance(oldest, str):  # SQLite returns aggregate timestamps as text
+            oldest = datetime.fromisoformat(oldest)
+        if oldest is not None and oldest.tzinfo is None:
+            oldest = oldest.replace(tzinfo=UTC)
+        return OutboxStats(pending=int(count), oldest=oldest, failing=int(failing or 0))
+
+    async def events(self, delivered: bool | None = None) -> Sequence[tuple[int, Event]]:
+        """Events in the outbox, oldest first (for inspection and tests)."""
+        async with self._db.sessions() as session:
+            query = select(OutboxRow).order_by(OutboxRow.id)
+            if delivered is not None:
+                column = OutboxRow.delivered_at
+                query = query.where(column.is_not(None) if delivered else column.is_(None))
+            return [(r.id, event_from_payload(r.event_type, r.payload)) for r in await session.scalars(query)]

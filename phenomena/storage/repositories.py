@@ -1,0 +1,298 @@
+"""Repositories: the mapping between domain objects and rows, one class per aggregate."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from phenomena.alert import Alert, AlertContent, AlertStatus
+from phenomena.errors import NotFound
+from phenomena.events import Event
+from phenomena.partners import (
+    Member,
+    MemberStatus,
+    Organisation,
+    OrganisationKind,
+    Role,
+    TerritoryKind,
+    TerritoryRef,
+)
+from phenomena.services.unit_of_work import AuditEntry
+from phenomena.storage.schema import (
+    AlertMunicipalityRow,
+    AlertRow,
+    AuditRow,
+    MemberRow,
+    OrganisationRow,
+    OrganisationTerritoryRow,
+)
+from phenomena.taxonomy import PhenomenonType
+from phenomena.tlp import Tlp
+
+Collect = Callable[[list[Event]], None]
+Clock = Callable[[], datetime]
+
+_ROLE_ORDER = [r.value for r in Role]
+
+
+def _roles_text(roles: frozenset[Role]) -> str:
+    return ",".join(sorted((r.value for r in roles), key=_ROLE_ORDER.index))
+
+
+def _rooms_text(rooms: tuple[str, ...]) -> str:
+    # Delimited on both sides so that a LIKE '%,zone:53,%' never matches zone:5324.
+    return "," + ",".join(rooms) + "," if rooms else ""
+
+
+class _Repository:
+    def __init__(self, session: AsyncSession, collect: Collect, clock: Clock) -> None:
+        self.session = session
+        self._collect = collect
+        self._clock = clock
+
+    def _take_events(self, aggregate: Organisation | Member | Alert) -> None:
+        self._collect(aggregate.events)
+        aggregate.events.clear()
+
+
+class SqlOrganisationRepository(_Repository):
+    """Partner organisations."""
+
+    async def _row(self, key: str) -> OrganisationRow | None:
+        result = await self.session.execute(select(OrganisationRow).where(OrganisationRow.key == key))
+        return result.scalar_one_or_none()
+
+    async def get(self, key: str) -> Organisation | None:
+        row = await self._row(key)
+        return _organisation(row) if row else None
+
+    async def list(self) -> Sequence[Organisation]:
+        rows = await self.session.scalars(select(OrganisationRow).order_by(OrganisationRow.key))
+        return [_organisation(r) for r in rows]
+
+    async def add(self, organisation: Organisation) -> None:
+        now = self._clock()
+        row = OrganisationRow(key=organisation.key, created_at=now, updated_at=now)
+        self._fill(row, organisation)
+        self.session.add(row)
+        await self.session.flush()
+        self._take_events(organisation)
+
+    async def save(self, organisation: Organisation) -> None:
+        row = await self._row(organisation.key)
+        if row is None:
+            raise NotFound(f"organisation {organisation.key} vanished during the change")
+        self._fill(row, organisation)
+        row.updated_at = self._clock()
+        await self.session.flush()
+        self._take_events(organisation)
+
+    @staticmethod
+    def _fill(row: OrganisationRow, organisation: Organisation) -> None:
+        row.name = organisation.name
+        row.kind = organisation.kind.value
+        wanted = {str(t) for t in organisation.territories}
+        row.territories = [t for t in row.territories if t.ref in wanted] + [
+            OrganisationTerritoryRow(ref=ref)
+            for ref in sorted(wanted - {t.ref for t in row.territories})
+        ]
+
+
+def _organisation(row: OrganisationRow) -> Organisation:
+    refs = []
+    for t in row.territories:
+        kind, _, key = t.ref.partition(":")
+        refs.append(TerritoryRef(TerritoryKind(kind), key))
+    return Organisation(
+        key=row.key,
+        name=row.name,
+        kind=OrganisationKind(row.kind),
+        territories=tuple(sorted(refs)),
+    )
+
+
+class SqlMemberRepository(_Repository):
+    """Members, with their organisation joined in one query."""
+
+    async def _row(self, matrix_id: str) -> MemberRow | None:
+        result = await self.session.execute(select(MemberRow).where(MemberRow.matrix_id == matrix_id))
+        return result.scalar_one_or_none()
+
+    async def _org_id(self, key: str) -> int:
+        org_id = await self.session.scalar(select(OrganisationRow.id).where(OrganisationRow.key == key))
+        if org_id is None:
+            raise NotFound(f"no organisation '{key}'; `prevnet partners list` shows them")
+        return org_id
+
+    async def get(self, matrix_id: str) -> Member | None:
+        row = await self._row(matrix_id)
+        return _member(row) if row else None
+
+    async def list(
+        self, organisation: str | None = None, statuses: Sequence[MemberStatus] | None = None
+    ) -> Sequence[Member]:
+        query = select(MemberRow).join(MemberRow.organisation).order_by(
+            OrganisationRow.key, MemberRow.matrix_id
+        )
+        if organisation is not None:
+            query = query.where(OrganisationRow.key == organisation)
+        if statuses is not None:
+            query = query.where(MemberRow.status.in_([s.value for s in statuses]))
+        return [_member(r) for r in await self.session.scalars(query)]
+
+    async def add(self, member: Member) -> None:
+        now = self._clock()
+        row = MemberRow(matrix_id=member.matrix_id, created_at=now, updated_at=now)
+        await self._fill(row, member)
+        self.session.add(row)
+        await self.session.flush()
+        self._take_events(member)
+
+    async def save(self, member: Member) -> None:
+        row = await self._row(member.matrix_id)
+        if row is None:
+            raise NotFound(f"member {member.matrix_id} vanished during the change")
+        await self._fill(row, member)
+        row.updated_at = self._clock()
+        await self.session.flush()
+        self._take_events(member)
+
+    async def _fill(self, row: MemberRow, member: Member) -> None:
+        row.display_name = member.display_name
+        row.email = member.email
+        row.organisation_id = await self._org_id(member.organisation)
+        row.roles = _roles_text(member.roles)
+        row.status = member.status.value
+        row.status_changed_at = member.status_changed_at
+        row.status_changed_by = member.status_changed_by
+
+
+def _member(row: MemberRow) -> Member:
+    return Member(
+        matrix_id=row.matrix_id,
+        display_name=row.display_name,
+        organisation=row.organisation.key,
+        roles=frozenset(Role(r) for r in row.roles.split(",") if r),
+        email=row.email,
+        status=MemberStatus(row.status),
+        status_changed_at=row.status_changed_at,
+        status_changed_by=row.status_changed_by,
+    )
+
+
+class SqlAlertRepository(_Repository):
+    """Alerts and the municipalities they affect."""
+
+    async def create(
+        self, content: AlertContent, author: str, organisation: str, at: datetime
+    ) -> Alert:
+        row = AlertRow(
+            author=author,
+            organisation=organisation,
+            status=AlertStatus.DRAFT.value,
+            version=1,
+            created_at=at,
+            updated_at=at,
+        )
+        self._fill_content(row, content)
+        self.session.add(row)
+        await self.session.flush()
+        return _alert(row)
+
+    async def get(self, alert_id: int) -> Alert | None:
+        row = await self.session.get(AlertRow, alert_id)
+        return _alert(row) if row else None
+
+    async def list(
+        self,
+        statuses: Sequence[AlertStatus] | None = None,
+        author: str | None = None,
+        room: str | None = None,
+    ) -> Sequence[Alert]:
+        query = select(AlertRow).order_by(AlertRow.id)
+        if statuses is not None:
+            query = query.where(AlertRow.status.in_([s.value for s in statuses]))
+        if author is not None:
+            query = query.where(AlertRow.author == author)
+        if room is not None:
+            query = query.where(AlertRow.rooms.contains(f",{room},"))
+        return [_alert(r) for r in await self.session.scalars(query)]
+
+    async def save(self, alert: Alert) -> None:
+        row = await self.session.get(AlertRow, alert.id)
+        if row is None:
+            raise NotFound(f"alert {alert.ref} vanished during the change")
+        self._fill_content(row, alert.content)
+        row.status = alert.status.value
+        row.version = alert.version
+        row.rooms = _rooms_text(alert.rooms)
+        row.status_reason = alert.status_reason
+        row.status_by = alert.status_by
+        row.updated_at = alert.updated_at or self._clock()
+        await self.session.flush()
+        self._take_events(alert)
+
+    @staticmethod
+    def _fill_content(row: AlertRow, content: AlertContent) -> None:
+        row.type = content.type.value
+        row.tlp = content.tlp.value
+        row.period_start = content.period_start
+        row.period_end = content.period_end
+        row.summary = content.summary
+        row.modus = content.modus
+        row.advice = content.advice
+        current = [m.nis for m in row.municipalities]
+        if current != list(content.municipalities):
+            row.municipalities = [
+                AlertMunicipalityRow(nis=nis, position=i)
+                for i, nis in enumerate(content.municipalities)
+            ]
+
+
+def _alert(row: AlertRow) -> Alert:
+    return Alert(
+        id=row.id,
+        content=AlertContent(
+            type=PhenomenonType(row.type),
+            municipalities=tuple(m.nis for m in row.municipalities),
+            period_start=row.period_start,
+            period_end=row.period_end,
+            tlp=Tlp(row.tlp),
+            summary=row.summary,
+            modus=row.modus,
+            advice=row.advice,
+        ),
+        author=row.author,
+        organisation=row.organisation,
+        status=AlertStatus(row.status),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        version=row.version,
+        rooms=tuple(r for r in row.rooms.split(",") if r),
+        status_reason=row.status_reason,
+        status_by=row.status_by,
+    )
+
+
+class SqlAuditLog:
+    """The append-only audit log."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def record(
+        self, actor: str, action: str, subject: str, details: dict[str, Any], at: datetime
+    ) -> None:
+        self.session.add(AuditRow(at=at, actor=actor, action=action, subject=subject, details=details))
+        await self.session.flush()
+
+    async def list(self, limit: int = 100, subject: str | None = None) -> Sequence[AuditEntry]:
+        query = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)
+        if subject is not None:
+            query = query.where(AuditRow.subject == subject)
+        rows = await self.session.scalars(query)
+        return [AuditEntry(r.at, r.actor, r.action, r.subject, r.details) for r in rows]

@@ -1,0 +1,100 @@
+"""The SQL unit of work: one session, one transaction; events go to the outbox on commit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from phenomena.events import Event
+from phenomena.storage.repositories import (
+    SqlAlertRepository,
+    SqlAuditLog,
+    SqlMemberRepository,
+    SqlOrganisationRepository,
+)
+from phenomena.storage.schema import OutboxRow
+
+
+def utc_now() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class SqlUnitOfWork:
+    """Implements ``phenomena.services.unit_of_work.UnitOfWork`` on SQLAlchemy.
+
+    The events the aggregates recorded are written to the outbox in the same transaction as the
+    state change: both commit, or neither does.
+    """
+
+    organisations: SqlOrganisationRepository
+    members: SqlMemberRepository
+    alerts: SqlAlertRepository
+    audit: SqlAuditLog
+
+    def __init__(
+        self, sessions: async_sessionmaker[Any], clock: Callable[[], datetime] = utc_now
+    ) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._session: AsyncSession | None = None
+        self._events: list[Event] = []
+
+    async def __aenter__(self) -> Self:
+        if self._session is not None:
+            raise RuntimeError("this unit of work is already open; use one per use case")
+        self._session = self._sessions()
+        self._events = []
+        self.organisations = SqlOrganisationRepository(self._session, self._events.extend, self._clock)
+        self.members = SqlMemberRepository(self._session, self._events.extend, self._clock)
+        self.alerts = SqlAlertRepository(self._session, self._events.extend, self._clock)
+        self.audit = SqlAuditLog(self._session)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session, self._session = self._session, None
+        if session is None:
+            return
+        try:
+            await session.rollback()
+        finally:
+            await session.close()
+            self._events = []
+
+    @property
+    def session(self) -> AsyncSession:
+        """The open session (for adapters that share this transaction)."""
+        if self._session is None:
+            raise RuntimeError("the unit of work is not open: use `async with uow:`")
+        return self._session
+
+    async def commit(self) -> None:
+        """Write the recorded events to the outbox and commit everything in one transaction."""
+        session = self.session
+        now = self._clock()
+        for event in self._events:
+            session.add(
+                OutboxRow(
+                    event_type=event.name,
+                    payload=event.to_payload(),
+                    created_at=now,
+                    available_at=now,
+                    attempts=0,
+                )
+            )
+        await session.commit()
+        self._events.clear()
+
+    async def rollback(self) -> None:
+        """Forget the changes and the events of this transaction."""
+        await self.session.rollback()
+        self._events.clear()

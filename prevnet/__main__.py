@@ -1,0 +1,5 @@
+"""``python -m prevnet`` runs the command line."""
+
+from prevnet.cli import main
+
+main()

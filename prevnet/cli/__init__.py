@@ -1,0 +1,58 @@
+"""The ``prevnet`` command line: one group, with sub-commands in modules named for their topic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from prevnet.cli.app import App, run_command
+from prevnet.cli.alerts import alert
+from prevnet.cli.db import audit, db
+from prevnet.cli.partners import member, members, partners
+from prevnet.cli.territory import territory
+from prevnet.settings import load_settings
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Settings file (TOML); default: $PREVNET_CONFIG, if set.",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where prevnet keeps its database and homeserver (default: ./data).",
+)
+@click.option("--database-url", help="PostgreSQL or SQLite URL (default: SQLite in the data dir).")
+@click.pass_context
+def cli(
+    ctx: click.Context, config_file: Path | None, data_dir: Path | None, database_url: str | None
+) -> None:
+    """prevnet: a closed network for crime-prevention partners.
+
+    Territories, partners and phenomenon alerts from the command line.
+    """
+    settings = run_command(
+        lambda: load_settings(
+            config_file, overrides={"data_dir": data_dir, "database_url": database_url}
+        )
+    )
+    ctx.obj = App(settings)
+    ctx.call_on_close(ctx.obj.close)
+
+
+cli.add_command(territory)
+cli.add_command(alert)
+cli.add_command(partners)
+cli.add_command(members)
+cli.add_command(member)
+cli.add_command(db)
+cli.add_command(audit)
+
+
+def main() -> None:
+    """Entry point of the ``prevnet`` console script."""
+    cli(prog_name="prevnet")

@@ -1,0 +1,47 @@
+"""``prevnet db`` and ``prevnet audit``: the database schema and the audit log."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from phenomena.services.unit_of_work import AuditEntry
+from phenomena.storage.database import Database
+from prevnet.cli.app import App
+
+
+@click.group()
+def db() -> None:
+    """The database."""
+
+
+@db.command("upgrade")
+@click.pass_obj
+def upgrade(app: App) -> None:
+    """Create or migrate the database schema to this version of prevnet (idempotent)."""
+
+    async def go() -> str | None:
+        return await (await app.database()).revision()
+
+    revision = app.run(go)
+    click.echo(f"database at revision {revision} (newest: {Database.head()})")
+
+
+@click.command("audit")
+@click.option("--limit", default=50, show_default=True, help="How many entries, newest first.")
+@click.option("--subject", default=None, help="Only actions on this member or object.")
+@click.pass_obj
+def audit(app: App, limit: int, subject: str | None) -> None:
+    """Show the audit log of admin actions: who did what, to whom, when."""
+
+    async def go() -> list[AuditEntry]:
+        async with await app.uow() as uow:
+            return list(await uow.audit.list(limit=limit, subject=subject))
+
+    entries = app.run(go)
+    if not entries:
+        click.echo("the audit log is empty")
+    for e in entries:
+        details = json.dumps(e.details, ensure_ascii=False, sort_keys=True)
+        click.echo(f"{e.at:%Y-%m-%d %H:%M:%S}Z  {e.actor:<24} {e.action:<18} {e.subject}  {details}")

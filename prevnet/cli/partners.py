@@ -1,0 +1,191 @@
+"""``prevnet partners``, ``prevnet members`` and ``prevnet member``: the partner registry."""
+
+from __future__ import annotations
+
+import click
+
+from phenomena.partners import Member, MemberStatus, Role, check_matrix_id, check_org_key
+from phenomena.partners_file import parse_partner_file
+from phenomena.services import partners as use
+from prevnet.cli.app import App, default_actor, now, run_command
+
+
+@click.group()
+def partners() -> None:
+    """Partner organisations."""
+
+
+@partners.command("import")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.option("--actor", default=None, help="Who to name in the audit log (default: cli:<you>).")
+@click.pass_obj
+def import_(app: App, file: click.utils.LazyFile, actor: str | None) -> None:
+    """Load organisations and members from a YAML partner file (all or nothing).
+
+    Re-importing the same file changes nothing; a file with errors changes nothing and lists
+    every error with its line.
+    """
+    text = file.read()
+    document = run_command(lambda: parse_partner_file(text, app.territories))
+
+    async def go() -> use.ImportReport:
+        return await use.import_partners(await app.uow(), document, actor or default_actor(), now())
+
+    report = app.run(go)
+    click.echo(
+        f"organisations: {len(report.organisations_added)} added, "
+        f"{len(report.organisations_changed)} changed, {report.organisations_unchanged} unchanged"
+    )
+    click.echo(
+        f"members: {len(report.members_added)} added, {len(report.members_changed)} changed, "
+        f"{report.members_unchanged} unchanged, {len(report.members_skipped)} left alone"
+    )
+    for skipped in report.members_skipped:
+        click.echo(f"  left alone: {skipped}")
+    if not report.changed_anything:
+        click.echo("nothing changed.")
+
+
+@partners.command("list")
+@click.pass_obj
+def list_partners(app: App) -> None:
+    """List partner organisations with their kind, territories and member count."""
+
+    async def go() -> list[str]:
+        async with await app.uow() as uow:
+            orgs = await uow.organisations.list()
+            active = await uow.members.list(statuses=[MemberStatus.ACTIVE])
+        counts: dict[str, int] = {}
+        for m in active:
+            counts[m.organisation] = counts.get(m.organisation, 0) + 1
+        return [
+            f"{o.key:<28} {o.kind.value:<12} {counts.get(o.key, 0):>4} members  {o.name}"
+            + (f"\n{'':<28} covers: {', '.join(str(t) for t in o.territories)}" if o.territories else "")
+            for o in orgs
+        ]
+
+    lines = app.run(go)
+    click.echo("\n".join(lines) if lines else "no partner organisations yet: `prevnet partners import FILE`")
+
+
+@click.group()
+def members() -> None:
+    """Members of the partner organisations."""
+
+
+@members.command("list")
+@click.option("--org", "organisation", help="Only the members of this organisation (its key).")
+@click.option("--all", "show_all", is_flag=True, help="Include suspended and removed members.")
+@click.pass_obj
+def list_members(app: App, organisation: str | None, show_all: bool) -> None:
+    """List members: Matrix ID, organisation, roles and status."""
+    statuses = None if show_all else [MemberStatus.ACTIVE]
+
+    async def go() -> list[Member]:
+        async with await app.uow() as uow:
+            return list(await uow.members.list(organisation=organisation, statuses=statuses))
+
+    found = app.run(go)
+    if not found:
+        click.echo("no members" + (f" in {organisation}" if organisation else "") + " yet")
+        return
+    for m in found:
+        roles = ",".join(r.value for r in Role if r in m.roles)
+        status = "" if m.is_active else f"  [{m.status.value}]"
+        click.echo(f"{m.matrix_id:<40} {m.organisation:<24} {roles:<28} {m.display_name}{status}")
+
+
+def _roles(text: str) -> frozenset[Role]:
+    return frozenset(Role.parse(r) for r in text.split(",") if r.strip()) | {Role.MEMBER}
+
+
+@click.group()
+def member() -> None:
+    """Add, change, suspend or remove one member (recorded in the audit log)."""
+
+
+@member.command("add")
+@click.argument("matrix_id")
+@click.option("--org", "organisation", required=True, help="The organisation's key.")
+@click.option("--name", "display_name", required=True, help="The display name.")
+@click.option("--roles", default="member", show_default=True, help="Comma-separated roles.")
+@click.option("--email", default=None, help="E-mail, to match the toolbox account.")
+@click.option("--actor", default=None, help="Who to name in the audit log.")
+@click.pass_obj
+def add(
+    app: App,
+    matrix_id: str,
+    organisation: str,
+    display_name: str,
+    roles: str,
+    email: str | None,
+    actor: str | None,
+) -> None:
+    """Add a member (or reinstate and update one who left)."""
+
+    def build() -> Member:
+        return Member(
+            matrix_id=check_matrix_id(matrix_id),
+            display_name=display_name.strip(),
+            organisation=check_org_key(organisation),
+            roles=_roles(roles),
+            email=email,
+        )
+
+    new = run_command(build)
+
+    async def go() -> Member:
+        return await use.add_member(await app.uow(), new, actor or default_actor(), now())
+
+    result = app.run(go)
+    click.echo(f"{result.matrix_id} is a member of {result.organisation}")
+
+
+@member.command("role")
+@click.argument("matrix_id")
+@click.argument("roles")
+@click.option("--actor", default=None, help="Who to name in the audit log.")
+@click.pass_obj
+def role(app: App, matrix_id: str, roles: str, actor: str | None) -> None:
+    """Set a member's roles, e.g. `prevnet member role @a:server author,moderator`."""
+    wanted = run_command(lambda: _roles(roles))
+
+    async def go() -> Member:
+        return await use.set_member_roles(
+            await app.uow(), matrix_id, wanted, actor or default_actor(), now()
+        )
+
+    result = app.run(go)
+    click.echo(f"{result.matrix_id}: {', '.join(r.value for r in Role if r in result.roles)}")
+
+
+def _status_command(name: str, verb: str, doc: str) -> click.Command:
+    @click.command(name, help=doc)
+    @click.argument("matrix_id")
+    @click.option("--reason", default="", help="Why (kept in the audit log).")
+    @click.option("--actor", default=None, help="Who to name in the audit log.")
+    @click.pass_obj
+    def command(app: App, matrix_id: str, reason: str, actor: str | None) -> None:
+        async def go() -> Member:
+            who = actor or default_actor()
+            uow = await app.uow()
+            if name == "suspend":
+                return await use.suspend_member(uow, matrix_id, who, reason, now())
+            if name == "remove":
+                return await use.remove_member(uow, matrix_id, who, reason, now())
+            return await use.reinstate_member(uow, matrix_id, who, now())
+
+        result = app.run(go)
+        click.echo(f"{result.matrix_id} {verb}")
+
+    return command
+
+
+member.add_command(_status_command("suspend", "is suspended", "Lock a member out for now."))
+member.add_command(
+    _status_command("remove", "is removed", "Take a member out of the network (messages stay).")
+)
+member.add_command(
+    _status_command("reinstate", "is active again", "Let a suspended or removed member back in.")
+)
+
