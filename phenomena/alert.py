@@ -164,7 +164,9 @@ class Alert:
         self._move(AlertStatus.PUBLISHED, "published", at)
         self.rooms = rooms
         self.status_by = by
-        self.events.append(AlertPublished(alert_id=self.id, tlp=self.content.tlp.value, rooms=rooms))
+        self.events.append(
+            AlertPublished(alert_id=self.id, tlp=self.content.tlp.value, rooms=rooms)
+        )
 
     def reject(self, by: str, reason: str, at: datetime) -> None:
         """A moderator refuses a pending alert; the reason goes back to the author."""

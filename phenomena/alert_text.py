@@ -52,15 +52,37 @@ HINTS: Mapping[str, str] = {
 _ALIASES: dict[str, str] = {}
 for _canonical, _names in {
     "type": ("type", "phenomenon", "phenomene", "fenomeen", "phanomen", "typ", "soort"),
-    "area": ("area", "where", "communes", "commune", "lieu", "gemeenten", "gemeente", "gemeinden",
-             "gemeinde", "ort", "municipalities", "municipality", "zone"),
+    "area": (
+        "area",
+        "where",
+        "communes",
+        "commune",
+        "lieu",
+        "gemeenten",
+        "gemeente",
+        "gemeinden",
+        "gemeinde",
+        "ort",
+        "municipalities",
+        "municipality",
+        "zone",
+    ),
     "from": ("from", "start", "du", "debut", "des", "van", "vanaf", "von", "ab", "beginn"),
     "to": ("to", "until", "end", "au", "fin", "jusqu au", "tot", "tot en met", "bis", "ende"),
     "tlp": ("tlp",),
     "summary": ("summary", "resume", "samenvatting", "zusammenfassung", "description"),
     "modus": ("modus", "modus operandi", "mo", "mode operatoire", "werkwijze", "vorgehensweise"),
-    "advice": ("advice", "conseil", "conseils", "advies", "rat", "ratschlag", "empfehlung",
-               "tips", "tip"),
+    "advice": (
+        "advice",
+        "conseil",
+        "conseils",
+        "advies",
+        "rat",
+        "ratschlag",
+        "empfehlung",
+        "tips",
+        "tip",
+    ),
 }.items():
     for _name in _names:
         _ALIASES[fold(_name)] = _canonical
@@ -177,7 +199,7 @@ def parse_alert_text(
                 )
             )
     if errors:
-        errors.sort(key=lambda e: (e.line if e.line is not None else last_line + 1))
+        errors.sort(key=lambda e: e.line if e.line is not None else last_line + 1)
         raise DocumentErrors(errors, "the alert")
     return AlertContent(
         type=_as(values["type"], PhenomenonType),
@@ -197,9 +219,7 @@ def _as(value: object, kind: type[_T]) -> _T:
     return value
 
 
-def _convert(
-    name: str, value: str, territories: TerritoryRegistry, today: date | None
-) -> object:
+def _convert(name: str, value: str, territories: TerritoryRegistry, today: date | None) -> object:
     if name == "type":
         return PhenomenonType.parse(value)
     if name == "tlp":

@@ -28,9 +28,7 @@ class Event:
 
     def to_payload(self) -> dict[str, Any]:
         """The event as JSON-compatible data."""
-        return {
-            f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)
-        }
+        return {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
 
 
 def event_from_payload(name: str, payload: dict[str, Any]) -> Event:

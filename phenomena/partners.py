@@ -52,8 +52,7 @@ class OrganisationKind(enum.Enum):
         if key in aliases:
             return aliases[key]
         raise InvalidValue(
-            f"unknown organisation kind {text!r}: write one of "
-            + ", ".join(k.value for k in cls)
+            f"unknown organisation kind {text!r}: write one of " + ", ".join(k.value for k in cls)
         )
 
 

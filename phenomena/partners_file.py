@@ -172,29 +172,38 @@ class _Reader:
             return
         for key, node in top.items():
             if key not in ("organisations", "members"):
-                self.error(node, f"unknown section '{key}': the sections are organisations, members")
+                self.error(
+                    node, f"unknown section '{key}': the sections are organisations, members"
+                )
         org_keys: set[str] = set()
         for item in self.items(top.get("organisations"), "organisations"):
+            if self.listed_twice(item, "key", org_keys, "organisation '{}' is listed twice"):
+                continue
             org = self.read_organisation(item)
-            if org is None:
-                continue
-            if org.key in org_keys:
-                self.error(item, f"organisation '{org.key}' is listed twice")
-                continue
-            org_keys.add(org.key)
-            self.lines[f"org:{org.key}"] = item.start_mark.line + 1
-            self.organisations.append(org)
+            if org is not None:
+                self.lines[f"org:{org.key}"] = item.start_mark.line + 1
+                self.organisations.append(org)
         seen: set[str] = set()
         for item in self.items(top.get("members"), "members"):
+            if self.listed_twice(item, "matrix_id", seen, "member {} is listed twice"):
+                continue
             member = self.read_member(item)
-            if member is None:
-                continue
-            if member.matrix_id in seen:
-                self.error(item, f"member {member.matrix_id} is listed twice")
-                continue
-            seen.add(member.matrix_id)
-            self.lines[f"member:{member.matrix_id}"] = item.start_mark.line + 1
-            self.members.append(member)
+            if member is not None:
+                self.lines[f"member:{member.matrix_id}"] = item.start_mark.line + 1
+                self.members.append(member)
+
+    def listed_twice(self, item: yaml.Node, field: str, seen: set[str], message: str) -> bool:
+        """Report an entry whose identifying field repeats an earlier one, whatever else is wrong."""
+        if not isinstance(item, yaml.MappingNode):
+            return False
+        for key_node, value_node in item.value:
+            if key_node.value == field and isinstance(value_node, yaml.ScalarNode):
+                value = str(value_node.value).strip()
+                if value in seen:
+                    self.error(item, message.format(value))
+                    return True
+                seen.add(value)
+        return False
 
     def items(self, node: yaml.Node | None, what: str) -> list[yaml.Node]:
         if node is None or (isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null")):
@@ -299,4 +308,6 @@ class _Reader:
     def unknown(self, fields: dict[str, yaml.Node], known: tuple[str, ...], what: str) -> None:
         for key, node in fields.items():
             if key not in known:
-                self.error(node, f"unknown field '{key}' in {what}: the fields are {', '.join(known)}")
+                self.error(
+                    node, f"unknown field '{key}' in {what}: the fields are {', '.join(known)}"
+                )

@@ -47,7 +47,7 @@ class PhenomenonType(enum.Enum):
         if found is not None:
             return found
         close = difflib.get_close_matches(key, list(_INDEX), n=3, cutoff=0.6)
-        slugs = sorted({_INDEX[c].value for c in close})
+        slugs = list(dict.fromkeys(_INDEX[c].value for c in close))  # closest first
         hint = f" Did you mean: {', '.join(slugs)}?" if slugs else ""
         raise UnknownPhenomenonType(
             f"unknown phenomenon type {text!r}.{hint} Known types: "

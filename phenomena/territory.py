@@ -147,7 +147,9 @@ class TerritoryRegistry:
             key = code or zone_codes.get(provisional_key, provisional_key)
             if not code:
                 zone_aliases[provisional_key] = key
-            zone_specs.append((key, row["zone_name_nl"], members, not code and key == provisional_key))
+            zone_specs.append(
+                (key, row["zone_name_nl"], members, not code and key == provisional_key)
+            )
             for nis in members:
                 if nis in zone_of:
                     raise InvalidValue(f"reference data: municipality {nis} is in two zones")
@@ -157,8 +159,8 @@ class TerritoryRegistry:
             raise InvalidValue(
                 "zone_codes setting names zones that have no provisional key: "
                 + ", ".join(sorted(unknown))
-                + "; use keys such as "
-                + ", ".join(sorted(zone_aliases)[:3])
+                + "; the provisional keys are "
+                + ", ".join(sorted(zone_aliases))
             )
         provinces: dict[str, Province] = {}
         regions: dict[str, tuple[str, str]] = {}
@@ -263,7 +265,7 @@ class TerritoryRegistry:
         return self.provinces[self.municipalities[nis].province_nis]
 
     def find_province(self, query: str) -> Province | None:
-        """A province by NIS code or any of its names ('Hainaut', 'Henegouwen', 'Provinz Lüttich')."""
+        """A province by NIS code or any of its names ('Hainaut', 'Henegouwen', 'Lüttich')."""
         key = fold(query)
         for p in self.provinces.values():
             names = (p.nis, p.name_nl, p.name_fr, p.name_de)

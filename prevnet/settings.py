@@ -30,7 +30,7 @@ class Settings:
     reference_dir: Path | None = None
     server_name: str = "prevnet.localhost"
     zone_codes: Mapping[str, str] = field(default_factory=dict)
-    moderation: ModerationPolicy = ModerationPolicy()
+    moderation: ModerationPolicy = field(default_factory=ModerationPolicy)
     alert_grace_days: int = 7
 
     @property
@@ -84,8 +84,15 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def _build(values: dict[str, Any]) -> Settings:
-    known = {"data_dir", "database_url", "reference_dir", "server_name", "zone_codes",
-             "moderation", "alert_grace_days"}
+    known = {
+        "data_dir",
+        "database_url",
+        "reference_dir",
+        "server_name",
+        "zone_codes",
+        "moderation",
+        "alert_grace_days",
+    }
     unknown = set(values) - known
     if unknown:
         raise SettingsError(

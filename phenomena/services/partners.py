@@ -123,9 +123,7 @@ async def get_organisation(uow: UnitOfWork, key: str) -> Organisation:
     return organisation
 
 
-async def add_member(
-    uow: UnitOfWork, member: Member, actor: str, now: datetime
-) -> Member:
+async def add_member(uow: UnitOfWork, member: Member, actor: str, now: datetime) -> Member:
     """Add a member, or reinstate and update one who was suspended or removed."""
     async with uow:
         await get_organisation(uow, member.organisation)

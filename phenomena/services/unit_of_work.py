@@ -75,10 +75,14 @@ class AuditLog(Protocol):
 class UnitOfWork(Protocol):
     """One transaction over every repository."""
 
-    organisations: OrganisationRepository
-    members: MemberRepository
-    alerts: AlertRepository
-    audit: AuditLog
+    @property
+    def organisations(self) -> OrganisationRepository: ...
+    @property
+    def members(self) -> MemberRepository: ...
+    @property
+    def alerts(self) -> AlertRepository: ...
+    @property
+    def audit(self) -> AuditLog: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

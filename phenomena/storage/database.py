@@ -79,7 +79,8 @@ class Database:
                 await conn.run_sync(_upgrade)
         except OSError as exc:
             raise DatabaseError(
-                f"cannot reach the database ({exc}); check the database URL and that the server runs"
+                f"cannot reach the database ({exc}); check the database URL "
+                "and that the server runs"
             ) from exc
 
     async def revision(self) -> str | None:

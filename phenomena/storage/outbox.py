@@ -7,6 +7,7 @@ time and picked up again by another if its dispatcher dies.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -42,9 +43,7 @@ class OutboxStats:
 class Outbox:
     """Claims and settles outbox events on behalf of one dispatcher (``worker``)."""
 
-    def __init__(
-        self, db: Database, worker: str, clock: Callable[[], datetime] = utc_now
-    ) -> None:
+    def __init__(self, db: Database, worker: str, clock: Callable[[], datetime] = utc_now) -> None:
         self._db = db
         self._worker = worker
         self._clock = clock
@@ -52,32 +51,43 @@ class Outbox:
     async def claim(
         self, limit: int = 50, lease: timedelta = timedelta(seconds=60)
     ) -> list[OutboxMessage]:
-        """Lease up to ``limit`` due events, oldest first."""
+        """Lease up to ``limit`` due events, oldest first.
+
+        One conditional UPDATE stamps the rows with a token unique to this claim; it is atomic
+        on SQLite (one writer) and skips rows another dispatcher holds on PostgreSQL.
+        """
         now = self._clock()
+        token = f"{self._worker}:{uuid.uuid4().hex}"[:100]
+        due = (
+            OutboxRow.delivered_at.is_(None),
+            OutboxRow.available_at <= now,
+            or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < now),
+        )
+        candidates = (
+            select(OutboxRow.id)
+            .where(*due)
+            .order_by(OutboxRow.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
         async with self._db.sessions() as session, session.begin():
-            query = (
-                select(OutboxRow)
-                .where(
-                    OutboxRow.delivered_at.is_(None),
-                    OutboxRow.available_at <= now,
-                    or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < now),
-                )
-                .order_by(OutboxRow.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            )
-            rows = list(await session.scalars(query))
-            if not rows:
-                return []
-            ids = [r.id for r in rows]
             await session.execute(
                 update(OutboxRow)
-                .where(OutboxRow.id.in_(ids))
-                .values(claimed_by=self._worker, claimed_until=now + lease)
+                .where(OutboxRow.id.in_(candidates), *due)
+                .values(claimed_by=token, claimed_until=now + lease)
+                .execution_options(synchronize_session=False)
             )
+        async with self._db.sessions() as session:
+            rows = list(
+                await session.scalars(
+                    select(OutboxRow).where(OutboxRow.claimed_by == token).order_by(OutboxRow.id)
+                )
+            )
+            if not rows:
+                return []
             handled_rows = await session.execute(
                 select(OutboxHandledRow.event_id, OutboxHandledRow.handler).where(
-                    OutboxHandledRow.event_id.in_(ids)
+                    OutboxHandledRow.event_id.in_([r.id for r in rows])
                 )
             )
             handled: dict[int, set[str]] = {}
@@ -109,7 +119,9 @@ class Outbox:
             await session.execute(
                 update(OutboxRow)
                 .where(OutboxRow.id == message_id)
-                .values(delivered_at=self._clock(), claimed_by=None, claimed_until=None, last_error=None)
+                .values(
+                    delivered_at=self._clock(), claimed_by=None, claimed_until=None, last_error=None
+                )
             )
 
     async def mark_failed(self, message_id: int, error: str, retry_at: datetime) -> None:
@@ -128,7 +140,7 @@ class Outbox:
             )
 
     async def stats(self) -> OutboxStats:
-        """Pending events, the oldest one's creation time, and how many have failed at least once."""
+        """Pending events, the oldest one's creation time, and how many failed at least once."""
         async with self._db.sessions() as session:
             pending = OutboxRow.delivered_at.is_(None)
             count, oldest = (
@@ -152,4 +164,7 @@ class Outbox:
             if delivered is not None:
                 column = OutboxRow.delivered_at
                 query = query.where(column.is_not(None) if delivered else column.is_(None))
-            return [(r.id, event_from_payload(r.event_type, r.payload)) for r in await session.scalars(query)]
+            return [
+                (r.id, event_from_payload(r.event_type, r.payload))
+                for r in await session.scalars(query)
+            ]

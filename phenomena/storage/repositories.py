@@ -63,7 +63,9 @@ class SqlOrganisationRepository(_Repository):
     """Partner organisations."""
 
     async def _row(self, key: str) -> OrganisationRow | None:
-        result = await self.session.execute(select(OrganisationRow).where(OrganisationRow.key == key))
+        result = await self.session.execute(
+            select(OrganisationRow).where(OrganisationRow.key == key)
+        )
         return result.scalar_one_or_none()
 
     async def get(self, key: str) -> Organisation | None:
@@ -119,11 +121,15 @@ class SqlMemberRepository(_Repository):
     """Members, with their organisation joined in one query."""
 
     async def _row(self, matrix_id: str) -> MemberRow | None:
-        result = await self.session.execute(select(MemberRow).where(MemberRow.matrix_id == matrix_id))
+        result = await self.session.execute(
+            select(MemberRow).where(MemberRow.matrix_id == matrix_id)
+        )
         return result.scalar_one_or_none()
 
     async def _org_id(self, key: str) -> int:
-        org_id = await self.session.scalar(select(OrganisationRow.id).where(OrganisationRow.key == key))
+        org_id = await self.session.scalar(
+            select(OrganisationRow.id).where(OrganisationRow.key == key)
+        )
         if org_id is None:
             raise NotFound(f"no organisation '{key}'; `prevnet partners list` shows them")
         return org_id
@@ -135,8 +141,10 @@ class SqlMemberRepository(_Repository):
     async def list(
         self, organisation: str | None = None, statuses: Sequence[MemberStatus] | None = None
     ) -> Sequence[Member]:
-        query = select(MemberRow).join(MemberRow.organisation).order_by(
-            OrganisationRow.key, MemberRow.matrix_id
+        query = (
+            select(MemberRow)
+            .join(MemberRow.organisation)
+            .order_by(OrganisationRow.key, MemberRow.matrix_id)
         )
         if organisation is not None:
             query = query.where(OrganisationRow.key == organisation)
@@ -287,7 +295,9 @@ class SqlAuditLog:
     async def record(
         self, actor: str, action: str, subject: str, details: dict[str, Any], at: datetime
     ) -> None:
-        self.session.add(AuditRow(at=at, actor=actor, action=action, subject=subject, details=details))
+        self.session.add(
+            AuditRow(at=at, actor=actor, action=action, subject=subject, details=details)
+        )
         await self.session.flush()
 
     async def list(self, limit: int = 100, subject: str | None = None) -> Sequence[AuditEntry]:

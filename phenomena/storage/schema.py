@@ -52,7 +52,11 @@ class Base(DeclarativeBase):
     """The declarative base with constraint names Alembic can find again."""
 
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UtcDateTime(), date: Date(), dict[str, Any]: JSON()}
+    type_annotation_map = {  # noqa: RUF012 - read by SQLAlchemy at class creation
+        datetime: UtcDateTime(),
+        date: Date(),
+        dict[str, Any]: JSON(),
+    }
 
 
 class OrganisationRow(Base):

@@ -49,7 +49,9 @@ class SqlUnitOfWork:
             raise RuntimeError("this unit of work is already open; use one per use case")
         self._session = self._sessions()
         self._events = []
-        self.organisations = SqlOrganisationRepository(self._session, self._events.extend, self._clock)
+        self.organisations = SqlOrganisationRepository(
+            self._session, self._events.extend, self._clock
+        )
         self.members = SqlMemberRepository(self._session, self._events.extend, self._clock)
         self.alerts = SqlAlertRepository(self._session, self._events.extend, self._clock)
         self.audit = SqlAuditLog(self._session)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from prevnet.cli.app import App, run_command
 from prevnet.cli.alerts import alert
+from prevnet.cli.app import App, run_command
 from prevnet.cli.db import audit, db
 from prevnet.cli.partners import member, members, partners
 from prevnet.cli.territory import territory

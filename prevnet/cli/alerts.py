@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import IO
 
 import click
 
@@ -28,7 +29,7 @@ def alert() -> None:
     help="The date 'today' means in the alert (default: the current date).",
 )
 @click.pass_obj
-def check(app: App, file: click.utils.LazyFile, today: datetime | None) -> None:
+def check(app: App, file: IO[str], today: datetime | None) -> None:
     """Validate an alert written as 'key: value' lines (FILE, or - for standard input).
 
     Prints the normalised alert, where it would be routed and any personal data found, or
@@ -77,4 +78,3 @@ def room_label(room: str, territories: TerritoryRegistry) -> str:
     if kind == "province" and key in territories.provinces:
         return territories.provinces[key].name
     return room
-

@@ -44,4 +44,6 @@ def audit(app: App, limit: int, subject: str | None) -> None:
         click.echo("the audit log is empty")
     for e in entries:
         details = json.dumps(e.details, ensure_ascii=False, sort_keys=True)
-        click.echo(f"{e.at:%Y-%m-%d %H:%M:%S}Z  {e.actor:<24} {e.action:<18} {e.subject}  {details}")
+        click.echo(
+            f"{e.at:%Y-%m-%d %H:%M:%S}Z  {e.actor:<24} {e.action:<18} {e.subject}  {details}"
+        )

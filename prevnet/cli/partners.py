@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import IO
+
 import click
 
 from phenomena.partners import Member, MemberStatus, Role, check_matrix_id, check_org_key
@@ -19,7 +21,7 @@ def partners() -> None:
 @click.argument("file", type=click.File("r", encoding="utf-8"))
 @click.option("--actor", default=None, help="Who to name in the audit log (default: cli:<you>).")
 @click.pass_obj
-def import_(app: App, file: click.utils.LazyFile, actor: str | None) -> None:
+def import_(app: App, file: IO[str], actor: str | None) -> None:
     """Load organisations and members from a YAML partner file (all or nothing).
 
     Re-importing the same file changes nothing; a file with errors changes nothing and lists
@@ -60,12 +62,20 @@ def list_partners(app: App) -> None:
             counts[m.organisation] = counts.get(m.organisation, 0) + 1
         return [
             f"{o.key:<28} {o.kind.value:<12} {counts.get(o.key, 0):>4} members  {o.name}"
-            + (f"\n{'':<28} covers: {', '.join(str(t) for t in o.territories)}" if o.territories else "")
+            + (
+                f"\n{'':<28} covers: {', '.join(str(t) for t in o.territories)}"
+                if o.territories
+                else ""
+            )
             for o in orgs
         ]
 
     lines = app.run(go)
-    click.echo("\n".join(lines) if lines else "no partner organisations yet: `prevnet partners import FILE`")
+    click.echo(
+        "\n".join(lines)
+        if lines
+        else "no partner organisations yet: `prevnet partners import FILE`"
+    )
 
 
 @click.group()
@@ -188,4 +198,3 @@ member.add_command(
 member.add_command(
     _status_command("reinstate", "is active again", "Let a suspended or removed member back in.")
 )
-

@@ -1,0 +1,159 @@
+"""Alerts through their use cases on SQLite and PostgreSQL: state and events commit together."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from phenomena.alert import AlertStatus
+from phenomena.alert_text import parse_alert_text
+from phenomena.errors import IllegalTransition, PermissionDenied
+from phenomena.events import AlertClosed, AlertPublished, AlertSubmitted, AlertUpdated
+from phenomena.partners_file import parse_partner_file
+from phenomena.routing import route_alert
+from phenomena.services import alerts as use
+from phenomena.services.alerts import ModerationPolicy
+from phenomena.services.partners import import_partners
+from phenomena.storage.database import Database
+from phenomena.storage.outbox import Outbox
+from phenomena.storage.unit_of_work import SqlUnitOfWork
+from phenomena.territory import TerritoryRegistry
+from phenomena.tlp import Tlp
+from tests.unit.test_alert_text import EXAMPLE
+from tests.unit.test_partners_file import GOOD
+
+NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+POLICE = "@alice:prevnet.example"  # author and moderator in the police zone
+COMMUNE = "@bob:prevnet.example"  # plain member of the commune's prevention service
+POLICY = ModerationPolicy()
+
+
+@pytest.fixture
+async def registry(db: Database, territories: TerritoryRegistry) -> Database:
+    text = GOOD.replace("    organisation: pcs-mons\n", "    organisation: pcs-mons\n    roles: [author]\n")
+    await import_partners(SqlUnitOfWork(db.sessions), parse_partner_file(text, territories), "t", NOW)
+    return db
+
+
+async def alert_events(db: Database) -> list[object]:
+    return [e for _, e in await Outbox(db, "t").events() if type(e).__name__.startswith("Alert")]
+
+
+async def test_a_police_alert_is_published_with_its_routing(
+    registry: Database, territories: TerritoryRegistry
+) -> None:
+    content = parse_alert_text(EXAMPLE, territories)
+    alert, route = await use.create_alert(
+        SqlUnitOfWork(registry.sessions), content, POLICE, territories, POLICY, NOW
+    )
+    assert alert.status is AlertStatus.PUBLISHED
+    assert alert.rooms == route.rooms == route_alert(content, territories).rooms
+    assert await alert_events(registry) == [
+        AlertPublished(alert_id=alert.id, tlp="amber", rooms=route.rooms)
+    ]
+    async with SqlUnitOfWork(registry.sessions) as uow:
+        stored = await uow.alerts.get(alert.id)
+        in_zone = await uow.alerts.list(room="zone:5324")
+        in_prefix = await uow.alerts.list(room="zone:53")
+    assert stored == alert
+    assert stored is not None and stored.content == content
+    assert [a.id for a in in_zone] == [alert.id]
+    assert in_prefix == []
+
+
+async def test_a_commune_alert_waits_for_a_moderator(
+    registry: Database, territories: TerritoryRegistry
+) -> None:
+    content = parse_alert_text(EXAMPLE, territories)
+    alert, _ = await use.create_alert(
+        SqlUnitOfWork(registry.sessions), content, COMMUNE, territories, POLICY, NOW
+    )
+    assert alert.status is AlertStatus.PENDING_MODERATION
+    with pytest.raises(PermissionDenied, match="moderator role"):
+        await use.approve_alert(SqlUnitOfWork(registry.sessions), alert.id, COMMUNE, territories, NOW)
+    approved, route = await use.approve_alert(
+        SqlUnitOfWork(registry.sessions), alert.id, POLICE, territories, NOW
+    )
+    assert approved.status is AlertStatus.PUBLISHED and approved.status_by == POLICE
+    assert await alert_events(registry) == [
+        AlertSubmitted(alert_id=alert.id, author=COMMUNE),
+        AlertPublished(alert_id=alert.id, tlp="amber", rooms=route.rooms),
+    ]
+
+
+async def test_update_and_close_then_nothing_more(
+    registry: Database, territories: TerritoryRegistry
+) -> None:
+    content = parse_alert_text(EXAMPLE, territories)
+    alert, _ = await use.create_alert(
+        SqlUnitOfWork(registry.sessions), content, POLICE, territories, POLICY, NOW
+    )
+    wider = replace(content, tlp=Tlp.GREEN, summary="Now also in Jemappes.")
+    updated, changed = await use.update_alert(
+        SqlUnitOfWork(registry.sessions), alert.id, wider, POLICE, territories, NOW
+    )
+    assert changed == ("tlp", "summary") and updated.version == 2
+    assert "province:50000" in updated.rooms
+    await use.close_alert(SqlUnitOfWork(registry.sessions), alert.id, POLICE, "Arrests made", NOW)
+    with pytest.raises(IllegalTransition, match="it is closed"):
+        await use.close_alert(SqlUnitOfWork(registry.sessions), alert.id, POLICE, "again", NOW)
+    events = await alert_events(registry)
+    assert [type(e) for e in events] == [AlertPublished, AlertUpdated, AlertClosed]
+    async with SqlUnitOfWork(registry.sessions) as uow:
+        stored = await uow.alerts.get(alert.id)
+    assert stored is not None and stored.status is AlertStatus.CLOSED
+    assert stored.status_reason == "Arrests made" and stored.content.tlp is Tlp.GREEN
+
+
+async def test_a_failed_use_case_leaves_no_state_and_no_event(
+    registry: Database, territories: TerritoryRegistry
+) -> None:
+    content = parse_alert_text(EXAMPLE, territories)
+    stranger = "@mallory:elsewhere.example"
+    with pytest.raises(PermissionDenied, match="not a member"):
+        await use.create_alert(
+            SqlUnitOfWork(registry.sessions), content, stranger, territories, POLICY, NOW
+        )
+    reader = "@reader:prevnet.example"
+    from phenomena.partners import Member, Role
+    from phenomena.services.partners import add_member
+
+    await add_member(
+        SqlUnitOfWork(registry.sessions),
+        Member(reader, "Reader", "pcs-mons", frozenset({Role.MEMBER})),
+        "t",
+        NOW,
+    )
+    with pytest.raises(PermissionDenied, match="author role"):
+        await use.create_alert(
+            SqlUnitOfWork(registry.sessions), content, reader, territories, POLICY, NOW
+        )
+    async with SqlUnitOfWork(registry.sessions) as uow:
+        assert await uow.alerts.list() == []
+    assert await alert_events(registry) == []
+
+
+async def test_expiry_closes_only_what_is_over(
+    registry: Database, territories: TerritoryRegistry
+) -> None:
+    content = parse_alert_text(EXAMPLE, territories)
+    first, _ = await use.create_alert(
+        SqlUnitOfWork(registry.sessions), content, POLICE, territories, POLICY, NOW
+    )
+    later = replace(content, period_end=date(2026, 12, 20))
+    second, _ = await use.create_alert(
+        SqlUnitOfWork(registry.sessions), later, POLICE, territories, POLICY, NOW
+    )
+    grace = timedelta(days=7)
+    assert await use.expire_due_alerts(
+        SqlUnitOfWork(registry.sessions), date(2026, 11, 27), grace, NOW
+    ) == []
+    expired = await use.expire_due_alerts(
+        SqlUnitOfWork(registry.sessions), date(2026, 11, 28), grace, NOW
+    )
+    assert [a.id for a in expired] == [first.id]
+    async with SqlUnitOfWork(registry.sessions) as uow:
+        still_open = await uow.alerts.list(statuses=[AlertStatus.PUBLISHED])
+    assert [a.id for a in still_open] == [second.id]

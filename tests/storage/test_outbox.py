@@ -1,0 +1,93 @@
+"""The outbox: claims are leases, retries skip handlers that finished, two workers never share."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from phenomena.events import MemberAdded
+from phenomena.partners_file import parse_partner_file
+from phenomena.services.partners import import_partners
+from phenomena.storage.database import Database
+from phenomena.storage.outbox import Outbox
+from phenomena.storage.unit_of_work import SqlUnitOfWork
+from phenomena.territory import TerritoryRegistry
+from tests.unit.test_partners_file import GOOD
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def seed(db: Database, territories: TerritoryRegistry, clock: Clock | None = None) -> int:
+    clock = clock or Clock()
+    await import_partners(
+        SqlUnitOfWork(db.sessions, clock), parse_partner_file(GOOD, territories), "t", clock()
+    )
+    return len(await Outbox(db, "x").events())
+
+
+async def test_claim_deliver_and_retry(db: Database, territories: TerritoryRegistry) -> None:
+    clock = Clock()
+    total = await seed(db, territories, clock)
+    assert total == 6
+    worker = Outbox(db, "w1", clock)
+    batch = await worker.claim(limit=10)
+    assert len(batch) == total
+    assert await worker.claim() == []  # leased: nobody else gets them
+    first, second = batch[0], batch[1]
+    await worker.mark_delivered(first.id)
+    await worker.mark_handled(second.id, "matrix")
+    await worker.mark_failed(second.id, "homeserver down", clock.now + timedelta(seconds=30))
+    for message in batch[2:]:
+        await worker.mark_delivered(message.id)
+    stats = await worker.stats()
+    assert stats.pending == 1 and stats.failing == 1 and stats.oldest == clock.now
+    assert await worker.claim() == []  # not due yet
+    clock.now += timedelta(seconds=31)
+    (retry,) = await worker.claim()
+    assert retry.id == second.id and retry.attempts == 1
+    assert retry.handled == {"matrix"}
+    await worker.mark_delivered(retry.id)
+    assert (await worker.stats()).pending == 0
+
+
+async def test_a_dead_worker_lease_runs_out(db: Database, territories: TerritoryRegistry) -> None:
+    clock = Clock()
+    await seed(db, territories, clock)
+    dead = Outbox(db, "dead", clock)
+    taken = await dead.claim(limit=2, lease=timedelta(seconds=60))
+    other = Outbox(db, "alive", clock)
+    assert {m.id for m in await other.claim(limit=10)}.isdisjoint({m.id for m in taken})
+    clock.now += timedelta(seconds=61)
+    again = await other.claim(limit=10)
+    assert {m.id for m in again} >= {m.id for m in taken}
+
+
+async def test_concurrent_claims_never_share_an_event(
+    db: Database, territories: TerritoryRegistry
+) -> None:
+    for _ in range(5):
+        for i in range(10):
+            text = GOOD.replace("@bob:", f"@bob{i}x{_}:").replace("@alice:", f"@alice{i}x{_}:")
+            await import_partners(
+                SqlUnitOfWork(db.sessions), parse_partner_file(text, territories), "t", Clock()()
+            )
+    total = len(await Outbox(db, "x").events())
+    workers = [Outbox(db, f"w{i}") for i in range(4)]
+    claimed: list[int] = []
+
+    async def drain(worker: Outbox) -> None:
+        while batch := await worker.claim(limit=3):
+            claimed.extend(m.id for m in batch)
+            for m in batch:
+                await worker.mark_delivered(m.id)
+
+    await asyncio.gather(*(drain(w) for w in workers))
+    assert len(claimed) == total == len(set(claimed))
+    events = [e for _, e in await Outbox(db, "x").events(delivered=True)]
+    assert sum(isinstance(e, MemberAdded) for e in events) == 100
