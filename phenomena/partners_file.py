@@ -193,7 +193,7 @@ class _Reader:
                 self.members.append(member)
 
     def listed_twice(self, item: yaml.Node, field: str, seen: set[str], message: str) -> bool:
-        """Report an entry whose identifying field repeats an earlier one, whatever else is wrong."""
+        """Report an entry whose identifying field repeats an earlier one, whatever else is off."""
         if not isinstance(item, yaml.MappingNode):
             return False
         for key_node, value_node in item.value:

@@ -65,7 +65,10 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 async def _admin(url: str) -> asyncpg.Connection:
     parsed = make_url(url)
     return await asyncpg.connect(
-        user=parsed.username, password=parsed.password, host=parsed.host, port=parsed.port,
+        user=parsed.username,
+        password=parsed.password,
+        host=parsed.host,
+        port=parsed.port,
         database=parsed.database or "postgres",
     )
 

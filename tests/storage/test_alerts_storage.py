@@ -32,8 +32,12 @@ POLICY = ModerationPolicy()
 
 @pytest.fixture
 async def registry(db: Database, territories: TerritoryRegistry) -> Database:
-    text = GOOD.replace("    organisation: pcs-mons\n", "    organisation: pcs-mons\n    roles: [author]\n")
-    await import_partners(SqlUnitOfWork(db.sessions), parse_partner_file(text, territories), "t", NOW)
+    text = GOOD.replace(
+        "    organisation: pcs-mons\n", "    organisation: pcs-mons\n    roles: [author]\n"
+    )
+    await import_partners(
+        SqlUnitOfWork(db.sessions), parse_partner_file(text, territories), "t", NOW
+    )
     return db
 
 
@@ -72,7 +76,9 @@ async def test_a_commune_alert_waits_for_a_moderator(
     )
     assert alert.status is AlertStatus.PENDING_MODERATION
     with pytest.raises(PermissionDenied, match="moderator role"):
-        await use.approve_alert(SqlUnitOfWork(registry.sessions), alert.id, COMMUNE, territories, NOW)
+        await use.approve_alert(
+            SqlUnitOfWork(registry.sessions), alert.id, COMMUNE, territories, NOW
+        )
     approved, route = await use.approve_alert(
         SqlUnitOfWork(registry.sessions), alert.id, POLICE, territories, NOW
     )
@@ -147,9 +153,12 @@ async def test_expiry_closes_only_what_is_over(
         SqlUnitOfWork(registry.sessions), later, POLICE, territories, POLICY, NOW
     )
     grace = timedelta(days=7)
-    assert await use.expire_due_alerts(
-        SqlUnitOfWork(registry.sessions), date(2026, 11, 27), grace, NOW
-    ) == []
+    assert (
+        await use.expire_due_alerts(
+            SqlUnitOfWork(registry.sessions), date(2026, 11, 27), grace, NOW
+        )
+        == []
+    )
     expired = await use.expire_due_alerts(
         SqlUnitOfWork(registry.sessions), date(2026, 11, 28), grace, NOW
     )

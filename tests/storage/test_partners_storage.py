@@ -63,7 +63,7 @@ async def test_a_changed_file_records_what_changed(
     await use.import_partners(
         SqlUnitOfWork(db.sessions), parse_partner_file(GOOD, territories), "cli:test", NOW
     )
-    changed = GOOD.replace("territories: [Mons, \"53084\"]", "territories: [Mons]").replace(
+    changed = GOOD.replace('territories: [Mons, "53084"]', "territories: [Mons]").replace(
         "name: Bob Peeters", "name: Bob Peeters-Dubois"
     )
     report = await use.import_partners(
@@ -82,7 +82,10 @@ async def test_a_changed_file_records_what_changed(
 async def test_a_file_naming_an_unknown_organisation_changes_nothing(
     db: Database, territories: TerritoryRegistry
 ) -> None:
-    text = GOOD + '  - matrix_id: "@carol:prevnet.example"\n    name: Carol\n    organisation: nowhere\n'
+    text = (
+        GOOD
+        + '  - matrix_id: "@carol:prevnet.example"\n    name: Carol\n    organisation: nowhere\n'
+    )
     doc = parse_partner_file(text, territories)
     with pytest.raises(DocumentErrors) as caught:
         await use.import_partners(SqlUnitOfWork(db.sessions), doc, "cli:test", NOW)
@@ -139,7 +142,9 @@ async def test_add_member_needs_a_known_organisation(db: Database) -> None:
         await use.remove_member(SqlUnitOfWork(db.sessions), "@dan:x", "cli:admin", "", NOW)
 
 
-async def test_added_events_name_the_organisation(db: Database, territories: TerritoryRegistry) -> None:
+async def test_added_events_name_the_organisation(
+    db: Database, territories: TerritoryRegistry
+) -> None:
     await use.import_partners(
         SqlUnitOfWork(db.sessions), parse_partner_file(GOOD, territories), "cli:test", NOW
     )

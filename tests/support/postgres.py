@@ -71,8 +71,10 @@ def postgres_server() -> Iterator[str]:
     port = _free_port()
     log = root / "server.log"
     subprocess.run(
-        _as_user([initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                  "--no-sync"], user),
+        _as_user(
+            [initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"],
+            user,
+        ),
         check=True,
         capture_output=True,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -38,19 +40,22 @@ def test_draft_published_updated_closed() -> None:
     a = alert()
     a.publish(("zone:5324",), "@a:x", NOW)
     changed = a.update(
-        CONTENT.__class__(**{**CONTENT.__dict__, "summary": "New text", "tlp": Tlp.GREEN}),
+        replace(CONTENT, summary="New text", tlp=Tlp.GREEN),
         ("zone:5324", "province:50000"),
         "@a:x",
         NOW,
     )
     assert changed == ("tlp", "summary")
-    assert a.status is AlertStatus.UPDATED and a.version == 2
+    assert (a.status, a.version) == (AlertStatus.UPDATED, 2)
     assert a.rooms == ("zone:5324", "province:50000")
     a.close("@a:x", "Suspects arrested", NOW)
     assert a.status is AlertStatus.CLOSED
     assert [type(e) for e in a.events] == [AlertPublished, AlertUpdated, AlertClosed]
     assert a.events[1] == AlertUpdated(
-        alert_id=7, version=2, fields=("tlp", "summary"), by="@a:x",
+        alert_id=7,
+        version=2,
+        fields=("tlp", "summary"),
+        by="@a:x",
         rooms=("zone:5324", "province:50000"),
     )
 
@@ -86,8 +91,8 @@ def test_illegal_steps_say_what_to_do(setup: str, step: str, hint: str) -> None:
         a.close("@a:x", "", NOW)
     if setup == "expired":
         a.expire(NOW)
-    new = CONTENT.__class__(**{**CONTENT.__dict__, "summary": "x"})
-    steps = {
+    new = replace(CONTENT, summary="x")
+    steps: dict[str, Callable[[], object]] = {
         "update": lambda: a.update(new, (), "@a:x", NOW),
         "close": lambda: a.close("@a:x", "", NOW),
         "publish": lambda: a.publish(("zone:5324",), "@a:x", NOW),
@@ -100,7 +105,7 @@ def test_illegal_steps_say_what_to_do(setup: str, step: str, hint: str) -> None:
 def test_tlp_can_widen_but_not_narrow() -> None:
     a = alert()
     a.publish(("zone:5324",), "@a:x", NOW)
-    red = CONTENT.__class__(**{**CONTENT.__dict__, "tlp": Tlp.RED})
+    red = replace(CONTENT, tlp=Tlp.RED)
     with pytest.raises(InvalidValue, match="cannot be made TLP:RED"):
         a.update(red, ("zone:5324",), "@a:x", NOW)
     assert a.status is AlertStatus.PUBLISHED and a.content.tlp is Tlp.AMBER
@@ -124,7 +129,7 @@ def test_rejection_needs_a_reason_and_publishing_needs_rooms() -> None:
 
 def test_expiry_date() -> None:
     assert alert().expires_after(timedelta(days=7)) == date(2026, 11, 27)
-    open_ended = Alert(7, CONTENT.__class__(**{**CONTENT.__dict__, "period_end": None}), "@a:x", "zp")
+    open_ended = Alert(7, replace(CONTENT, period_end=None), "@a:x", "zp")
     assert open_ended.expires_after(timedelta(0)) == date(2026, 12, 13)
     assert AlertExpired(alert_id=1).name == "AlertExpired"
 

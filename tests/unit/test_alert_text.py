@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 
 import pytest
@@ -71,11 +72,7 @@ def test_continuation_lines_and_times(territories: TerritoryRegistry) -> None:
 
 def test_every_error_with_its_line(territories: TerritoryRegistry) -> None:
     text = (
-        "type: burglery of cars\n"
-        "area: Mons, Monss\n"
-        "from: 2026-11-31\n"
-        "tlp: orange\n"
-        "colour: blue\n"
+        "type: burglery of cars\narea: Mons, Monss\nfrom: 2026-11-31\ntlp: orange\ncolour: blue\n"
     )
     errors = errors_of(text, territories)
     lines = [line for line, _ in errors]
@@ -120,8 +117,12 @@ def test_relative_dates_need_today(territories: TerritoryRegistry) -> None:
 
 @pytest.mark.parametrize(
     ("text", "day"),
-    [("2026-11-14", date(2026, 11, 14)), ("14/11/2026", date(2026, 11, 14)),
-     ("1.2.2026", date(2026, 2, 1)), ("14-11-2026", date(2026, 11, 14))],
+    [
+        ("2026-11-14", date(2026, 11, 14)),
+        ("14/11/2026", date(2026, 11, 14)),
+        ("1.2.2026", date(2026, 2, 1)),
+        ("14-11-2026", date(2026, 11, 14)),
+    ],
 )
 def test_date_forms(text: str, day: date) -> None:
     assert parse_date(text) == day
@@ -138,7 +139,9 @@ _FIELD_NAMES = st.sampled_from(
 )
 _VALUES = st.one_of(
     st.text(max_size=40),
-    st.sampled_from(["Mons", "Quévy, Gent", "2026-11-14", "31/02/2026", "amber", "red", "vandalism"]),
+    st.sampled_from(
+        ["Mons", "Quévy, Gent", "2026-11-14", "31/02/2026", "amber", "red", "vandalism"]
+    ),
 )
 _LINES = st.one_of(
     st.tuples(_FIELD_NAMES, _VALUES).map(lambda kv: f"{kv[0]}: {kv[1]}"),
@@ -166,7 +169,5 @@ def test_any_text_gives_an_alert_or_line_errors(territories: TerritoryRegistry, 
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=300))
 def test_arbitrary_unicode_never_crashes(territories: TerritoryRegistry, text: str) -> None:
-    try:
+    with contextlib.suppress(DocumentErrors):
         parse_alert_text(text, territories)
-    except DocumentErrors:
-        pass

@@ -83,7 +83,7 @@ members:
     with pytest.raises(DocumentErrors) as caught:
         parse_partner_file(bad, territories)
     found = [(e.line, e.message.split(":")[0]) for e in caught.value.errors]
-    lines = [line for line, _ in found]
+    lines = [line or 0 for line, _ in found]
     assert lines == sorted(lines)
     text = "\n".join(str(e) for e in caught.value.errors)
     assert "line 2: 'Bad Key' is not an organisation key" in text
@@ -117,7 +117,9 @@ def test_empty_and_wrong_shapes(territories: TerritoryRegistry) -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=300))
-def test_any_text_gives_a_registry_or_line_errors(territories: TerritoryRegistry, text: str) -> None:
+def test_any_text_gives_a_registry_or_line_errors(
+    territories: TerritoryRegistry, text: str
+) -> None:
     try:
         parse_partner_file(text, territories)
     except DocumentErrors as exc:

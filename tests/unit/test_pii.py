@@ -51,7 +51,9 @@ def test_findings_are_ordered_and_located() -> None:
     text = "Write to a@b.be or call 0475123456; car 1-XYZ-999."
     findings = screen_personal_data(text)
     assert [f.kind for f in findings] == [
-        PersonalDataKind.EMAIL, PersonalDataKind.PHONE, PersonalDataKind.LICENCE_PLATE
+        PersonalDataKind.EMAIL,
+        PersonalDataKind.PHONE,
+        PersonalDataKind.LICENCE_PLATE,
     ]
     for f in findings:
         assert text[f.start : f.end] == f.text

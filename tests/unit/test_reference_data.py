@@ -15,7 +15,9 @@ def test_language_file_is_the_ngi_codes_carried_through_the_mergers() -> None:
     topo = json.loads((folder / "municipalities_2020_ngi.topo.json").read_text(encoding="utf-8"))
     mergers = {
         r["nis_2019"]: r["nis_2025"]
-        for r in csv.DictReader(io.StringIO((folder / "municipality_mergers_2019_2025.csv").read_text()))
+        for r in csv.DictReader(
+            io.StringIO((folder / "municipality_mergers_2019_2025.csv").read_text())
+        )
     }
     derived: dict[str, set[str]] = {}
     for shape in topo["objects"]["layer"]["geometries"]:
@@ -23,7 +25,9 @@ def test_language_file_is_the_ngi_codes_carried_through_the_mergers() -> None:
         derived.setdefault(mergers[props["AdMuKey"]], set()).add(props["LangCode"])
     shipped = {
         r["nis_code"]: r["ngi_lang_code"]
-        for r in csv.DictReader(io.StringIO((folder / "municipality_language_2025.csv").read_text()))
+        for r in csv.DictReader(
+            io.StringIO((folder / "municipality_language_2025.csv").read_text())
+        )
     }
     assert all(len(codes) == 1 for codes in derived.values()), "a merger crossed a language border"
     assert shipped == {nis: codes.pop() for nis, codes in derived.items()}

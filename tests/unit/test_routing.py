@@ -56,7 +56,9 @@ def test_amber_reaches_the_neighbours_zones_but_no_province(
     assert {"zone:5327", "zone:5326", "zone:5325", "zone:m5332-5333"} <= set(route.rooms)
     assert not any(r.startswith("province:") for r in route.rooms)
     jurbise = next(t for t in route.targets if t.room == "zone:5326")
-    assert jurbise.reasons == ("police zone of Jurbise (Jurbeke), neighbour of Mons (Bergen) (TLP:AMBER)",)
+    assert jurbise.reasons == (
+        "police zone of Jurbise (Jurbeke), neighbour of Mons (Bergen) (TLP:AMBER)",
+    )
 
 
 @pytest.mark.parametrize("tlp", [Tlp.GREEN, Tlp.CLEAR])

@@ -29,9 +29,21 @@ def test_types_in_four_languages(text: str, kind: PhenomenonType) -> None:
 def test_taxonomy_covers_the_phenomena_partners_asked_for() -> None:
     slugs = {t.value for t in PhenomenonType}
     assert {
-        "residential-burglary", "business-burglary", "vehicle-theft", "theft-from-vehicle",
-        "pickpocketing", "phone-scam", "doorstep-scam", "phishing", "drug-dealing", "vandalism",
-        "arson", "aggression", "suspicious-vehicle", "suspicious-person", "other",
+        "residential-burglary",
+        "business-burglary",
+        "vehicle-theft",
+        "theft-from-vehicle",
+        "pickpocketing",
+        "phone-scam",
+        "doorstep-scam",
+        "phishing",
+        "drug-dealing",
+        "vandalism",
+        "arson",
+        "aggression",
+        "suspicious-vehicle",
+        "suspicious-person",
+        "other",
     } == slugs
     for kind in PhenomenonType:
         assert set(kind.names) == {"en", "fr", "nl", "de"}

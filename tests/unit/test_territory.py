@@ -10,7 +10,9 @@ from prevnet.reference import reference_dir
 from prevnet.settings import Settings
 
 
-def test_belgium_has_565_municipalities_and_every_one_a_zone(territories: TerritoryRegistry) -> None:
+def test_belgium_has_565_municipalities_and_every_one_a_zone(
+    territories: TerritoryRegistry,
+) -> None:
     assert len(territories.municipalities) == 565
     assert len(territories.zones) == 176
     for m in territories.municipalities.values():
@@ -91,7 +93,10 @@ def test_zones_without_number_get_stable_provisional_keys(territories: Territory
 
 def _texts() -> ReferenceTexts:
     folder = reference_dir(Settings())
-    read = lambda name: (folder / name).read_text(encoding="utf-8")  # noqa: E731
+
+    def read(name: str) -> str:
+        return (folder / name).read_text(encoding="utf-8")
+
     return ReferenceTexts(
         municipalities=read("municipalities_2025.csv"),
         police_zones=read("police_zones_2025.csv"),

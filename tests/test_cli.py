@@ -1,0 +1,175 @@
+"""The command line as a user drives it: territories, alert checks, partner imports, members."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from prevnet.cli import cli
+
+Invoke = Callable[..., Result]
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "config" / "examples"
+
+
+@pytest.fixture
+def run(tmp_path: Path) -> Invoke:
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None) -> Result:
+        return runner.invoke(
+            cli, ["--data-dir", str(tmp_path / "data"), *args], input=input, catch_exceptions=False
+        )
+
+    return invoke
+
+
+def test_help_lists_the_commands(run: Invoke) -> None:
+    result = run("--help")
+    assert result.exit_code == 0
+    for command in ("territory", "alert", "partners", "members", "member", "db", "audit"):
+        assert command in result.output
+
+
+@pytest.mark.parametrize("query", ["Mons", "53053", "Bergen"])
+def test_territory_show_mons(run: Invoke, query: str) -> None:
+    result = run("territory", "show", query)
+    assert result.exit_code == 0, result.output
+    assert "NIS code:      53053" in result.output
+    assert "fr: Mons, nl: Bergen" in result.output
+    assert "Province du Hainaut" in result.output
+    assert "police zone:   5324 Mons/Quévy" in result.output
+    assert "53084  Quévy  (zone 5324)" in result.output
+
+
+def test_territory_show_a_zone_and_an_unknown_name(run: Invoke) -> None:
+    zone = run("territory", "show", "zone", "5324")
+    assert zone.exit_code == 0 and "53053  Mons (Bergen)" in zone.output
+    unknown = run("territory", "show", "Mosn")
+    assert unknown.exit_code == 1
+    assert "unknown municipality 'Mosn'. Did you mean: Mons (Bergen)" in unknown.stderr
+
+
+def test_alert_check_prints_the_normalised_alert_and_routing(run: Invoke) -> None:
+    result = run("alert", "check", str(EXAMPLES / "alert.txt"))
+    assert result.exit_code == 0, result.output
+    assert "type: residential-burglary" in result.output
+    assert "area: Mons, Quévy" in result.output
+    assert "Routing (TLP:AMBER)" in result.output
+    assert "zone:5324  police zone Mons/Quévy" in result.output
+    assert "police zone of Quévy (affected)" in result.output
+    assert "Personal data: none found." in result.output
+
+
+def test_alert_check_lists_every_error_with_its_line(run: Invoke) -> None:
+    text = "type: burglary\narea: Atlantis\nfrom: 2026-13-01\ntlp: amber\nsummary: x\n"
+    result = run("alert", "check", "-", input=text)
+    assert result.exit_code == 1
+    assert "2 error(s)" in result.stderr
+    assert "line 2: area: unknown municipality 'Atlantis'" in result.stderr
+    assert "line 3: from: '2026-13-01' is not a day of the calendar" in result.stderr
+
+
+def test_alert_check_shows_personal_data(run: Invoke) -> None:
+    text = (
+        (EXAMPLES / "alert.txt")
+        .read_text()
+        .replace("summary: Wave", "summary: Call 0475 12 34 56 about the wave")
+    )
+    result = run("alert", "check", "-", input=text)
+    assert result.exit_code == 0
+    assert "summary: phone number '0475 12 34 56'" in result.output
+
+
+def test_partners_import_list_reimport(run: Invoke) -> None:
+    first = run("partners", "import", str(EXAMPLES / "partners.yaml"))
+    assert first.exit_code == 0, first.output
+    assert "organisations: 5 added" in first.output
+    assert "members: 4 added" in first.output
+    again = run("partners", "import", str(EXAMPLES / "partners.yaml"))
+    assert "nothing changed." in again.output
+    partners = run("partners", "list")
+    assert "zp-mons-quevy" in partners.output and "police-zone" in partners.output
+    assert "covers: zone:5324" in partners.output
+    members = run("members", "list")
+    assert "@analyste.mons:prevnet.localhost" in members.output
+    assert "member,author,moderator" in members.output
+    only = run("members", "list", "--org", "pcs-quevy")
+    assert "@prevention.quevy" in only.output and "@analyste" not in only.output
+
+
+def test_a_bad_partner_file_changes_nothing(run: Invoke, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        (EXAMPLES / "partners.yaml")
+        .read_text()
+        .replace("kind: federal", "kind: galactic")
+        .replace("[zone 5327]", "[zone 9999]")
+    )
+    result = run("partners", "import", str(bad))
+    assert result.exit_code == 1
+    assert "2 error(s); nothing was changed" in result.stderr
+    assert "unknown organisation kind 'galactic'" in result.stderr
+    assert "unknown police zone '9999'" in result.stderr
+    assert "no partner organisations yet" in run("partners", "list").output
+
+
+def test_member_commands_and_audit(run: Invoke) -> None:
+    run("partners", "import", str(EXAMPLES / "partners.yaml"))
+    who = "@prevention.quevy:prevnet.localhost"
+    assert run("member", "role", who, "author").exit_code == 0
+    assert run("member", "suspend", who, "--reason", "on leave").exit_code == 0
+    assert who not in run("members", "list").output
+    assert "[suspended]" in run("members", "list", "--all").output
+    added = run("member", "add", "@new:prevnet.localhost", "--org", "pcs-mons", "--name", "New")
+    assert added.exit_code == 0
+    bad = run("member", "add", "not-an-id", "--org", "pcs-mons", "--name", "X")
+    assert bad.exit_code == 1 and "is not a Matrix user ID" in bad.stderr
+    ghost = run("member", "remove", "@ghost:prevnet.localhost")
+    assert ghost.exit_code == 1 and "is not a member" in ghost.stderr
+    audit = run("audit").output
+    for action in ("partners.import", "member.roles", "member.suspend", "member.add"):
+        assert action in audit
+
+
+def test_db_upgrade_is_idempotent(run: Invoke) -> None:
+    first = run("db", "upgrade")
+    second = run("db", "upgrade")
+    assert first.exit_code == second.exit_code == 0
+    assert "database at revision 0001 (newest: 0001)" in second.output
+
+
+def test_a_bad_settings_file_is_explained(tmp_path: Path) -> None:
+    bad = tmp_path / "prevnet.toml"
+    bad.write_text("[prevnet]\ncolour = 'blue'\n")
+    result = CliRunner().invoke(cli, ["--config", str(bad), "territory", "show", "Mons"])
+    assert result.exit_code == 1
+    assert "unknown setting(s) colour" in result.stderr
+
+
+def test_the_cli_on_postgresql(postgres_url: str, postgres_template: str) -> None:
+    from sqlalchemy.engine import make_url
+
+    from tests.conftest import _admin, run_in_own_loop
+
+    async def create() -> None:
+        conn = await _admin(postgres_url)
+        try:
+            await conn.execute("DROP DATABASE IF EXISTS prevnet_cli")
+            await conn.execute("CREATE DATABASE prevnet_cli")
+        finally:
+            await conn.close()
+
+    run_in_own_loop(create())
+    url = make_url(postgres_url).set(database="prevnet_cli").render_as_string(False)
+    url = url.replace("postgresql+asyncpg://", "postgresql://")  # what a user would write
+    runner = CliRunner()
+    imported = runner.invoke(
+        cli, ["--database-url", url, "partners", "import", str(EXAMPLES / "partners.yaml")]
+    )
+    assert imported.exit_code == 0, imported.output
+    listed = runner.invoke(cli, ["--database-url", url, "members", "list"])
+    assert "@admin:prevnet.localhost" in listed.output
