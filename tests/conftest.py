@@ -15,15 +15,18 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
+import aiohttp
 import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
+from bots.synapse_admin import SynapseAdmin
 from phenomena.storage.database import Database, sqlite_url
 from phenomena.territory import TerritoryRegistry
 from prevnet.reference import load_territories
 from prevnet.settings import Settings
 from tests.support.postgres import postgres_server
+from tests.support.synapse import LocalHomeserver, running_homeserver
 
 _counter = itertools.count()
 T = TypeVar("T")
@@ -121,3 +124,22 @@ async def db(
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
     finally:
         await conn.close()
+
+
+@pytest.fixture(scope="session")
+async def homeserver(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[LocalHomeserver]:
+    """One real Synapse for the whole test run; each test makes its own users and rooms."""
+    async with running_homeserver(tmp_path_factory.mktemp("synapse")) as server:
+        yield server
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+@pytest.fixture
+def admin(homeserver: LocalHomeserver, http: aiohttp.ClientSession) -> SynapseAdmin:
+    """The admin API as the bot."""
+    return SynapseAdmin(http, homeserver.url, homeserver.bot.access_token)

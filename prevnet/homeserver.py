@@ -1,0 +1,273 @@
+"""The embedded homeserver: a closed Synapse configuration, generated once, started and stopped.
+
+Closed means: one listener on 127.0.0.1 serving only the client API (federation endpoints answer
+404), an empty federation whitelist and no trusted key servers, registration off (accounts are
+made by prevnet with the shared secret), no public room directory, profiles and user search
+limited to people who share a room, and secrets generated at first run with owner-only
+permissions. A production deployment points prevnet at its own homeserver instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import yaml
+
+from phenomena.errors import PrevnetError
+
+
+class HomeserverError(PrevnetError):
+    """The homeserver could not be configured or started; the message says what to check."""
+
+
+@dataclass(frozen=True)
+class HomeserverOptions:
+    """What may differ between a production-like run and a test run."""
+
+    server_name: str
+    port: int
+    bcrypt_rounds: int = 12
+    relaxed_rate_limits: bool = False
+
+
+@dataclass(frozen=True)
+class HomeserverFiles:
+    """Where an embedded homeserver keeps its files, all under one directory."""
+
+    root: Path
+
+    @property
+    def config(self) -> Path:
+        return self.root / "homeserver.yaml"
+
+    @property
+    def secrets(self) -> Path:
+        return self.root / "secrets.json"
+
+    @property
+    def log(self) -> Path:
+        return self.root / "homeserver.log"
+
+    @property
+    def log_config(self) -> Path:
+        return self.root / "log.yaml"
+
+
+def _owner_only(path: Path, text: str) -> None:
+    """Write a file readable by its owner only (created so, never widened afterwards)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    path.chmod(0o600)
+
+
+def load_or_create_secrets(files: HomeserverFiles) -> dict[str, str]:
+    """The homeserver's secrets, generated at first run and kept with mode 0600."""
+    if files.secrets.exists():
+        loaded: dict[str, str] = json.loads(files.secrets.read_text(encoding="utf-8"))
+        return loaded
+    values = {
+        name: secrets.token_urlsafe(48)
+        for name in ("registration_shared_secret", "macaroon_secret_key", "form_secret")
+    }
+    _owner_only(files.secrets, json.dumps(values, indent=2))
+    return values
+
+
+def closed_config(files: HomeserverFiles, options: HomeserverOptions) -> dict[str, Any]:
+    """The Synapse configuration of a closed network (see the module docstring)."""
+    keys = load_or_create_secrets(files)
+    config: dict[str, Any] = {
+        "server_name": options.server_name,
+        "pid_file": str(files.root / "homeserver.pid"),
+        "public_baseurl": f"http://127.0.0.1:{options.port}/",
+        "listeners": [
+            {
+                "port": options.port,
+                "bind_addresses": ["127.0.0.1"],
+                "type": "http",
+                "tls": False,
+                "x_forwarded": False,
+                "resources": [{"names": ["client"], "compress": False}],
+            }
+        ],
+        "database": {"name": "sqlite3", "args": {"database": str(files.root / "homeserver.db")}},
+        "log_config": str(files.log_config),
+        "media_store_path": str(files.root / "media_store"),
+        "signing_key_path": str(files.root / f"{options.server_name}.signing.key"),
+        "report_stats": False,
+        "enable_metrics": False,
+        # closed: no federation, no key servers
+        "federation_domain_whitelist": [],
+        "trusted_key_servers": [],
+        "suppress_key_server_warning": True,
+        "allow_public_rooms_over_federation": False,
+        # closed: accounts only through prevnet
+        "enable_registration": False,
+        "registration_shared_secret": keys["registration_shared_secret"],
+        "macaroon_secret_key": keys["macaroon_secret_key"],
+        "form_secret": keys["form_secret"],
+        "allow_guest_access": False,
+        "enable_3pid_changes": False,
+        "enable_set_displayname": False,
+        "enable_set_avatar_url": True,
+        # closed: no public directory, people see only those they share a room with
+        "allow_public_rooms_without_auth": False,
+        "room_list_publication_rules": [{"action": "deny"}],
+        "require_auth_for_profile_requests": True,
+        "limit_profile_requests_to_users_who_share_rooms": True,
+        "include_profile_data_on_invite": False,
+        "user_directory": {"enabled": True, "search_all_users": False},
+        "encryption_enabled_by_default_for_room_type": "all",
+        "presence": {"enabled": False},
+        "url_preview_enabled": False,
+        "bcrypt_rounds": options.bcrypt_rounds,
+    }
+    if options.relaxed_rate_limits:
+        generous = {"per_second": 1000, "burst_count": 1000}
+        config.update(
+            {
+                "rc_message": generous,
+                "rc_registration": generous,
+                "rc_login": {"address": generous, "account": generous, "failed_attempts": generous},
+                "rc_joins": {"local": generous, "remote": generous},
+                "rc_joins_per_room": generous,
+                "rc_invites": {"per_room": generous, "per_user": generous, "per_issuer": generous},
+                "rc_admin_redaction": generous,
+                "rc_room_creation": generous,
+            }
+        )
+    return config
+
+
+_LOG_CONFIG = """\
+version: 1
+formatters:
+  precise:
+    format: '%(asctime)s %(levelname)s %(name)s %(message)s'
+handlers:
+  file:
+    class: logging.handlers.RotatingFileHandler
+    formatter: precise
+    filename: {log}
+    maxBytes: 10485760
+    backupCount: 3
+    encoding: utf8
+loggers:
+  synapse.storage.SQL:
+    level: WARNING
+root:
+  level: {level}
+  handlers: [file]
+disable_existing_loggers: false
+"""
+
+
+def write_config(files: HomeserverFiles, options: HomeserverOptions) -> Path:
+    """Write (or rewrite) the configuration and generate the signing key if it is missing.
+
+    Rewriting on every start keeps the closed settings authoritative: a hand edit that opens
+    the server is undone. Secrets and keys are kept across runs.
+    """
+    files.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    files.root.chmod(0o700)
+    config = closed_config(files, options)
+    _owner_only(files.config, yaml.safe_dump(config, sort_keys=False))
+    _owner_only(files.log_config, _LOG_CONFIG.format(log=files.log, level="WARNING"))
+    key = Path(config["signing_key_path"])
+    if not key.exists():
+        result = subprocess.run(  # noqa: S603 - our own interpreter and generated file
+            [
+                sys.executable,
+                "-m",
+                "synapse.app.homeserver",
+                "-c",
+                str(files.config),
+                "--generate-keys",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise HomeserverError(f"could not generate the signing key:\n{result.stderr[-2000:]}")
+        key.chmod(0o600)
+    return files.config
+
+
+class Homeserver:
+    """A running embedded Synapse process."""
+
+    def __init__(self, files: HomeserverFiles, options: HomeserverOptions) -> None:
+        self.files = files
+        self.options = options
+        self._process: asyncio.subprocess.Process | None = None
+
+    @property
+    def url(self) -> str:
+        """The client API base URL."""
+        return f"http://127.0.0.1:{self.options.port}"
+
+    @property
+    def registration_shared_secret(self) -> str:
+        """The secret prevnet uses to create accounts."""
+        return load_or_create_secrets(self.files)["registration_shared_secret"]
+
+    async def start(self, startup_seconds: float = 60.0) -> None:
+        """Write the configuration, start Synapse and wait until clients can talk to it."""
+        await asyncio.to_thread(write_config, self.files, self.options)
+        log = self.files.root / "homeserver.stderr"
+        with log.open("ab") as err:
+            self._process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "synapse.app.homeserver",
+                "-c",
+                str(self.files.config),
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=err,
+                cwd=self.files.root,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + startup_seconds
+        async with aiohttp.ClientSession() as http:
+            while time.monotonic() < deadline:
+                if self._process.returncode is not None:
+                    tail = log.read_text(errors="replace")[-3000:]
+                    raise HomeserverError(
+                        f"the homeserver stopped during start-up (is port {self.options.port} "
+                        f"free?):\n{tail}"
+                    )
+                with contextlib.suppress(aiohttp.ClientError, OSError):
+                    async with http.get(f"{self.url}/_matrix/client/versions") as response:
+                        if response.status == 200:
+                            return
+                await asyncio.sleep(0.1)
+        await self.stop()
+        raise HomeserverError(
+            f"the homeserver did not answer within {startup_seconds:.0f} s; see {log}"
+        )
+
+    async def stop(self, grace_seconds: float = 20.0) -> None:
+        """Stop Synapse: SIGTERM, then SIGKILL if it does not stop in time."""
+        process, self._process = self._process, None
+        if process is None or process.returncode is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(process.wait(), grace_seconds)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
