@@ -160,6 +160,13 @@ class MatrixNetwork:
 
     # -- rooms --------------------------------------------------------------------------------
 
+    async def key_of_room(self, room_id: str) -> str | None:
+        """The key of a managed room from its ID (None for rooms prevnet does not manage)."""
+        for key, known in self._room_ids.items():
+            if known == room_id:
+                return key
+        return None
+
     async def room_id(self, key: str) -> str | None:
         """The room ID of a managed room, if it exists (cached)."""
         if key in self._room_ids:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,15 @@ class Settings:
     zone_codes: Mapping[str, str] = field(default_factory=dict)
     moderation: ModerationPolicy = field(default_factory=ModerationPolicy)
     alert_grace_days: int = 7
+    homeserver_port: int = 8008
+    homeserver_url: str | None = None
+    homeserver_token: str | None = None
+    reconcile_minutes: int = 15
+
+    @property
+    def embedded_homeserver(self) -> bool:
+        """Whether prevnet runs its own homeserver (no ``homeserver_url`` set)."""
+        return self.homeserver_url is None
 
     @property
     def database(self) -> str:
@@ -44,6 +53,8 @@ _ENV = {
     "PREVNET_DATABASE_URL": "database_url",
     "PREVNET_REFERENCE_DIR": "reference_dir",
     "PREVNET_SERVER_NAME": "server_name",
+    "PREVNET_HOMESERVER_URL": "homeserver_url",
+    "PREVNET_HOMESERVER_TOKEN": "homeserver_token",
 }
 
 
@@ -92,6 +103,10 @@ def _build(values: dict[str, Any]) -> Settings:
         "zone_codes",
         "moderation",
         "alert_grace_days",
+        "homeserver_port",
+        "homeserver_url",
+        "homeserver_token",
+        "reconcile_minutes",
     }
     unknown = set(values) - known
     if unknown:
@@ -99,33 +114,34 @@ def _build(values: dict[str, Any]) -> Settings:
             f"unknown setting(s) {', '.join(sorted(unknown))}: the settings are "
             + ", ".join(sorted(known))
         )
-    settings = Settings()
+    kwargs: dict[str, Any] = {}
     try:
-        if "data_dir" in values:
-            settings = replace(settings, data_dir=Path(values["data_dir"]).expanduser())
-        if "reference_dir" in values:
-            settings = replace(settings, reference_dir=Path(values["reference_dir"]).expanduser())
-        if "database_url" in values:
-            settings = replace(settings, database_url=str(values["database_url"]))
-        if "server_name" in values:
-            settings = replace(settings, server_name=str(values["server_name"]))
+        for name in ("data_dir", "reference_dir"):
+            if name in values:
+                kwargs[name] = Path(values[name]).expanduser()
+        for name in ("database_url", "server_name", "homeserver_url", "homeserver_token"):
+            if name in values:
+                kwargs[name] = str(values[name])
+        for name in ("homeserver_port", "reconcile_minutes", "alert_grace_days"):
+            if name in values:
+                number = int(values[name])
+                if number < (0 if name == "alert_grace_days" else 1):
+                    raise ValueError(f"{name} cannot be {number}")
+                kwargs[name] = number
         if "zone_codes" in values:
-            codes = {str(k): str(v) for k, v in dict(values["zone_codes"]).items()}
-            settings = replace(settings, zone_codes=codes)
+            kwargs["zone_codes"] = {str(k): str(v) for k, v in dict(values["zone_codes"]).items()}
         if "moderation" in values:
             policy = dict(values["moderation"])
-            settings = replace(
-                settings,
-                moderation=ModerationPolicy(
-                    moderate_non_police=bool(policy.get("non_police", True)),
-                    moderate_clear=bool(policy.get("clear", True)),
-                ),
+            kwargs["moderation"] = ModerationPolicy(
+                moderate_non_police=bool(policy.get("non_police", True)),
+                moderate_clear=bool(policy.get("clear", True)),
             )
-        if "alert_grace_days" in values:
-            grace = int(values["alert_grace_days"])
-            if grace < 0:
-                raise ValueError("alert_grace_days must be 0 or more")
-            settings = replace(settings, alert_grace_days=grace)
     except (TypeError, ValueError) as exc:
         raise SettingsError(f"invalid setting: {exc}") from None
+    settings = Settings(**kwargs)
+    if settings.homeserver_url and not settings.homeserver_token:
+        raise SettingsError(
+            "homeserver_url is set but homeserver_token is not: give the access token of a "
+            "server-admin account for the bot (PREVNET_HOMESERVER_TOKEN)"
+        )
     return settings

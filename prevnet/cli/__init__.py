@@ -11,6 +11,7 @@ from prevnet.cli.app import App, run_command
 from prevnet.cli.db import audit, db
 from prevnet.cli.partners import member, members, partners
 from prevnet.cli.territory import territory
+from prevnet.cli.up import up
 from prevnet.settings import load_settings
 
 
@@ -51,6 +52,7 @@ cli.add_command(members)
 cli.add_command(member)
 cli.add_command(db)
 cli.add_command(audit)
+cli.add_command(up)
 
 
 def main() -> None:

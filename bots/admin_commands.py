@@ -1,0 +1,141 @@
+"""Membership administration in the admin room: !member add, remove, suspend, role, list."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from bots.commands import Arguments, CommandRegistry, Context, Reply, UsageError
+from phenomena.errors import DomainError
+from phenomena.partners import Member, MemberStatus, Role, check_matrix_id, check_org_key
+from phenomena.rooms import ADMIN
+from phenomena.services import partners as use
+from phenomena.services.unit_of_work import UnitOfWork
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+Clock = Callable[[], datetime]
+ADMIN_ROOM = frozenset({ADMIN})
+
+
+def _roles(text: str | None) -> frozenset[Role]:
+    roles = {Role.MEMBER}
+    for word in (text or "").split(","):
+        if word.strip():
+            roles.add(Role.parse(word))
+    return frozenset(roles)
+
+
+def _target(args: Arguments) -> str:
+    if not args.positional:
+        raise UsageError("name the member by Matrix ID")
+    return check_matrix_id(args.positional[0])
+
+
+def register_member_commands(
+    registry: CommandRegistry, uow: UnitOfWorkFactory, clock: Clock
+) -> None:
+    """Add the membership commands, for admins in the admin room."""
+
+    @registry.command(
+        "member add",
+        needs=Role.ADMIN,
+        rooms=ADMIN_ROOM,
+        usage='member add @someone:server org=KEY name="Full Name" [roles=author,moderator] '
+        "[email=...]",
+        help="add a member (or bring one back) and join them to their rooms",
+    )
+    async def add(context: Context, args: Arguments) -> Reply:
+        matrix_id = _target(args)
+        org, name = args.option("org"), args.option("name")
+        if not org or not name:
+            raise UsageError("org= and name= are required")
+        member = Member(
+            matrix_id=matrix_id,
+            display_name=name,
+            organisation=check_org_key(org),
+            roles=_roles(args.option("roles")),
+            email=args.option("email"),
+        )
+        result = await use.add_member(uow(), member, context.sender, clock())
+        roles = ", ".join(r.value for r in Role if r in result.roles)
+        return Reply(
+            f"{matrix_id} is a member of {result.organisation} ({roles}); "
+            "their account and rooms are being set up."
+        )
+
+    @registry.command(
+        "member remove",
+        needs=Role.ADMIN,
+        rooms=ADMIN_ROOM,
+        usage="member remove @someone:server [reason]",
+        help="take a member out of every room and end their sessions (messages stay)",
+    )
+    async def remove(context: Context, args: Arguments) -> Reply:
+        matrix_id = _target(args)
+        reason = " ".join(args.positional[1:])
+        await use.remove_member(uow(), matrix_id, context.sender, reason, clock())
+        return Reply(f"{matrix_id} is removed: out of every room, sessions ended.")
+
+    @registry.command(
+        "member suspend",
+        needs=Role.ADMIN,
+        rooms=ADMIN_ROOM,
+        usage="member suspend @someone:server [reason]",
+        help="lock a member out for now",
+    )
+    async def suspend(context: Context, args: Arguments) -> Reply:
+        matrix_id = _target(args)
+        reason = " ".join(args.positional[1:])
+        await use.suspend_member(uow(), matrix_id, context.sender, reason, clock())
+        return Reply(f"{matrix_id} is suspended.")
+
+    @registry.command(
+        "member reinstate",
+        needs=Role.ADMIN,
+        rooms=ADMIN_ROOM,
+        usage="member reinstate @someone:server",
+        help="let a suspended or removed member back in",
+    )
+    async def reinstate(context: Context, args: Arguments) -> Reply:
+        matrix_id = _target(args)
+        await use.reinstate_member(uow(), matrix_id, context.sender, clock())
+        return Reply(f"{matrix_id} is active again.")
+
+    @registry.command(
+        "member role",
+        needs=Role.ADMIN,
+        rooms=ADMIN_ROOM,
+        usage="member role @someone:server roles=author,moderator",
+        help="set a member's roles",
+    )
+    async def role(context: Context, args: Arguments) -> Reply:
+        matrix_id = _target(args)
+        if args.option("roles") is None:
+            raise UsageError("roles= is required")
+        result = await use.set_member_roles(
+            uow(), matrix_id, _roles(args.option("roles")), context.sender, clock()
+        )
+        return Reply(f"{matrix_id}: {', '.join(r.value for r in Role if r in result.roles)}")
+
+    @registry.command(
+        "member list",
+        needs=Role.ADMIN,
+        rooms=ADMIN_ROOM,
+        usage="member list [org=KEY] [all]",
+        help="list members, by organisation",
+    )
+    async def list_(context: Context, args: Arguments) -> Reply:
+        org = args.option("org")
+        statuses = None if "all" in args.positional else [MemberStatus.ACTIVE]
+        async with uow() as unit:
+            if org is not None and await unit.organisations.get(org) is None:
+                raise DomainError(f"no organisation '{org}'")
+            members = await unit.members.list(organisation=org, statuses=statuses)
+        if not members:
+            return Reply("No members" + (f" in {org}." if org else "."))
+        lines = [f"{len(members)} member(s):"]
+        for m in members:
+            roles = ",".join(r.value for r in Role if r in m.roles)
+            state = "" if m.is_active else f" [{m.status.value}]"
+            lines.append(f"- {m.matrix_id} {m.display_name} ({m.organisation}; {roles}){state}")
+        return Reply("\n".join(lines))

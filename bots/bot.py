@@ -1,0 +1,132 @@
+"""The prevnet bot: syncs with the homeserver, answers commands, and posts notices.
+
+End-to-end encryption is on (matrix-nio with its ``e2e`` extra and a persistent key store), so
+commands typed in encrypted rooms are read and replies are encrypted. The sync token is stored,
+so a restart resumes where the bot stopped instead of replaying old commands.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import nio
+
+from bots.commands import CommandRegistry, Context, Reply
+from phenomena.partners import Member
+
+log = logging.getLogger(__name__)
+
+MemberLookup = Callable[[str], Awaitable[Member | None]]
+RoomKeyLookup = Callable[[str], Awaitable[str | None]]
+
+
+def notice_content(reply: Reply, in_reply_to: str | None = None) -> dict[str, Any]:
+    """An ``m.notice`` with a plain-text body and, when given, an HTML body."""
+    content: dict[str, Any] = {"msgtype": "m.notice", "body": reply.text}
+    content["format"] = "org.matrix.custom.html"
+    content["formatted_body"] = reply.html or html.escape(reply.text).replace("\n", "<br>")
+    if in_reply_to:
+        content["m.relates_to"] = {"m.in_reply_to": {"event_id": in_reply_to}}
+    return content
+
+
+class Bot:
+    """Reads messages, dispatches commands, accepts invitations from members."""
+
+    def __init__(
+        self,
+        client: nio.AsyncClient,
+        commands: CommandRegistry,
+        member_of: MemberLookup,
+        room_key_of: RoomKeyLookup,
+    ) -> None:
+        self.client = client
+        self.commands = commands
+        self._member_of = member_of
+        self._room_key_of = room_key_of
+        self._handled: set[str] = set()
+        self.ready = asyncio.Event()
+
+    async def start(self) -> None:
+        """Upload keys if needed and sync once, so only new messages are answered."""
+        if self.client.should_upload_keys:
+            await self.client.keys_upload()
+        first = await self.client.sync(timeout=0, full_state=True)
+        if isinstance(first, nio.SyncError):
+            raise ConnectionError(f"first sync failed: {first.message}")
+        self.client.add_event_callback(self._on_message, (nio.RoomMessageText,))
+        self.client.add_event_callback(self._on_undecryptable, (nio.MegolmEvent,))
+        self.client.add_event_callback(self._on_invite, (nio.InviteMemberEvent,))
+        self.ready.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Sync until ``stop`` is set."""
+        await self.start()
+        sync = asyncio.create_task(self.client.sync_forever(timeout=10_000, full_state=False))
+        stopper = asyncio.create_task(stop.wait())
+        try:
+            done, _ = await asyncio.wait({sync, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            if sync in done:
+                sync.result()  # re-raise what ended the sync
+        finally:
+            for task in (sync, stopper):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    async def send(
+        self,
+        room_id: str,
+        reply: Reply,
+        *,
+        in_reply_to: str | None = None,
+        tx_id: str | None = None,
+    ) -> str:
+        """Post a notice (encrypted where the room is); returns the event ID."""
+        response = await self.client.room_send(
+            room_id,
+            "m.room.message",
+            notice_content(reply, in_reply_to),
+            tx_id=tx_id,
+            ignore_unverified_devices=True,
+        )
+        if isinstance(response, nio.RoomSendError):
+            raise ConnectionError(f"could not post in {room_id}: {response.message}")
+        return str(response.event_id)
+
+    async def _on_message(self, room: nio.MatrixRoom, event: nio.RoomMessageText) -> None:
+        if event.sender == self.client.user_id or event.event_id in self._handled:
+            return
+        self._handled.add(event.event_id)
+        member = await self._member_of(event.sender)
+        context = Context(
+            sender=event.sender,
+            member=member,
+            room_id=room.room_id,
+            room_key=await self._room_key_of(room.room_id),
+        )
+        reply = await self.commands.dispatch(context, event.body)
+        if reply is not None:
+            try:
+                await self.send(room.room_id, reply, in_reply_to=event.event_id)
+            except ConnectionError:
+                log.exception("could not answer %s", event.event_id)
+
+    async def _on_undecryptable(self, room: nio.MatrixRoom, event: nio.MegolmEvent) -> None:
+        log.warning("cannot decrypt %s in %s yet; asking for the key", event.event_id, room.room_id)
+        with contextlib.suppress(Exception):
+            await self.client.request_room_key(event)
+
+    async def _on_invite(self, room: nio.MatrixRoom, event: nio.InviteMemberEvent) -> None:
+        if event.state_key != self.client.user_id or event.membership != "invite":
+            return
+        member = await self._member_of(event.sender)
+        if member is not None and member.is_active:
+            await self.client.join(room.room_id)
+        else:
+            await self.client.room_leave(room.room_id)  # strangers get nothing

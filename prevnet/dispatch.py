@@ -1,0 +1,114 @@
+"""The outbox dispatcher: delivers each recorded event to its handlers, with retries.
+
+A handler is an idempotent coroutine named for what it does (``matrix-membership``). When one
+fails, the event is retried later with exponential backoff, and the handlers that already
+finished are not run again. A crash at any point loses nothing: an unfinished event is claimed
+again when its lease runs out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from phenomena.events import Event
+from phenomena.storage.outbox import Outbox, OutboxMessage
+from phenomena.storage.unit_of_work import utc_now
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Event], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A named handler and the event types it wants."""
+
+    name: str
+    events: tuple[type[Event], ...]
+    handle: Handler
+
+
+def backoff(attempts: int, base: float = 2.0, cap: float = 300.0) -> timedelta:
+    """How long to wait before retry number ``attempts + 1``: 2 s, 4 s, 8 s ... at most 5 min."""
+    return timedelta(seconds=min(cap, base * (2 ** max(attempts, 0))))
+
+
+class Dispatcher:
+    """Claims outbox events and runs the subscribed handlers until stopped."""
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        subscriptions: Sequence[Subscription],
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        idle_seconds: float = 0.5,
+    ) -> None:
+        self._outbox = outbox
+        self._subscriptions = subscriptions
+        self._clock = clock
+        self._idle = idle_seconds
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Look at the outbox now (a use case just committed events)."""
+        self._wake.set()
+
+    async def run_once(self, limit: int = 50) -> int:
+        """Deliver one batch of due events; returns how many were claimed."""
+        batch = await self._outbox.claim(limit=limit)
+        for message in batch:
+            await self._deliver(message)
+        return len(batch)
+
+    async def _deliver(self, message: OutboxMessage) -> None:
+        for sub in self._subscriptions:
+            if not isinstance(message.event, sub.events) or sub.name in message.handled:
+                continue
+            try:
+                await sub.handle(message.event)
+            except Exception as exc:
+                delay = backoff(message.attempts)
+                log.warning(
+                    "%s failed on %s #%d (attempt %d), retry in %s: %s",
+                    sub.name,
+                    message.event.name,
+                    message.id,
+                    message.attempts + 1,
+                    delay,
+                    exc,
+                )
+                await self._outbox.mark_failed(
+                    message.id, f"{sub.name}: {type(exc).__name__}: {exc}", self._clock() + delay
+                )
+                return
+            await self._outbox.mark_handled(message.id, sub.name)
+        await self._outbox.mark_delivered(message.id)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Deliver until ``stop`` is set, sleeping when the outbox is empty."""
+        while not stop.is_set():
+            try:
+                claimed = await self.run_once()
+            except Exception:
+                log.exception("the outbox could not be read; trying again")
+                claimed = 0
+            if claimed:
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._idle)
+
+
+def subscriptions_by_event(subs: Sequence[Subscription]) -> Mapping[str, list[str]]:
+    """Which handlers receive which event type (for the README and diagnostics)."""
+    table: dict[str, list[str]] = {}
+    for sub in subs:
+        for event in sub.events:
+            table.setdefault(event.__name__, []).append(sub.name)
+    return table

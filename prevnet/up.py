@@ -1,0 +1,175 @@
+"""``prevnet up``: the homeserver, the bot, the outbox dispatcher and the scheduler, together.
+
+Start order: database, homeserver (embedded, or an existing one by URL), bot account, rooms and
+memberships reconciled with the registry, then the long-running parts. ``prevnet ready: <url>``
+is printed when a client can log in and find its rooms. SIGINT or SIGTERM stops everything in
+reverse order; a second run on the same data directory resumes and re-creates nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import aiohttp
+import nio
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bots.admin_commands import register_member_commands
+from bots.bot import Bot
+from bots.commands import CommandRegistry, Reply
+from bots.network import MatrixNetwork
+from bots.synapse_admin import Session, SynapseAdmin
+from phenomena.rooms import ADMIN
+from phenomena.storage.database import Database
+from phenomena.storage.outbox import Outbox
+from phenomena.storage.unit_of_work import SqlUnitOfWork, utc_now
+from prevnet.bot_account import ensure_bot_session
+from prevnet.demo import seed_demo_registry, write_demo_accounts
+from prevnet.dispatch import Dispatcher
+from prevnet.homeserver import Homeserver, HomeserverFiles, HomeserverOptions
+from prevnet.reference import load_territories
+from prevnet.settings import Settings, SettingsError
+from prevnet.wiring import load_registry, member_lookup, membership_subscription
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class UpOptions:
+    """What ``prevnet up`` was asked for on the command line."""
+
+    demo: bool = False
+    fast_hashing: bool = False  # cheap password hashing, for tests and demos on small machines
+
+
+async def run_up(
+    settings: Settings, options: UpOptions, ready: Callable[[str], None], stop: asyncio.Event
+) -> None:
+    """Run the network until ``stop`` is set."""
+    data = settings.data_dir.resolve()
+    data.mkdir(mode=0o700, parents=True, exist_ok=True)
+    territories = load_territories(settings)
+    db = Database.connect(settings.database)
+    await db.upgrade()
+    homeserver: Homeserver | None = None
+    async with contextlib.AsyncExitStack() as stack:
+        stack.push_async_callback(db.close)
+        if settings.embedded_homeserver:
+            homeserver = Homeserver(
+                HomeserverFiles(data / "homeserver"),
+                HomeserverOptions(
+                    server_name=settings.server_name,
+                    port=settings.homeserver_port,
+                    bcrypt_rounds=4 if options.fast_hashing else 12,
+                ),
+            )
+            await homeserver.start()
+            stack.push_async_callback(homeserver.stop)
+            url = homeserver.url
+        else:
+            assert settings.homeserver_url is not None
+            url = settings.homeserver_url.rstrip("/")
+        http = await stack.enter_async_context(aiohttp.ClientSession())
+        admin = SynapseAdmin(http, url)
+        if homeserver is not None:
+            session = await ensure_bot_session(
+                admin, data / "bot-credentials.json", homeserver.registration_shared_secret
+            )
+        else:
+            if settings.homeserver_token is None:
+                raise SettingsError("homeserver_token is required with homeserver_url")
+            who = await admin.request(
+                "GET", "/_matrix/client/v3/account/whoami", token=settings.homeserver_token
+            )
+            assert who is not None
+            session = Session(who["user_id"], settings.homeserver_token, str(who.get("device_id")))
+        admin.access_token = session.access_token
+        await admin.exempt_from_rate_limits(session.user_id)
+
+        store = data / "bot-store"
+        store.mkdir(mode=0o700, exist_ok=True)
+        client = nio.AsyncClient(
+            url,
+            session.user_id,
+            device_id=session.device_id,
+            store_path=str(store),
+            config=nio.AsyncClientConfig(encryption_enabled=True, store_sync_tokens=True),
+        )
+        client.restore_login(session.user_id, session.device_id, session.access_token)
+        stack.push_async_callback(client.close)
+
+        def uow() -> SqlUnitOfWork:
+            return SqlUnitOfWork(db.sessions)
+
+        network = MatrixNetwork(client, admin, settings.server_name, territories)
+        if options.demo:
+            await seed_demo_registry(uow(), territories, settings.server_name)
+
+        async def reconcile() -> None:
+            members, organisations = await load_registry(uow)
+            report = await network.reconcile(members, organisations)
+            if report.changed_anything or report.unknown_accounts:
+                log.info("%s", report.summary())
+                room = await network.room_id(ADMIN)
+                if room is not None and bot.ready.is_set():
+                    await bot.send(room, Reply(report.summary()))
+
+        commands = CommandRegistry()
+        register_member_commands(commands, uow, utc_now)
+        bot = Bot(client, commands, member_lookup(uow), network.key_of_room)
+        members, organisations = await load_registry(uow)
+        await network.reconcile(members, organisations)
+        if options.demo:
+            await write_demo_accounts(admin, data / "demo-accounts.json", uow(), url)
+
+        dispatcher = Dispatcher(
+            Outbox(db, f"up-{session.device_id}"), [membership_subscription(network, uow)]
+        )
+        scheduler = AsyncIOScheduler(timezone="UTC")
+        scheduler.add_job(
+            reconcile,
+            "interval",
+            minutes=settings.reconcile_minutes,
+            id="reconcile",
+            max_instances=1,
+            coalesce=True,
+        )
+        scheduler.start()
+        stack.callback(scheduler.shutdown, wait=False)
+
+        runners: list[asyncio.Task[None]] = [
+            asyncio.create_task(dispatcher.run(stop), name="dispatcher"),
+            asyncio.create_task(bot.run(stop), name="bot"),
+        ]
+        ready_or_failed = asyncio.create_task(bot.ready.wait())
+        await asyncio.wait([ready_or_failed, *runners], return_when=asyncio.FIRST_COMPLETED)
+        if bot.ready.is_set():
+            ready(url)
+            await asyncio.wait(
+                [asyncio.create_task(stop.wait()), *runners], return_when=asyncio.FIRST_COMPLETED
+            )
+        ready_or_failed.cancel()
+        stop.set()
+        dispatcher.wake()
+        failures: list[BaseException] = []
+        for runner in runners:
+            try:
+                await asyncio.wait_for(runner, 15)
+            except TimeoutError:
+                runner.cancel()
+            except Exception as exc:
+                failures.append(exc)
+        if failures:
+            raise failures[0]
+
+
+def install_signal_handlers(stop: asyncio.Event) -> None:
+    """Ctrl-C and SIGTERM ask for a clean stop."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)

@@ -1,0 +1,68 @@
+"""Which handler reacts to which domain event, and the lookups the bots need from storage."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from bots.network import MatrixNetwork
+from phenomena.events import (
+    Event,
+    MemberAdded,
+    MemberChanged,
+    MemberReinstated,
+    MemberRemoved,
+    MemberSuspended,
+    OrganisationAdded,
+    OrganisationChanged,
+)
+from phenomena.partners import Member, Organisation
+from phenomena.storage.unit_of_work import SqlUnitOfWork
+from prevnet.dispatch import Subscription
+
+UowFactory = Callable[[], SqlUnitOfWork]
+
+
+async def load_registry(uow: UowFactory) -> tuple[list[Member], dict[str, Organisation]]:
+    """Every member and organisation."""
+    async with uow() as unit:
+        members = list(await unit.members.list())
+        organisations = {o.key: o for o in await unit.organisations.list()}
+    return members, organisations
+
+
+def membership_subscription(network: MatrixNetwork, uow: UowFactory) -> Subscription:
+    """Apply membership changes to the homeserver: accounts, rooms, power levels."""
+
+    async def handle(event: Event) -> None:
+        members, organisations = await load_registry(uow)
+        if isinstance(event, OrganisationAdded | OrganisationChanged):
+            affected = [m for m in members if m.organisation == event.key]
+        else:
+            matrix_id = getattr(event, "matrix_id", None)
+            affected = [m for m in members if m.matrix_id == matrix_id]
+        for member in affected:
+            await network.apply_member(member, organisations)
+
+    return Subscription(
+        "matrix-membership",
+        (
+            MemberAdded,
+            MemberChanged,
+            MemberSuspended,
+            MemberReinstated,
+            MemberRemoved,
+            OrganisationAdded,
+            OrganisationChanged,
+        ),
+        handle,
+    )
+
+
+def member_lookup(uow: UowFactory) -> Callable[[str], Awaitable[Member | None]]:
+    """A coroutine function: the member with a Matrix ID, or None."""
+
+    async def lookup(matrix_id: str) -> Member | None:
+        async with uow() as unit:
+            return await unit.members.get(matrix_id)
+
+    return lookup

@@ -1,0 +1,206 @@
+"""``prevnet up --demo`` as a person uses it: log in, administer members in chat, stop, resume."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+import nio
+import pytest
+
+from bots.synapse_admin import SynapseAdmin
+from tests.support.people import Person
+from tests.support.synapse import free_port
+
+SERVER = "prevnet.localhost"
+
+
+@dataclass
+class Running:
+    process: asyncio.subprocess.Process
+    url: str
+    data: Path
+
+    def accounts(self) -> dict[str, str]:
+        listing = json.loads((self.data / "demo-accounts.json").read_text())
+        return {a["user_id"]: a["password"] for a in listing["accounts"]}
+
+    def bot_token(self) -> str:
+        return str(json.loads((self.data / "bot-credentials.json").read_text())["access_token"])
+
+
+async def start(data: Path, port: int) -> Running:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "prevnet",
+        "up",
+        "--data-dir",
+        str(data),
+        "--port",
+        str(port),
+        "--demo",
+        "--fast-hashing",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    try:
+        line = await asyncio.wait_for(process.stdout.readline(), 120)
+    except TimeoutError:
+        process.kill()
+        raise
+    if not line.startswith(b"prevnet ready: "):
+        process.kill()
+        errors = (await process.stderr.read()).decode() if process.stderr else ""
+        raise AssertionError(f"prevnet up did not get ready: {line!r}\n{errors[-3000:]}")
+    return Running(process, line.decode().split(": ", 1)[1].strip(), data)
+
+
+async def stop(running: Running) -> int:
+    running.process.send_signal(signal.SIGTERM)
+    return await asyncio.wait_for(running.process.wait(), 60)
+
+
+@pytest.fixture
+async def network(tmp_path: Path) -> AsyncIterator[Running]:
+    running = await start(tmp_path / "data", free_port())
+    try:
+        yield running
+    finally:
+        if running.process.returncode is None:
+            running.process.kill()
+            await running.process.wait()
+
+
+async def test_up_demo_admin_in_chat_stop_and_resume(network: Running, tmp_path: Path) -> None:
+    accounts = network.accounts()
+    assert len(accounts) >= 10
+    admin_id = f"@admin:{SERVER}"
+    admin = Person(network.url, admin_id, tmp_path / "admin-keys")
+    await admin.login(accounts[admin_id])
+    try:
+        admin_room = await admin.room(f"#admin:{SERVER}")
+        zone_room = await admin.room(f"#zone-5324:{SERVER}")
+        assert admin_room in admin.client.rooms, "the admin was not joined to #admin"
+
+        await admin.say(admin_room, "!member list org=pcs-mons")
+        reply = await admin.wait_for(
+            lambda room, e: (
+                room == admin_room
+                and isinstance(e, nio.RoomMessageNotice)
+                and "prevention.mons" in e.body
+            )
+        )
+        assert "1 member(s)" in reply.body
+
+        newcomer = f"@nouvelle:{SERVER}"
+        await admin.say(
+            admin_room, f'!member add {newcomer} org=pcs-mons name="Alice Nouvelle" roles=author'
+        )
+        await admin.wait_for(
+            lambda room, e: (
+                isinstance(e, nio.RoomMessageNotice)
+                and newcomer in e.body
+                and "being set up" in e.body
+            )
+        )
+        async with aiohttp.ClientSession() as http:
+            synapse = SynapseAdmin(http, network.url, network.bot_token())
+            for _ in range(100):
+                members = await synapse.room_members(zone_room)
+                if members.get(newcomer) == "join":
+                    break
+                await asyncio.sleep(0.1)
+            assert members.get(newcomer) == "join", "the new member was not joined to #zone-5324"
+            user = await synapse.get_user(newcomer)
+            assert user is not None and user["displayname"] == "Alice Nouvelle"
+
+            leaver = f"@prevention.quevy:{SERVER}"
+            await admin.say(admin_room, f"!member remove {leaver} left the service")
+            await admin.wait_for(
+                lambda room, e: isinstance(e, nio.RoomMessageNotice) and "is removed" in e.body
+            )
+            for _ in range(100):
+                account = await synapse.get_user(leaver)
+                if account is not None and account["deactivated"]:
+                    break
+                await asyncio.sleep(0.1)
+            assert account is not None and account["deactivated"]
+            assert leaver not in await synapse.room_members(zone_room)
+
+            await admin.say(admin_room, "!member add nobody")
+            await admin.wait_for(
+                lambda room, e: (
+                    isinstance(e, nio.RoomMessageNotice)
+                    and "'nobody' is not a Matrix user ID: write it as @name:server" in e.body
+                )
+            )
+            await admin.say(admin_room, f"!member add @x:{SERVER}")
+            await admin.wait_for(
+                lambda room, e: (
+                    isinstance(e, nio.RoomMessageNotice)
+                    and "org= and name= are required. Usage: !member add" in e.body
+                )
+            )
+
+            # the bot's answers are stored on the server only in encrypted form
+            history = await synapse.request(
+                "GET", f"/_synapse/admin/v1/rooms/{admin_room}/messages?dir=b&limit=100"
+            )
+            assert history is not None
+            from_bot = [
+                e
+                for e in history["chunk"]
+                if e["sender"] == f"@prevnet:{SERVER}"
+                and e["type"] in ("m.room.message", "m.room.encrypted")
+            ]
+            assert from_bot and {e["type"] for e in from_bot} == {"m.room.encrypted"}
+    finally:
+        await admin.close()
+
+    assert await stop(network) == 0
+    again = await start(network.data, int(network.url.rsplit(":", 1)[1]))
+    try:
+        now = again.accounts()
+        leaver = f"@prevention.quevy:{SERVER}"
+        assert leaver not in now, "a removed member is still offered as a demo account"
+        assert {k: v for k, v in accounts.items() if k != leaver}.items() <= now.items()
+        assert newcomer in now
+        async with aiohttp.ClientSession() as http:
+            synapse = SynapseAdmin(http, again.url, again.bot_token())
+            rooms = await synapse.request("GET", "/_synapse/admin/v1/rooms?limit=500")
+            assert rooms is not None
+            aliases = [r["canonical_alias"] for r in rooms["rooms"] if r["canonical_alias"]]
+            assert len(aliases) == len(set(aliases)), "a room was created twice"
+            assert (await synapse.room_members(zone_room)).get(newcomer) == "join"
+    finally:
+        assert await stop(again) == 0
+
+
+async def test_a_member_without_the_admin_role_is_refused(network: Running, tmp_path: Path) -> None:
+    author = f"@prevention.mons:{SERVER}"
+    person = Person(network.url, author, tmp_path / "author-keys")
+    await person.login(network.accounts()[author])
+    try:
+        toolbox = await person.room(f"#toolbox:{SERVER}")
+        await person.say(toolbox, "!member list")
+        refusal = await person.wait_for(
+            lambda room, e: room == toolbox and isinstance(e, nio.RoomMessageNotice)
+        )
+        assert "needs the admin role" in refusal.body
+        await person.say(toolbox, "!help")
+        help_text = await person.wait_for(
+            lambda room, e: (
+                isinstance(e, nio.RoomMessageNotice) and "Commands you can use" in e.body
+            )
+        )
+        assert "member add" not in help_text.body
+    finally:
+        await person.close()
