@@ -10,6 +10,7 @@ from prevnet.cli.alerts import alert
 from prevnet.cli.app import App, run_command
 from prevnet.cli.db import audit, db
 from prevnet.cli.partners import member, members, partners
+from prevnet.cli.reconcile import reconcile
 from prevnet.cli.territory import territory
 from prevnet.cli.up import up
 from prevnet.settings import load_settings
@@ -53,6 +54,7 @@ cli.add_command(member)
 cli.add_command(db)
 cli.add_command(audit)
 cli.add_command(up)
+cli.add_command(reconcile)
 
 
 def main() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -20,8 +19,7 @@ from phenomena.partners import (
     TerritoryKind,
     TerritoryRef,
 )
-from phenomena.territory import TerritoryRegistry
-from tests.support.synapse import LocalHomeserver, client_for
+from tests.support.synapse import LocalHomeserver
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
 
@@ -80,19 +78,6 @@ def make_registry(homeserver: LocalHomeserver) -> Registry:
         "admin": m("admin", "spf", Role.ADMIN),
     }
     return Registry(orgs, members)
-
-
-@pytest.fixture
-async def network(
-    homeserver: LocalHomeserver, admin: SynapseAdmin, territories: TerritoryRegistry
-) -> AsyncIterator[MatrixNetwork]:
-    client = client_for(homeserver.url, homeserver.bot)
-    try:
-        yield MatrixNetwork(
-            client, admin, "prevnet.test", territories, namespace=homeserver.unique("n") + "-"
-        )
-    finally:
-        await client.close()
 
 
 async def members_of(admin: SynapseAdmin, network: MatrixNetwork, key: str) -> set[str]:
