@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from bots.commands import Arguments, CommandRegistry, Context, Reply, UsageError
@@ -139,3 +139,19 @@ def register_member_commands(
             state = "" if m.is_active else f" [{m.status.value}]"
             lines.append(f"- {m.matrix_id} {m.display_name} ({m.organisation}; {roles}){state}")
         return Reply("\n".join(lines))
+
+
+def register_reconcile_command(
+    registry: CommandRegistry, reconcile: Callable[[], Awaitable[str]]
+) -> None:
+    """Add ``!reconcile``: compare the homeserver with the registry now and repair it."""
+
+    @registry.command(
+        "reconcile",
+        needs=Role.ADMIN,
+        rooms=ADMIN_ROOM,
+        usage="reconcile",
+        help="compare the homeserver with the registry now, repair it and report",
+    )
+    async def run(context: Context, args: Arguments) -> Reply:
+        return Reply(await reconcile())

@@ -19,7 +19,7 @@ import aiohttp
 import nio
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bots.admin_commands import register_member_commands
+from bots.admin_commands import register_member_commands, register_reconcile_command
 from bots.bot import Bot
 from bots.commands import CommandRegistry, Reply
 from bots.network import MatrixNetwork
@@ -110,20 +110,34 @@ async def run_up(
         if options.demo:
             await seed_demo_registry(uow(), territories, settings.server_name)
 
-        async def reconcile() -> None:
+        async def reconcile() -> str:
+            """Repair drift now and return the report (the ``!reconcile`` command)."""
+            members, organisations = await load_registry(uow)
+            return (await network.reconcile(members, organisations)).summary()
+
+        known_unknown: set[str] = set()
+
+        async def scheduled_reconcile() -> None:
+            """Repair drift; tell the admin room when anything changed or a new stranger appeared."""
             members, organisations = await load_registry(uow)
             report = await network.reconcile(members, organisations)
-            if report.changed_anything or report.unknown_accounts:
+            new_strangers = set(report.unknown_accounts) - known_unknown
+            known_unknown.update(report.unknown_accounts)
+            if report.changed_anything or new_strangers:
                 log.info("%s", report.summary())
-                room = await network.room_id(ADMIN)
-                if room is not None and bot.ready.is_set():
-                    await bot.send(room, Reply(report.summary()))
+                await post_to_admins(report.summary())
+
+        async def post_to_admins(text: str) -> None:
+            room = await network.room_id(ADMIN)
+            if room is not None and bot.ready.is_set():
+                await bot.send(room, Reply(text))
 
         commands = CommandRegistry()
         register_member_commands(commands, uow, utc_now)
+        register_reconcile_command(commands, reconcile)
         bot = Bot(client, commands, member_lookup(uow), network.key_of_room)
         members, organisations = await load_registry(uow)
-        await network.reconcile(members, organisations)
+        startup = await network.reconcile(members, organisations)
         if options.demo:
             await write_demo_accounts(admin, data / "demo-accounts.json", uow(), url)
 
@@ -132,7 +146,7 @@ async def run_up(
         )
         scheduler = AsyncIOScheduler(timezone="UTC")
         scheduler.add_job(
-            reconcile,
+            scheduled_reconcile,
             "interval",
             minutes=settings.reconcile_minutes,
             id="reconcile",
@@ -149,6 +163,9 @@ async def run_up(
         ready_or_failed = asyncio.create_task(bot.ready.wait())
         await asyncio.wait([ready_or_failed, *runners], return_when=asyncio.FIRST_COMPLETED)
         if bot.ready.is_set():
+            known_unknown.update(startup.unknown_accounts)
+            if startup.removed or startup.unknown_accounts:
+                await post_to_admins(startup.summary())
             ready(url)
             await asyncio.wait(
                 [asyncio.create_task(stop.wait()), *runners], return_when=asyncio.FIRST_COMPLETED

@@ -150,6 +150,19 @@ async def test_up_demo_admin_in_chat_stop_and_resume(network: Running, tmp_path:
                 )
             )
 
+            # someone added to a room by hand is removed and reported in #admin
+            hainaut = await admin.room(f"#province-50000:{SERVER}")
+            stranger_to_hainaut = f"@analist.oostende:{SERVER}"
+            invited = await admin.client.room_invite(hainaut, stranger_to_hainaut)
+            assert isinstance(invited, nio.RoomInviteResponse), invited
+            assert (await synapse.room_members(hainaut)).get(stranger_to_hainaut) == "invite"
+            await admin.say(admin_room, "!reconcile")
+            report = await admin.wait_for(
+                lambda room, e: isinstance(e, nio.RoomMessageNotice) and "Reconciliation" in e.body
+            )
+            assert f"removed {stranger_to_hainaut} from province:50000" in report.body
+            assert stranger_to_hainaut not in await synapse.room_members(hainaut)
+
             # the bot's answers are stored on the server only in encrypted form
             history = await synapse.request(
                 "GET", f"/_synapse/admin/v1/rooms/{admin_room}/messages?dir=b&limit=100"
