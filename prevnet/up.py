@@ -118,7 +118,7 @@ async def run_up(
         known_unknown: set[str] = set()
 
         async def scheduled_reconcile() -> None:
-            """Repair drift; tell the admin room when anything changed or a new stranger appeared."""
+            """Repair drift; tell the admin room when anything changed or a stranger appeared."""
             members, organisations = await load_registry(uow)
             report = await network.reconcile(members, organisations)
             new_strangers = set(report.unknown_accounts) - known_unknown
