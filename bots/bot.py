@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 MemberLookup = Callable[[str], Awaitable[Member | None]]
 RoomKeyLookup = Callable[[str], Awaitable[str | None]]
+ReactionHandler = Callable[[Member | None, str, str, str], Awaitable[object]]
 
 
 def notice_content(reply: Reply, in_reply_to: str | None = None) -> dict[str, Any]:
@@ -44,11 +45,13 @@ class Bot:
         commands: CommandRegistry,
         member_of: MemberLookup,
         room_key_of: RoomKeyLookup,
+        on_reaction: ReactionHandler | None = None,
     ) -> None:
         self.client = client
         self.commands = commands
         self._member_of = member_of
         self._room_key_of = room_key_of
+        self._on_reaction_handler = on_reaction
         self._handled: set[str] = set()
         self.ready = asyncio.Event()
 
@@ -62,6 +65,7 @@ class Bot:
         self.client.add_event_callback(self._on_message, (nio.RoomMessageText,))
         self.client.add_event_callback(self._on_undecryptable, (nio.MegolmEvent,))
         self.client.add_event_callback(self._on_invite, (nio.InviteMemberEvent,))
+        self.client.add_event_callback(self._on_reaction, (nio.ReactionEvent,))
         self.ready.set()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -88,12 +92,19 @@ class Bot:
         tx_id: str | None = None,
     ) -> str:
         """Post a notice (encrypted where the room is); returns the event ID."""
+        return await self.post(room_id, notice_content(reply, in_reply_to), tx_id=tx_id)
+
+    async def post(
+        self,
+        room_id: str,
+        content: dict[str, Any],
+        *,
+        tx_id: str | None = None,
+        event_type: str = "m.room.message",
+    ) -> str:
+        """Send any room event. The same ``tx_id`` twice gives the same event, not a second one."""
         response = await self.client.room_send(
-            room_id,
-            "m.room.message",
-            notice_content(reply, in_reply_to),
-            tx_id=tx_id,
-            ignore_unverified_devices=True,
+            room_id, event_type, content, tx_id=tx_id, ignore_unverified_devices=True
         )
         if isinstance(response, nio.RoomSendError):
             raise ConnectionError(f"could not post in {room_id}: {response.message}")
@@ -109,6 +120,7 @@ class Bot:
             member=member,
             room_id=room.room_id,
             room_key=await self._room_key_of(room.room_id),
+            event_id=event.event_id,
         )
         reply = await self.commands.dispatch(context, event.body)
         if reply is not None:
@@ -116,6 +128,18 @@ class Bot:
                 await self.send(room.room_id, reply, in_reply_to=event.event_id)
             except ConnectionError:
                 log.exception("could not answer %s", event.event_id)
+
+    async def _on_reaction(self, room: nio.MatrixRoom, event: nio.ReactionEvent) -> None:
+        if event.sender == self.client.user_id or self._on_reaction_handler is None:
+            return
+        if event.event_id in self._handled:
+            return
+        self._handled.add(event.event_id)
+        member = await self._member_of(event.sender)
+        try:
+            await self._on_reaction_handler(member, event.event_id, event.reacts_to, event.key)
+        except Exception:
+            log.exception("reaction %s could not be handled", event.event_id)
 
     async def _on_undecryptable(self, room: nio.MatrixRoom, event: nio.MegolmEvent) -> None:
         log.warning("cannot decrypt %s in %s yet; asking for the key", event.event_id, room.room_id)

@@ -11,7 +11,7 @@ import shlex
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
-from phenomena.errors import DomainError
+from phenomena.errors import AlreadyDone, DomainError
 from phenomena.partners import Member, Role
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,7 @@ class Context:
     member: Member | None
     room_id: str
     room_key: str | None
+    event_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class Arguments:
 
 
 Handler = Callable[[Context, Arguments], Awaitable[Reply]]
+Fallback = Callable[[Context, str], Awaitable[Reply | None]]
 
 
 @dataclass(frozen=True)
@@ -63,10 +65,16 @@ class Command:
     usage: str
     rooms: frozenset[str] | None
     handler: Handler
+    raw: bool = False  # free text (alerts): no quote parsing, line breaks kept
 
 
 class UsageError(DomainError):
     """The command's words are not as its usage says."""
+
+
+def raw_arguments(text: str) -> Arguments:
+    """Words split on white space, and the text as typed (line breaks kept), for free text."""
+    return Arguments(tuple(text.split()), {}, text.lstrip(" \t"))
 
 
 def parse_arguments(text: str) -> Arguments:
@@ -91,6 +99,7 @@ class CommandRegistry:
     """Every command the bot knows; help is generated from it."""
 
     commands: dict[str, Command] = field(default_factory=dict)
+    fallback: Fallback | None = None  # for messages that are not commands (guided dialogues)
 
     def command(
         self,
@@ -100,11 +109,12 @@ class CommandRegistry:
         help: str,
         usage: str = "",
         rooms: frozenset[str] | None = None,
+        raw: bool = False,
     ) -> Callable[[Handler], Handler]:
         """Register a handler for ``!name`` (names may have two words: ``member add``)."""
 
         def register(handler: Handler) -> Handler:
-            self.commands[name] = Command(name, needs, help, usage or name, rooms, handler)
+            self.commands[name] = Command(name, needs, help, usage or name, rooms, handler, raw)
             return handler
 
         return register
@@ -133,11 +143,14 @@ class CommandRegistry:
 
     async def dispatch(self, context: Context, body: str) -> Reply | None:
         """Answer a message: None when it is no command or comes from a stranger."""
-        if not body.lstrip().startswith(PREFIX):
-            return None
         member = context.member
         if member is None:
             return None  # strangers get nothing, not even a refusal
+        if not body.lstrip().startswith(PREFIX):
+            fallback = self.fallback
+            if fallback is None or not member.is_active:
+                return None
+            return await self._guard(context, body, lambda: fallback(context, body))
         if not member.is_active:
             return Reply(f"Your membership is {member.status.value}; ask an administrator.")
         if body.strip().lower() in (f"{PREFIX}help", f"{PREFIX}aide", f"{PREFIX}hulp"):
@@ -156,11 +169,29 @@ class CommandRegistry:
             rooms = ", ".join("#" + r for r in sorted(command.rooms))
             return Reply(f"{PREFIX}{command.name} works in {rooms} only.")
         try:
-            return await command.handler(context, parse_arguments(rest))
+            arguments = raw_arguments(rest) if command.raw else parse_arguments(rest)
         except UsageError as exc:
             return Reply(f"{exc}. Usage: {PREFIX}{command.usage}")
+        return await self._guard(
+            context, body, lambda: command.handler(context, arguments), command.usage
+        )
+
+    async def _guard(
+        self,
+        context: Context,
+        body: str,
+        run: Callable[[], Awaitable[Reply | None]],
+        usage: str | None = None,
+    ) -> Reply | None:
+        """Run a handler; turn every failure into a reply (or silence for a repeat)."""
+        try:
+            return await run()
+        except AlreadyDone:
+            return None  # the same message seen again: it was answered the first time
+        except UsageError as exc:
+            return Reply(f"{exc}. Usage: {PREFIX}{usage}" if usage else str(exc))
         except DomainError as exc:
             return Reply(str(exc))
         except Exception:
-            log.exception("command %r from %s failed", body[:200], context.sender)
+            log.exception("message %r from %s failed", body[:200], context.sender)
             return Reply("Something went wrong on our side; the error is logged. Try again later.")

@@ -137,6 +137,7 @@ class Alert:
     rooms: tuple[str, ...] = ()
     status_reason: str | None = None
     status_by: str | None = None
+    origin_room: str | None = None
     events: list[Event] = field(default_factory=list, compare=False, repr=False)
 
     @property

@@ -213,6 +213,35 @@ def parse_alert_text(
     )
 
 
+def check_field(
+    name: str, value: str, territories: TerritoryRegistry, today: date | None = None
+) -> None:
+    """Check one field's value on its own (for guided entry); raises DomainError."""
+    if name not in FIELD_ORDER:
+        raise _Invalid(f"unknown field {name!r}")
+    if not value.strip():
+        raise _Invalid(f"'{name}' is empty: write {HINTS[name]}")
+    _convert(name, value.strip(), territories, today)
+
+
+def merge_fields(base: str, changes: str) -> tuple[str, list[LineError]]:
+    """Apply ``field: value`` lines to an alert's canonical text (for updates).
+
+    Returns the merged text and the syntax errors of ``changes`` (line numbers of ``changes``).
+    """
+    current, _ = read_fields(base)
+    new, errors = read_fields(changes)
+    values = {name: raw.value for name, raw in current.items()}
+    values.update({name: raw.value for name, raw in new.items()})
+    lines: list[str] = []
+    for name in FIELD_ORDER:
+        if values.get(name):
+            first, *rest = values[name].split("\n")
+            lines.append(f"{name}: {first}")
+            lines.extend(f"  {r}" for r in rest)
+    return "\n".join(lines) + "\n", errors
+
+
 def _as(value: object, kind: type[_T]) -> _T:
     if not isinstance(value, kind):  # pragma: no cover - guarded by the error checks above
         raise TypeError(f"expected {kind.__name__}, got {type(value).__name__}")

@@ -10,6 +10,7 @@ The tree::
         ├── IllegalTransition         an alert lifecycle step that is not allowed from its state
         ├── PermissionDenied          a member without the role an action needs
         ├── NotFound                  an alert, member or organisation that does not exist
+        ├── AlreadyDone               a chat command delivered twice (it ran the first time)
         └── DocumentErrors            a whole document (alert text, partner file) with line errors
 """
 
@@ -59,6 +60,10 @@ class PermissionDenied(DomainError):
 
 class NotFound(DomainError):
     """The alert, member or organisation named does not exist."""
+
+
+class AlreadyDone(DomainError):
+    """The command was already carried out (the same chat event seen again after a restart)."""
 
 
 @dataclass(frozen=True)

@@ -200,3 +200,26 @@ def desired_membership(
         for m in members
         if m.is_active
     }
+
+
+def room_languages(key: str, territories: TerritoryRegistry) -> tuple[str, ...]:
+    """The languages a room's notices are written in (ISO 639-1), or () for the default.
+
+    A zone room speaks its zone's language area (Brussels zones: French and Dutch); a province
+    room the language of most of its municipalities (Brussels: both). National rooms have none:
+    they use the deployment's default.
+    """
+    kind, _, code = key.partition(":")
+    if kind == "zone" and code in territories.zones:
+        return tuple(lang.value for lang in territories.zones[code].languages)
+    if kind == "province" and code in territories.provinces:
+        counts: dict[str, int] = {}
+        for m in territories.municipalities.values():
+            if m.province_nis == code and m.languages:
+                for lang in m.languages if len(m.languages) > 1 else m.languages[:1]:
+                    counts[lang.value] = counts.get(lang.value, 0) + 1
+        if not counts:
+            return ()
+        top = max(counts.values())
+        return tuple(sorted((lang for lang, n in counts.items() if n == top), reverse=False))
+    return ()

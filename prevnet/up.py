@@ -14,17 +14,24 @@ import logging
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import aiohttp
 import nio
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bots.admin_commands import register_member_commands, register_reconcile_command
+from bots.alert_commands import AlertDesk, on_reaction, register_alert_commands
 from bots.bot import Bot
 from bots.commands import CommandRegistry, Reply
+from bots.delivery import AlertDelivery
 from bots.network import MatrixNetwork
 from bots.synapse_admin import Session, SynapseAdmin
+from phenomena.alert import Alert
+from phenomena.partners import Member
 from phenomena.rooms import ADMIN
+from phenomena.services.alerts import expire_due_alerts
+from phenomena.storage.bulletins import BulletinRecord, SqlBulletinLedger
 from phenomena.storage.database import Database
 from phenomena.storage.outbox import Outbox
 from phenomena.storage.unit_of_work import SqlUnitOfWork, utc_now
@@ -34,7 +41,12 @@ from prevnet.dispatch import Dispatcher
 from prevnet.homeserver import Homeserver, HomeserverFiles, HomeserverOptions
 from prevnet.reference import load_territories
 from prevnet.settings import Settings, SettingsError
-from prevnet.wiring import load_registry, member_lookup, membership_subscription
+from prevnet.wiring import (
+    bulletin_subscription,
+    load_registry,
+    member_lookup,
+    membership_subscription,
+)
 
 log = logging.getLogger(__name__)
 
@@ -132,17 +144,54 @@ async def run_up(
             if room is not None and bot.ready.is_set():
                 await bot.send(room, Reply(text))
 
+        ledger = SqlBulletinLedger(db)
+        desk = AlertDesk(
+            uow=lambda once: SqlUnitOfWork(db.sessions, once=once),
+            territories=territories,
+            policy=settings.moderation,
+            clock=utc_now,
+            ledger=ledger,
+        )
         commands = CommandRegistry()
         register_member_commands(commands, uow, utc_now)
         register_reconcile_command(commands, reconcile)
-        bot = Bot(client, commands, member_lookup(uow), network.key_of_room)
+        register_alert_commands(commands, desk)
+
+        async def reaction(
+            member: Member | None, event_id: str, reacts_to: str, key: str
+        ) -> object:
+            return await on_reaction(desk, member, event_id, reacts_to, key)
+
+        bot = Bot(client, commands, member_lookup(uow), network.key_of_room, reaction)
+
+        async def alert_of(alert_id: int) -> Alert | None:
+            async with uow() as unit:
+                return await unit.alerts.get(alert_id)
+
+        delivery = AlertDelivery(
+            post=bot.post,
+            room_id_of=network.room_id,
+            alert_of=alert_of,
+            source_of=desk.source,
+            ledger=ledger,
+            record=BulletinRecord,
+            territories=territories,
+        )
+
+        async def expire_alerts() -> None:
+            grace = timedelta(days=settings.alert_grace_days)
+            now = utc_now()
+            await expire_due_alerts(uow(), now.date(), grace, now)
+            dispatcher.wake()
+
         members, organisations = await load_registry(uow)
         startup = await network.reconcile(members, organisations)
         if options.demo:
             await write_demo_accounts(admin, data / "demo-accounts.json", uow(), url)
 
         dispatcher = Dispatcher(
-            Outbox(db, f"up-{session.device_id}"), [membership_subscription(network, uow)]
+            Outbox(db, f"up-{session.device_id}"),
+            [membership_subscription(network, uow), bulletin_subscription(delivery)],
         )
         scheduler = AsyncIOScheduler(timezone="UTC")
         scheduler.add_job(
@@ -152,6 +201,15 @@ async def run_up(
             id="reconcile",
             max_instances=1,
             coalesce=True,
+        )
+        scheduler.add_job(
+            expire_alerts,
+            "interval",
+            hours=1,
+            id="expire",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=utc_now() + timedelta(seconds=5),
         )
         scheduler.start()
         stack.callback(scheduler.shutdown, wait=False)

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from bots.delivery import AlertDelivery
 from bots.network import MatrixNetwork
 from phenomena.events import (
+    AlertClosed,
+    AlertExpired,
+    AlertPublished,
+    AlertRejected,
+    AlertSubmitted,
+    AlertUpdated,
     Event,
     MemberAdded,
     MemberChanged,
@@ -55,6 +62,15 @@ def membership_subscription(network: MatrixNetwork, uow: UowFactory) -> Subscrip
             OrganisationChanged,
         ),
         handle,
+    )
+
+
+def bulletin_subscription(delivery: AlertDelivery) -> Subscription:
+    """Post moderation notices and bulletins, and edit them as alerts change."""
+    return Subscription(
+        "matrix-bulletins",
+        (AlertSubmitted, AlertPublished, AlertUpdated, AlertClosed, AlertExpired, AlertRejected),
+        delivery.handle,
     )
 
 

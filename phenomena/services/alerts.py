@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from phenomena.alert import Alert, AlertContent, AlertStatus, format_ref
-from phenomena.errors import NotFound, PermissionDenied
+from phenomena.errors import IllegalTransition, NotFound, PermissionDenied
 from phenomena.partners import Member, Organisation, Role
 from phenomena.routing import Route, route_alert
 from phenomena.services.unit_of_work import UnitOfWork
@@ -80,6 +80,71 @@ async def create_alert(
         await uow.alerts.save(alert)
         await uow.commit()
     return alert, route
+
+
+async def draft_alert(
+    uow: UnitOfWork,
+    content: AlertContent,
+    author: str,
+    territories: TerritoryRegistry,
+    now: datetime,
+    origin_room: str | None = None,
+) -> tuple[Alert, Route]:
+    """Keep a new alert as a draft so its author can see where it goes before publishing."""
+    async with uow:
+        member = await _acting_member(uow, author)
+        member.require(Role.AUTHOR, "publish alerts")
+        route = route_alert(content, territories)
+        alert = await uow.alerts.create(content, author, member.organisation, now, origin_room)
+        await uow.commit()
+    return alert, route
+
+
+async def _own_draft(uow: UnitOfWork, alert_id: int, author: str) -> Alert:
+    alert = await _alert(uow, alert_id)
+    if alert.author != author:
+        raise PermissionDenied(f"alert {alert.ref} is not your draft")
+    return alert
+
+
+async def submit_draft(
+    uow: UnitOfWork,
+    alert_id: int,
+    author: str,
+    territories: TerritoryRegistry,
+    policy: ModerationPolicy,
+    now: datetime,
+) -> tuple[Alert, Route]:
+    """The author confirms a draft: published at once, or sent to moderation as the policy says."""
+    async with uow:
+        member = await _acting_member(uow, author)
+        member.require(Role.AUTHOR, "publish alerts")
+        alert = await _own_draft(uow, alert_id, author)
+        organisation = await uow.organisations.get(alert.organisation)
+        if organisation is None:
+            raise NotFound(f"organisation '{alert.organisation}' is not registered")
+        route = route_alert(alert.content, territories)
+        if policy.needs_moderation(alert.content, organisation):
+            alert.submit_for_moderation(now)
+        else:
+            alert.publish(route.rooms, author, now)
+        await uow.alerts.save(alert)
+        await uow.commit()
+    return alert, route
+
+
+async def discard_draft(uow: UnitOfWork, alert_id: int, author: str) -> Alert:
+    """The author drops a draft; nothing of it was ever shown to anyone else."""
+    async with uow:
+        alert = await _own_draft(uow, alert_id, author)
+        if alert.status is not AlertStatus.DRAFT:
+            raise IllegalTransition(
+                f"alert {alert.ref} is no longer a draft ({alert.status.value}); "
+                f"close it with !alert close {alert.ref} instead"
+            )
+        await uow.alerts.delete_draft(alert_id)
+        await uow.commit()
+    return alert
 
 
 async def approve_alert(

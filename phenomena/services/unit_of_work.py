@@ -51,8 +51,14 @@ class AlertRepository(Protocol):
     """Alerts by id; ``create`` assigns the id."""
 
     async def create(
-        self, content: AlertContent, author: str, organisation: str, at: datetime
+        self,
+        content: AlertContent,
+        author: str,
+        organisation: str,
+        at: datetime,
+        origin_room: str | None = None,
     ) -> Alert: ...
+    async def delete_draft(self, alert_id: int) -> None: ...
     async def get(self, alert_id: int) -> Alert | None: ...
     async def list(
         self,

@@ -196,11 +196,17 @@ class SqlAlertRepository(_Repository):
     """Alerts and the municipalities they affect."""
 
     async def create(
-        self, content: AlertContent, author: str, organisation: str, at: datetime
+        self,
+        content: AlertContent,
+        author: str,
+        organisation: str,
+        at: datetime,
+        origin_room: str | None = None,
     ) -> Alert:
         row = AlertRow(
             author=author,
             organisation=organisation,
+            origin_room=origin_room,
             status=AlertStatus.DRAFT.value,
             version=1,
             created_at=at,
@@ -244,6 +250,13 @@ class SqlAlertRepository(_Repository):
         await self.session.flush()
         self._take_events(alert)
 
+    async def delete_draft(self, alert_id: int) -> None:
+        """Forget a draft its author cancelled (only drafts: published alerts stay on record)."""
+        row = await self.session.get(AlertRow, alert_id)
+        if row is not None and row.status == AlertStatus.DRAFT.value:
+            await self.session.delete(row)
+            await self.session.flush()
+
     @staticmethod
     def _fill_content(row: AlertRow, content: AlertContent) -> None:
         row.type = content.type.value
@@ -283,6 +296,7 @@ def _alert(row: AlertRow) -> Alert:
         rooms=tuple(r for r in row.rooms.split(",") if r),
         status_reason=row.status_reason,
         status_by=row.status_by,
+        origin_room=row.origin_room,
     )
 
 

@@ -117,6 +117,7 @@ class AlertRow(Base):
     rooms: Mapped[str] = mapped_column(Text, default="")
     status_reason: Mapped[str | None] = mapped_column(Text)
     status_by: Mapped[str | None] = mapped_column(String(255))
+    origin_room: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     municipalities: Mapped[list[AlertMunicipalityRow]] = relationship(
@@ -173,3 +174,54 @@ class AuditRow(Base):
     action: Mapped[str] = mapped_column(String(64))
     subject: Mapped[str] = mapped_column(String(255), index=True)
     details: Mapped[dict[str, Any]]
+
+
+class BulletinRow(Base):
+    """An alert's bulletin in one room: sent once, then edited in place."""
+
+    __tablename__ = "bulletins"
+
+    alert_id: Mapped[int] = mapped_column(
+        ForeignKey("alerts.id", ondelete="CASCADE"), primary_key=True
+    )
+    room: Mapped[str] = mapped_column(String(80), primary_key=True)
+    room_id: Mapped[str] = mapped_column(String(255))
+    event_id: Mapped[str] = mapped_column(String(255), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    sent_at: Mapped[datetime]
+    edited_at: Mapped[datetime | None]
+
+
+class ModerationNoticeRow(Base):
+    """The notice that shows a pending alert to moderators (reactions on it approve)."""
+
+    __tablename__ = "moderation_notices"
+
+    alert_id: Mapped[int] = mapped_column(
+        ForeignKey("alerts.id", ondelete="CASCADE"), primary_key=True
+    )
+    room_id: Mapped[str] = mapped_column(String(255))
+    event_id: Mapped[str] = mapped_column(String(255), index=True)
+
+
+class AcknowledgementRow(Base):
+    """A member's reaction on a bulletin: their organisation has seen the alert."""
+
+    __tablename__ = "acknowledgements"
+
+    alert_id: Mapped[int] = mapped_column(
+        ForeignKey("alerts.id", ondelete="CASCADE"), primary_key=True
+    )
+    member: Mapped[str] = mapped_column(String(255), primary_key=True)
+    organisation: Mapped[str] = mapped_column(String(64), index=True)
+    room: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime]
+
+
+class ProcessedCommandRow(Base):
+    """A chat command already carried out, committed with its effects: never run twice."""
+
+    __tablename__ = "processed_commands"
+
+    event_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    at: Mapped[datetime]

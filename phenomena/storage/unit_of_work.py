@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from phenomena.errors import AlreadyDone
 from phenomena.events import Event
 from phenomena.storage.repositories import (
     SqlAlertRepository,
@@ -16,7 +18,7 @@ from phenomena.storage.repositories import (
     SqlMemberRepository,
     SqlOrganisationRepository,
 )
-from phenomena.storage.schema import OutboxRow
+from phenomena.storage.schema import OutboxRow, ProcessedCommandRow
 
 
 def utc_now() -> datetime:
@@ -37,10 +39,15 @@ class SqlUnitOfWork:
     audit: SqlAuditLog
 
     def __init__(
-        self, sessions: async_sessionmaker[Any], clock: Callable[[], datetime] = utc_now
+        self,
+        sessions: async_sessionmaker[Any],
+        clock: Callable[[], datetime] = utc_now,
+        *,
+        once: str | None = None,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
+        self._once = once  # a chat event ID: its effects commit at most once
         self._session: AsyncSession | None = None
         self._events: list[Event] = []
 
@@ -55,6 +62,12 @@ class SqlUnitOfWork:
         self.members = SqlMemberRepository(self._session, self._events.extend, self._clock)
         self.alerts = SqlAlertRepository(self._session, self._events.extend, self._clock)
         self.audit = SqlAuditLog(self._session)
+        done = None
+        if self._once is not None:
+            done = await self._session.get(ProcessedCommandRow, self._once)
+        if done is not None:
+            await self.__aexit__(None, None, None)
+            raise AlreadyDone(f"command {self._once} was already carried out")
         return self
 
     async def __aexit__(
@@ -83,6 +96,8 @@ class SqlUnitOfWork:
         """Write the recorded events to the outbox and commit everything in one transaction."""
         session = self.session
         now = self._clock()
+        if self._once is not None:
+            session.add(ProcessedCommandRow(event_id=self._once, at=now))
         for event in self._events:
             session.add(
                 OutboxRow(
@@ -93,7 +108,12 @@ class SqlUnitOfWork:
                     attempts=0,
                 )
             )
-        await session.commit()
+        try:
+            await session.commit()
+        except IntegrityError:
+            if self._once is None:
+                raise
+            raise AlreadyDone(f"command {self._once} was already carried out") from None
         self._events.clear()
 
     async def rollback(self) -> None:

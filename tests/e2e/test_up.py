@@ -3,80 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import signal
-import sys
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
 import nio
-import pytest
 
 from bots.synapse_admin import SynapseAdmin
 from tests.support.people import Person
-from tests.support.synapse import free_port
-
-SERVER = "prevnet.localhost"
-
-
-@dataclass
-class Running:
-    process: asyncio.subprocess.Process
-    url: str
-    data: Path
-
-    def accounts(self) -> dict[str, str]:
-        listing = json.loads((self.data / "demo-accounts.json").read_text())
-        return {a["user_id"]: a["password"] for a in listing["accounts"]}
-
-    def bot_token(self) -> str:
-        return str(json.loads((self.data / "bot-credentials.json").read_text())["access_token"])
-
-
-async def start(data: Path, port: int) -> Running:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "prevnet",
-        "up",
-        "--data-dir",
-        str(data),
-        "--port",
-        str(port),
-        "--demo",
-        "--fast-hashing",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    assert process.stdout is not None
-    try:
-        line = await asyncio.wait_for(process.stdout.readline(), 120)
-    except TimeoutError:
-        process.kill()
-        raise
-    if not line.startswith(b"prevnet ready: "):
-        process.kill()
-        errors = (await process.stderr.read()).decode() if process.stderr else ""
-        raise AssertionError(f"prevnet up did not get ready: {line!r}\n{errors[-3000:]}")
-    return Running(process, line.decode().split(": ", 1)[1].strip(), data)
-
-
-async def stop(running: Running) -> int:
-    running.process.send_signal(signal.SIGTERM)
-    return await asyncio.wait_for(running.process.wait(), 60)
-
-
-@pytest.fixture
-async def network(tmp_path: Path) -> AsyncIterator[Running]:
-    running = await start(tmp_path / "data", free_port())
-    try:
-        yield running
-    finally:
-        if running.process.returncode is None:
-            running.process.kill()
-            await running.process.wait()
+from tests.support.up import SERVER, Running, start, stop
 
 
 async def test_up_demo_admin_in_chat_stop_and_resume(network: Running, tmp_path: Path) -> None:

@@ -1,0 +1,297 @@
+"""Alert events become Matrix messages: moderation notices, bulletins, edits, thread notes.
+
+Each handler is idempotent. Every message has a transaction ID derived from what it is
+(``bulletin-12-zone:5324``), so a retry after a crash at any point gets the event the homeserver
+already has instead of a second message, and the ledger records what was sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Protocol
+
+from bots.i18n import Labels
+from bots.rendering import Rendered, render_alert, render_change_note, render_close_note
+from phenomena.alert import Alert, AlertStatus
+from phenomena.events import (
+    AlertClosed,
+    AlertExpired,
+    AlertPublished,
+    AlertRejected,
+    AlertSubmitted,
+    AlertUpdated,
+    Event,
+)
+from phenomena.rooms import MODERATION, room_languages
+from phenomena.territory import TerritoryRegistry
+
+log = logging.getLogger(__name__)
+
+APPROVE_KEYS = frozenset({"✅", "👍", "✔️", "✔", "👍️"})
+
+
+class BulletinRecordLike(Protocol):
+    """What the ledger remembers of a bulletin."""
+
+    @property
+    def alert_id(self) -> int: ...
+    @property
+    def room(self) -> str: ...
+    @property
+    def room_id(self) -> str: ...
+    @property
+    def event_id(self) -> str: ...
+    @property
+    def version(self) -> int: ...
+
+
+class Ledger(Protocol):
+    """Where bulletins and moderation notices are recorded (``SqlBulletinLedger``)."""
+
+    async def bulletins(self, alert_id: int) -> Mapping[str, BulletinRecordLike]: ...
+    async def record_bulletin(self, record: Any) -> None: ...
+    async def mark_edited(self, alert_id: int, room: str, version: int) -> None: ...
+    async def moderation_notice(self, alert_id: int) -> tuple[str, str] | None: ...
+    async def record_moderation_notice(
+        self, alert_id: int, room_id: str, event_id: str
+    ) -> None: ...
+
+
+Post = Callable[..., Awaitable[str]]
+RoomIdOf = Callable[[str], Awaitable[str | None]]
+AlertOf = Callable[[int], Awaitable[Alert | None]]
+SourceOf = Callable[[Alert], Awaitable[str]]
+RecordFactory = Callable[[int, str, str, str, int], Any]
+
+
+def _notice(rendered: Rendered) -> dict[str, Any]:
+    return {
+        "msgtype": "m.notice",
+        "body": rendered.text,
+        "format": "org.matrix.custom.html",
+        "formatted_body": rendered.html,
+    }
+
+
+def edit_content(original_event: str, rendered: Rendered) -> dict[str, Any]:
+    """An ``m.replace`` edit that shows ``rendered`` in place of the original."""
+    new = _notice(rendered)
+    return {
+        "msgtype": "m.notice",
+        "body": "* " + rendered.text,
+        "format": "org.matrix.custom.html",
+        "formatted_body": "* " + rendered.html,
+        "m.new_content": new,
+        "m.relates_to": {"rel_type": "m.replace", "event_id": original_event},
+    }
+
+
+def thread_note(root_event: str, text: str) -> dict[str, Any]:
+    """A short notice in the thread of a bulletin."""
+    return {
+        "msgtype": "m.notice",
+        "body": text,
+        "m.relates_to": {
+            "rel_type": "m.thread",
+            "event_id": root_event,
+            "is_falling_back": True,
+            "m.in_reply_to": {"event_id": root_event},
+        },
+    }
+
+
+class AlertDelivery:
+    """The outbox handlers of the alert events (see ``subscriptions`` in prevnet.wiring)."""
+
+    def __init__(
+        self,
+        *,
+        post: Post,
+        room_id_of: RoomIdOf,
+        alert_of: AlertOf,
+        source_of: SourceOf,
+        ledger: Ledger,
+        record: RecordFactory,
+        territories: TerritoryRegistry,
+        concurrency: int = 8,
+    ) -> None:
+        self._post = post
+        self._room_id_of = room_id_of
+        self._alert_of = alert_of
+        self._source_of = source_of
+        self._ledger = ledger
+        self._record = record
+        self._territories = territories
+        self._limit = asyncio.Semaphore(concurrency)
+
+    def labels(self, room: str) -> Labels:
+        """The labels of a room's language(s)."""
+        return Labels(room_languages(room, self._territories))
+
+    async def _load(self, alert_id: int) -> Alert:
+        alert = await self._alert_of(alert_id)
+        if alert is None:
+            raise LookupError(f"alert {alert_id} is not in the database")
+        return alert
+
+    async def _tell_author(self, alert: Alert, text: str, purpose: str) -> None:
+        if alert.origin_room:
+            await self._post(
+                alert.origin_room,
+                {"msgtype": "m.notice", "body": text},
+                tx_id=f"prevnet-{purpose}-{alert.id}",
+            )
+
+    async def handle(self, event: Event) -> None:
+        """Deliver one alert event."""
+        if isinstance(event, AlertSubmitted):
+            await self.submitted(event.alert_id)
+        elif isinstance(event, AlertPublished):
+            await self.published(event.alert_id, event.rooms)
+        elif isinstance(event, AlertUpdated):
+            await self.updated(event.alert_id, event.version, event.fields, event.rooms)
+        elif isinstance(event, AlertClosed | AlertExpired):
+            await self.closed(event.alert_id)
+        elif isinstance(event, AlertRejected):
+            await self.rejected(event.alert_id, event.reason, event.by)
+
+    async def submitted(self, alert_id: int) -> None:
+        """Show a pending alert to the moderators, and tell its author it waits."""
+        alert = await self._load(alert_id)
+        room_id = await self._room_id_of(MODERATION)
+        if room_id is None:
+            raise LookupError(
+                "there is no moderation room yet; it is created with the first moderator"
+            )
+        if await self._ledger.moderation_notice(alert_id) is None:
+            withhold = not alert.content.tlp.leaves_the_zone
+            footer = (
+                f"Approve: react with ✅ or type !approve {alert.ref}. "
+                f"Reject: !reject {alert.ref} <reason>."
+            )
+            if withhold:
+                footer = f"{alert.content.tlp.label}: content shown only in its rooms. " + footer
+            rendered = render_alert(
+                alert,
+                self._territories,
+                Labels(()),
+                await self._source_of(alert),
+                withhold_content=withhold,
+                footer=footer,
+            )
+            event_id = await self._post(
+                room_id, _notice(rendered), tx_id=f"prevnet-moderation-{alert_id}"
+            )
+            await self._ledger.record_moderation_notice(alert_id, room_id, event_id)
+        await self._tell_author(
+            alert, f"{alert.ref} is waiting for a moderator's approval.", "submitted"
+        )
+
+    async def published(self, alert_id: int, rooms: tuple[str, ...]) -> None:
+        """Send the bulletin to every routed room that has none yet, then tell the author."""
+        alert = await self._load(alert_id)
+        source = await self._source_of(alert)
+        sent = await self._ledger.bulletins(alert_id)
+        missing = [room for room in rooms if room not in sent]
+        results = await asyncio.gather(
+            *(self._send_bulletin(alert, room, source) for room in missing)
+        )
+        delivered = len(sent) + sum(1 for r in results if r)
+        notice = await self._ledger.moderation_notice(alert_id)
+        if notice is not None:
+            await self._post(
+                notice[0],
+                thread_note(notice[1], f"Approved by {alert.status_by}; published."),
+                tx_id=f"prevnet-approved-{alert_id}",
+            )
+        await self._tell_author(
+            alert, f"{alert.ref} is published in {delivered} room(s).", "published"
+        )
+
+    async def _send_bulletin(self, alert: Alert, room: str, source: str) -> bool:
+        room_id = await self._room_id_of(room)
+        if room_id is None:
+            log.info("%s: no room %s yet (no partner there); not sent", alert.ref, room)
+            return False
+        rendered = render_alert(alert, self._territories, self.labels(room), source)
+        async with self._limit:
+            event_id = await self._post(
+                room_id, _notice(rendered), tx_id=f"prevnet-bulletin-{alert.id}-{room}"
+            )
+        await self._ledger.record_bulletin(
+            self._record(alert.id, room, room_id, event_id, alert.version)
+        )
+        return True
+
+    async def updated(
+        self, alert_id: int, version: int, fields: tuple[str, ...], rooms: tuple[str, ...]
+    ) -> None:
+        """Edit every bulletin in place, note the change in its thread, reach new rooms."""
+        alert = await self._load(alert_id)
+        source = await self._source_of(alert)
+        sent = await self._ledger.bulletins(alert_id)
+
+        async def edit(room: str, record: BulletinRecordLike) -> None:
+            labels = self.labels(room)
+            rendered = render_alert(alert, self._territories, labels, source)
+            async with self._limit:
+                await self._post(
+                    record.room_id,
+                    edit_content(record.event_id, rendered),
+                    tx_id=f"prevnet-edit-{alert_id}-{room}-v{version}",
+                )
+                await self._post(
+                    record.room_id,
+                    thread_note(record.event_id, render_change_note(fields, labels)),
+                    tx_id=f"prevnet-note-{alert_id}-{room}-v{version}",
+                )
+            await self._ledger.mark_edited(alert_id, room, version)
+
+        await asyncio.gather(
+            *(edit(room, record) for room, record in sent.items() if record.version < version)
+        )
+        new_rooms = [room for room in rooms if room not in sent]
+        await asyncio.gather(*(self._send_bulletin(alert, room, source) for room in new_rooms))
+
+    async def closed(self, alert_id: int) -> None:
+        """Mark every bulletin closed (or expired) in place and say so in its thread."""
+        alert = await self._load(alert_id)
+        source = await self._source_of(alert)
+        sent = await self._ledger.bulletins(alert_id)
+        state = "expired" if alert.status is AlertStatus.EXPIRED else "closed"
+
+        async def close(room: str, record: BulletinRecordLike) -> None:
+            labels = self.labels(room)
+            rendered = render_alert(alert, self._territories, labels, source)
+            async with self._limit:
+                await self._post(
+                    record.room_id,
+                    edit_content(record.event_id, rendered),
+                    tx_id=f"prevnet-{state}-{alert_id}-{room}",
+                )
+                note = render_close_note(alert.status, alert.status_reason, labels)
+                await self._post(
+                    record.room_id,
+                    thread_note(record.event_id, note),
+                    tx_id=f"prevnet-{state}-note-{alert_id}-{room}",
+                )
+
+        await asyncio.gather(*(close(room, record) for room, record in sent.items()))
+
+    async def rejected(self, alert_id: int, reason: str, by: str) -> None:
+        """Tell the author why, and note it under the moderation notice."""
+        alert = await self._load(alert_id)
+        notice = await self._ledger.moderation_notice(alert_id)
+        if notice is not None:
+            await self._post(
+                notice[0],
+                thread_note(notice[1], f"Rejected by {by}: {reason}"),
+                tx_id=f"prevnet-rejected-note-{alert_id}",
+            )
+        await self._tell_author(
+            alert,
+            f"{alert.ref} was not published: a moderator ({by}) rejected it: {reason}",
+            "rejected",
+        )

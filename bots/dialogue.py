@@ -1,0 +1,96 @@
+"""Guided alert entry: ``!alert new`` alone asks for each field in turn.
+
+Each answer is checked as it comes, so a mistake is fixed at once; "cancel" stops at any point;
+nothing is stored until every field is answered and the full alert is checked. Dialogues live in
+memory: one that is interrupted by a restart is simply started again (nothing half-made exists).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bots.commands import Context, Reply
+from phenomena.alert_text import FIELD_ORDER, HINTS, REQUIRED, check_field
+from phenomena.errors import DomainError
+from phenomena.territory import TerritoryRegistry
+from phenomena.text import fold
+
+CANCEL_WORDS = frozenset({"cancel", "annuler", "annuleren", "abbrechen", "stop"})
+SKIP_WORDS = frozenset({"-", "skip", "passer", "overslaan", "uberspringen", "none"})
+Finish = Callable[[Context, str], Awaitable[Reply]]
+
+
+@dataclass
+class _Dialogue:
+    answers: dict[str, str] = field(default_factory=dict)
+    step: int = 0
+    touched: float = field(default_factory=time.monotonic)
+
+
+class GuidedEntry:
+    """Dialogues by (room, sender)."""
+
+    def __init__(
+        self,
+        territories: TerritoryRegistry,
+        clock: Callable[[], datetime],
+        finish: Finish,
+        idle_seconds: float = 1800,
+    ) -> None:
+        self._territories = territories
+        self._clock = clock
+        self._finish = finish
+        self._idle = idle_seconds
+        self._open: dict[tuple[str, str], _Dialogue] = {}
+
+    def _question(self, step: int) -> str:
+        name = FIELD_ORDER[step]
+        optional = "" if name in REQUIRED else " (optional: '-' to skip)"
+        return f"({step + 1}/{len(FIELD_ORDER)}) {name}: {HINTS[name]}{optional}"
+
+    def start(self, context: Context) -> Reply:
+        """Open a dialogue and ask the first question."""
+        self._open[(context.room_id, context.sender)] = _Dialogue()
+        return Reply(
+            "New alert: answer each question in a message of its own; 'cancel' stops.\n"
+            + self._question(0)
+        )
+
+    async def answer(self, context: Context, body: str) -> Reply | None:
+        """Take an answer; None when this person has no open dialogue here."""
+        key = (context.room_id, context.sender)
+        dialogue = self._open.get(key)
+        if dialogue is None:
+            return None
+        if time.monotonic() - dialogue.touched > self._idle:
+            del self._open[key]
+            return None
+        dialogue.touched = time.monotonic()
+        text = body.strip()
+        if fold(text) in CANCEL_WORDS:
+            del self._open[key]
+            return Reply("Cancelled; nothing was published.")
+        name = FIELD_ORDER[dialogue.step]
+        if fold(text) in SKIP_WORDS or text == "-":
+            if name in REQUIRED:
+                return Reply(f"'{name}' is required.\n" + self._question(dialogue.step))
+        else:
+            try:
+                check_field(name, text, self._territories, self._clock().date())
+            except DomainError as exc:
+                return Reply(f"{exc}\n" + self._question(dialogue.step))
+            dialogue.answers[name] = text
+        dialogue.step += 1
+        if dialogue.step < len(FIELD_ORDER):
+            return Reply(self._question(dialogue.step))
+        del self._open[key]
+        lines = []
+        for field_name in FIELD_ORDER:
+            if field_name in dialogue.answers:
+                first, *rest = dialogue.answers[field_name].split("\n")
+                lines.append(f"{field_name}: {first}")
+                lines.extend(f"  {r}" for r in rest)
+        return await self._finish(context, "\n".join(lines) + "\n")

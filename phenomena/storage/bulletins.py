@@ -1,0 +1,124 @@
+"""Where each alert's bulletins and moderation notice are, and who acknowledged them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from phenomena.storage.database import Database
+from phenomena.storage.schema import AcknowledgementRow, BulletinRow, ModerationNoticeRow
+from phenomena.storage.unit_of_work import utc_now
+
+
+@dataclass(frozen=True)
+class BulletinRecord:
+    """One bulletin as sent: the room, the Matrix event, and the alert version it shows."""
+
+    alert_id: int
+    room: str
+    room_id: str
+    event_id: str
+    version: int
+
+
+class SqlBulletinLedger:
+    """The bulletin ledger on SQLAlchemy (short transactions, one per call)."""
+
+    def __init__(self, db: Database, clock: Callable[[], datetime] = utc_now) -> None:
+        self._db = db
+        self._clock = clock
+
+    async def bulletins(self, alert_id: int) -> dict[str, BulletinRecord]:
+        """The bulletins of an alert by room key."""
+        async with self._db.sessions() as session:
+            rows = await session.scalars(
+                select(BulletinRow).where(BulletinRow.alert_id == alert_id)
+            )
+            return {
+                r.room: BulletinRecord(r.alert_id, r.room, r.room_id, r.event_id, r.version)
+                for r in rows
+            }
+
+    async def record_bulletin(self, record: BulletinRecord) -> None:
+        """Remember a bulletin just sent (a second record of the same one is ignored)."""
+        async with self._db.sessions() as session, session.begin():
+            if await session.get(BulletinRow, (record.alert_id, record.room)) is None:
+                session.add(
+                    BulletinRow(
+                        alert_id=record.alert_id,
+                        room=record.room,
+                        room_id=record.room_id,
+                        event_id=record.event_id,
+                        version=record.version,
+                        sent_at=self._clock(),
+                    )
+                )
+
+    async def mark_edited(self, alert_id: int, room: str, version: int) -> None:
+        """The bulletin now shows this version."""
+        async with self._db.sessions() as session, session.begin():
+            await session.execute(
+                update(BulletinRow)
+                .where(BulletinRow.alert_id == alert_id, BulletinRow.room == room)
+                .values(version=version, edited_at=self._clock())
+            )
+
+    async def find_bulletin(self, event_id: str) -> BulletinRecord | None:
+        """The bulletin a Matrix event is (for reactions and thread replies)."""
+        async with self._db.sessions() as session:
+            row = await session.scalar(select(BulletinRow).where(BulletinRow.event_id == event_id))
+            if row is None:
+                return None
+            return BulletinRecord(row.alert_id, row.room, row.room_id, row.event_id, row.version)
+
+    async def moderation_notice(self, alert_id: int) -> tuple[str, str] | None:
+        """The room and event of an alert's moderation notice."""
+        async with self._db.sessions() as session:
+            row = await session.get(ModerationNoticeRow, alert_id)
+            return (row.room_id, row.event_id) if row else None
+
+    async def record_moderation_notice(self, alert_id: int, room_id: str, event_id: str) -> None:
+        """Remember the moderation notice of an alert."""
+        async with self._db.sessions() as session, session.begin():
+            if await session.get(ModerationNoticeRow, alert_id) is None:
+                session.add(
+                    ModerationNoticeRow(alert_id=alert_id, room_id=room_id, event_id=event_id)
+                )
+
+    async def find_moderation_notice(self, event_id: str) -> int | None:
+        """The alert whose moderation notice is this event."""
+        async with self._db.sessions() as session:
+            found = await session.scalar(
+                select(ModerationNoticeRow.alert_id).where(ModerationNoticeRow.event_id == event_id)
+            )
+            return None if found is None else int(found)
+
+    async def acknowledge(self, alert_id: int, member: str, organisation: str, room: str) -> bool:
+        """Record that a member has seen an alert; False if they already had."""
+        async with self._db.sessions() as session, session.begin():
+            if await session.get(AcknowledgementRow, (alert_id, member)) is not None:
+                return False
+            session.add(
+                AcknowledgementRow(
+                    alert_id=alert_id,
+                    member=member,
+                    organisation=organisation,
+                    room=room,
+                    at=self._clock(),
+                )
+            )
+            return True
+
+    async def acknowledgements(self, alert_id: int) -> dict[str, list[str]]:
+        """Who has seen an alert, by organisation."""
+        async with self._db.sessions() as session:
+            rows = await session.scalars(
+                select(AcknowledgementRow).where(AcknowledgementRow.alert_id == alert_id)
+            )
+            seen: dict[str, list[str]] = {}
+            for row in rows:
+                seen.setdefault(row.organisation, []).append(row.member)
+            return seen
