@@ -8,6 +8,7 @@ admins. State-changing commands commit at most once per chat event.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -168,8 +169,6 @@ def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
         moderated = organisation is not None and desk.policy.needs_moderation(content, organisation)
         return preview(alert, route, desk.territories, moderated, await desk.source(alert))
 
-    desk_start_draft = start_draft
-
     guided = GuidedEntry(desk.territories, desk.clock, start_draft)
     registry.fallback = guided.answer
 
@@ -181,12 +180,10 @@ def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
         help="write an alert (lines under the command), or alone for a guided entry",
     )
     async def new(context: Context, args: Arguments) -> Reply:
-        body = args.rest
-        if not body.strip():
-            raise UsageError("put the alert's lines under the command, or use the guided entry")
-        return await desk_start_draft(
-            context, "\n" + body.split("\n", 1)[1] if "\n" in body else body
-        )
+        if not args.rest.strip():
+            return guided.start(context)
+        # the text keeps the command's line, so line numbers match the message as typed
+        return await start_draft(context, args.rest)
 
     @registry.command(
         "alert publish",
@@ -397,6 +394,11 @@ def _member(context: Context) -> Member:
     return context.member
 
 
+REACTION_RETRY_SECONDS = (0.25, 0.5, 1.0, 2.0, 4.0)
+"""A reaction can arrive before the bot has recorded the bulletin it answers (people react
+within a second); unknown targets are looked up again after these pauses."""
+
+
 async def on_reaction(
     desk: AlertDesk, member: Member | None, event_id: str, reacts_to: str, key: str
 ) -> str | None:
@@ -406,16 +408,20 @@ async def on_reaction(
     """
     if member is None or not member.is_active:
         return None
-    bulletin = await desk.ledger.find_bulletin(reacts_to)
-    if bulletin is not None:
-        new = await desk.ledger.acknowledge(
-            bulletin.alert_id, member.matrix_id, member.organisation, bulletin.room
-        )
-        return "acknowledged" if new else "already acknowledged"
-    alert_id = await desk.ledger.find_moderation_notice(reacts_to)
-    if alert_id is not None and key in APPROVE_KEYS and member.has(Role.MODERATOR):
-        await use.approve_alert(
-            desk.uow(event_id), alert_id, member.matrix_id, desk.territories, desk.clock()
-        )
-        return "approved"
+    for pause in (0.0, *REACTION_RETRY_SECONDS):
+        await asyncio.sleep(pause)
+        bulletin = await desk.ledger.find_bulletin(reacts_to)
+        if bulletin is not None:
+            new = await desk.ledger.acknowledge(
+                bulletin.alert_id, member.matrix_id, member.organisation, bulletin.room
+            )
+            return "acknowledged" if new else "already acknowledged"
+        alert_id = await desk.ledger.find_moderation_notice(reacts_to)
+        if alert_id is not None:
+            if key in APPROVE_KEYS and member.has(Role.MODERATOR):
+                await use.approve_alert(
+                    desk.uow(event_id), alert_id, member.matrix_id, desk.territories, desk.clock()
+                )
+                return "approved"
+            return None
     return None

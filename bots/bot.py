@@ -53,6 +53,7 @@ class Bot:
         self._room_key_of = room_key_of
         self._on_reaction_handler = on_reaction
         self._handled: set[str] = set()
+        self._background: set[asyncio.Task[None]] = set()
         self.ready = asyncio.Event()
 
     async def start(self) -> None:
@@ -137,7 +138,12 @@ class Bot:
         self._handled.add(event.event_id)
         member = await self._member_of(event.sender)
         try:
-            await self._on_reaction_handler(member, event.event_id, event.reacts_to, event.key)
+            outcome = await self._on_reaction_handler(
+                member, event.event_id, event.reacts_to, event.key
+            )
+            log.info(
+                "reaction %s by %s on %s: %s", event.key, event.sender, event.reacts_to, outcome
+            )
         except Exception:
             log.exception("reaction %s could not be handled", event.event_id)
 

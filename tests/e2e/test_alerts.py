@@ -24,12 +24,17 @@ modus: Rear door forced with a screwdriver between 14:00 and 18:00.
 advice: Lock rear doors and windows even when leaving for a short while."""
 
 
-def notice(room: str, *words: str) -> Callable[[str, nio.Event], bool]:
+def notice(
+    room: str, *words: str, besides: frozenset[str] = frozenset()
+) -> Callable[[str, nio.Event], bool]:
+    """A notice in ``room`` containing every word, other than the events in ``besides``."""
+
     def match(room_id: str, event: nio.Event) -> bool:
         return (
             room_id == room
             and isinstance(event, nio.RoomMessageNotice)
             and all(w in event.body for w in words)
+            and event.event_id not in besides
         )
 
     return match
@@ -72,8 +77,12 @@ async def bulletins_in(network: Running, room_id: str) -> list[dict[str, object]
             "GET", f"/_synapse/admin/v1/rooms/{room_id}/messages?dir=b&limit=200"
         )
     assert page is not None
-    return [e for e in page["chunk"] if e["sender"] == f"@prevnet:{SERVER}"
-            and e["type"] in ("m.room.message", "m.room.encrypted")]
+    return [
+        e
+        for e in page["chunk"]
+        if e["sender"] == f"@prevnet:{SERVER}"
+        and e["type"] in ("m.room.message", "m.room.encrypted")
+    ]
 
 
 async def test_an_alert_typed_in_a_zone_room_reaches_the_routed_rooms_only(
@@ -95,7 +104,9 @@ async def test_an_alert_typed_in_a_zone_room_reaches_the_routed_rooms_only(
 
     await officer.say(zone_mons, f"!alert publish {ref}")
     await officer.wait_for(notice(zone_mons, f"{ref} is published"))
-    bulletin = await frameries.wait_for(notice(zone_boraine, "TLP:AMBER", ref))
+    bulletin = await frameries.wait_for(
+        notice(zone_boraine, "TLP:AMBER", ref, "Discutez dans ce fil")
+    )
     assert "Cambriolage d'habitation" in bulletin.body
     assert "Période: du 14/11/2026 au 20/12/2026" in bulletin.body
     assert "Mons, Quévy" in bulletin.body
@@ -104,8 +115,103 @@ async def test_an_alert_typed_in_a_zone_room_reaches_the_routed_rooms_only(
 
     # the far zone got nothing: not in its members' client, not on the server
     await ostend.client.sync(timeout=1000)
-    assert not [e for r, e in ostend.received if r == zone_ostend
-                and isinstance(e, nio.RoomMessageNotice)]
+    assert not [
+        e for r, e in ostend.received if r == zone_ostend and isinstance(e, nio.RoomMessageNotice)
+    ]
     assert await bulletins_in(network, zone_ostend) == []
     stored = await bulletins_in(network, zone_boraine)
     assert stored and {e["type"] for e in stored} == {"m.room.encrypted"}
+
+
+async def test_moderation_update_reach_and_close(network: Running, cast: Cast) -> None:
+    author = await cast.person("prevention.mons")  # a commune: moderated by default
+    moderator = await cast.person("analyste.mons")
+    quevy = await cast.person("prevention.quevy")
+    zone = await author.room(f"#zone-5324:{SERVER}")
+    moderation = await moderator.room(f"#moderation:{SERVER}")
+
+    await author.say(zone, ALERT.replace("Mons, Quévy", "Mons"))
+    draft = await author.wait_for(notice(zone, "Draft A-"))
+    ref = draft.body.split()[1].rstrip(":")
+    assert "A moderator will have to approve it" in draft.body
+    await author.say(zone, f"!alert publish {ref}")
+    await author.wait_for(notice(zone, f"{ref} is sent to the moderators"))
+    pending = await moderator.wait_for(notice(moderation, ref, "Approve: react with ✅"))
+    assert "Wave of burglaries" in pending.body  # AMBER: moderators may read it
+
+    await moderator.react(moderation, pending.event_id, "✅")
+    await author.wait_for(notice(zone, f"{ref} is published in"))
+    bulletin = await quevy.wait_for(notice(zone, "TLP:AMBER", ref, "Discutez dans ce fil"))
+
+    # Quévy's prevention service has seen it
+    await quevy.react(zone, bulletin.event_id, "👀")
+    await author.say(zone, f"!alert reach {ref}")
+    reach = await author.wait_for(notice(zone, f"Reach of {ref}"))
+    for _ in range(20):  # the reaction may arrive at the bot just after the command
+        if "pcs-quevy]: seen" in reach.body:
+            break
+        await author.say(zone, f"!alert reach {ref}")
+        reach = await author.wait_for(
+            notice(zone, f"Reach of {ref}", besides=frozenset({reach.event_id}))
+        )
+    assert "[pcs-quevy]: seen (by @prevention.quevy:prevnet.localhost)" in reach.body
+    assert "[zp-boraine]: delivered" in reach.body
+    assert "[pz-oostende]" not in reach.body  # not routed
+
+    await author.say(zone, f"!alert update {ref} summary: Now also in Jemappes.")
+    await author.wait_for(notice(zone, f"{ref} is updated (summary)"))
+    edited = await quevy.wait_for(notice(zone, "* ", "Now also in Jemappes", "MISE À JOUR"))
+    assert edited.source["content"]["m.relates_to"] == {
+        "rel_type": "m.replace",
+        "event_id": bulletin.event_id,
+    }
+    note = await quevy.wait_for(notice(zone, "Mise à jour : résumé"))
+    assert note.source["content"]["m.relates_to"]["rel_type"] == "m.thread"
+
+    await author.say(zone, f"!alert close {ref} Suspects arrested")
+    await quevy.wait_for(notice(zone, "* ", "[CLÔTURÉE]", ref))
+    await quevy.wait_for(notice(zone, "Clôturée : Suspects arrested"))
+    await author.say(zone, f"!alert close {ref}")
+    await author.wait_for(notice(zone, f"alert {ref} cannot be closed: it is closed"))
+
+
+async def test_rejection_guided_entry_and_refusals(network: Running, cast: Cast) -> None:
+    author = await cast.person("prevention.mons")
+    moderator = await cast.person("analyste.mons")
+    reader = await cast.person("prevention.quevy")  # member role only
+    zone = await author.room(f"#zone-5324:{SERVER}")
+
+    await author.say(zone, "!alert new")
+    await author.wait_for(notice(zone, "(1/8) type:"))
+    for answer, next_question in [
+        ("burglary of sheds", "unknown phenomenon type"),
+        ("vandalism", "(2/8) area:"),
+        ("Mons, Atlantis", "unknown municipality 'Atlantis'"),
+        ("Mons", "(3/8) from:"),
+        ("2026-11-20", "(4/8) to:"),
+        ("-", "(5/8) tlp:"),
+        ("green", "(6/8) summary:"),
+        ("Graffiti on bus shelters, call 0475 12 34 56.", "(7/8) modus:"),
+        ("-", "(8/8) advice:"),
+    ]:
+        await author.say(zone, answer)
+        await author.wait_for(notice(zone, next_question))
+    await author.say(zone, "Report graffiti to the commune.")
+    draft = await author.wait_for(notice(zone, "Draft A-"))
+    ref = draft.body.split()[1].rstrip(":")
+    assert "Personal data found" in draft.body and "phone number '0475 12 34 56'" in draft.body
+    assert "province:50000" in draft.body  # GREEN reaches the province room
+
+    await author.say(zone, f"!alert publish {ref}")
+    moderation = await moderator.room(f"#moderation:{SERVER}")
+    await moderator.wait_for(notice(moderation, ref))
+    await moderator.say(moderation, f"!reject {ref} Remove the phone number, please.")
+    await author.wait_for(notice(zone, f"{ref} was not published", "Remove the phone number"))
+
+    await reader.say(zone, ALERT)
+    refusal = await reader.wait_for(notice(zone, "needs the author role"))
+    assert "ask an administrator" in refusal.body
+    await author.say(zone, "!alert new\ntype: vandalism\narea: Mons\ntlp: purple")
+    errors = await author.wait_for(notice(zone, "The alert is not valid; nothing was published"))
+    assert "- line 4 (tlp): tlp: unknown TLP label 'purple'" in errors.body
+    assert "- missing (from): 'from' is missing" in errors.body

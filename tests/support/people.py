@@ -50,6 +50,17 @@ class Person:
         assert isinstance(response, nio.RoomSendResponse), response
         return str(response.event_id)
 
+    async def react(self, room_id: str, event_id: str, key: str) -> str:
+        """React to an event, as a person clicking an emoji."""
+        response = await self.client.room_send(
+            room_id,
+            "m.reaction",
+            {"m.relates_to": {"rel_type": "m.annotation", "event_id": event_id, "key": key}},
+            ignore_unverified_devices=True,
+        )
+        assert isinstance(response, nio.RoomSendResponse), response
+        return str(response.event_id)
+
     async def wait_for(
         self, match: Callable[[str, nio.Event], bool], within: float = 20.0
     ) -> nio.Event:

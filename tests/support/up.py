@@ -26,21 +26,30 @@ class Running:
         return str(json.loads((self.data / "bot-credentials.json").read_text())["access_token"])
 
 
+def _log_file(data: Path) -> Path:
+    data.mkdir(parents=True, exist_ok=True)
+    return data / "prevnet-up.log"
+
+
 async def start(data: Path, port: int) -> Running:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "prevnet",
-        "up",
-        "--data-dir",
-        str(data),
-        "--port",
-        str(port),
-        "--demo",
-        "--fast-hashing",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    """Start ``prevnet up --demo`` and wait for its ready line; its log goes to the data dir."""
+    log_path = _log_file(data)
+    with log_path.open("ab") as log:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "prevnet",
+            "up",
+            "--data-dir",
+            str(data),
+            "--port",
+            str(port),
+            "--demo",
+            "--fast-hashing",
+            "-v",
+            stdout=asyncio.subprocess.PIPE,
+            stderr=log,
+        )
     assert process.stdout is not None
     try:
         line = await asyncio.wait_for(process.stdout.readline(), 120)
@@ -49,8 +58,9 @@ async def start(data: Path, port: int) -> Running:
         raise
     if not line.startswith(b"prevnet ready: "):
         process.kill()
-        errors = (await process.stderr.read()).decode() if process.stderr else ""
-        raise AssertionError(f"prevnet up did not get ready: {line!r}\n{errors[-3000:]}")
+        await process.wait()
+        tail = log_path.read_text(errors="replace")[-3000:]
+        raise AssertionError(f"prevnet up did not get ready: {line!r}\n{tail}")
     return Running(process, line.decode().split(": ", 1)[1].strip(), data)
 
 
