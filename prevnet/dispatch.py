@@ -92,6 +92,9 @@ class Dispatcher:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until ``stop`` is set, sleeping when the outbox is empty."""
+        released = await self._outbox.release_own_claims()
+        if released:
+            log.info("took back %d event(s) claimed by an earlier run that stopped", released)
         while not stop.is_set():
             try:
                 claimed = await self.run_once()

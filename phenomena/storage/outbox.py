@@ -63,17 +63,21 @@ class Outbox:
             OutboxRow.available_at <= now,
             or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < now),
         )
+        # A materialized CTE: PostgreSQL may otherwise run an IN (SELECT ... LIMIT ... SKIP
+        # LOCKED) subquery more than once and claim more than ``limit`` rows.
         candidates = (
             select(OutboxRow.id)
             .where(*due)
             .order_by(OutboxRow.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
+            .cte("candidates")
+            .prefix_with("MATERIALIZED", dialect="postgresql")
         )
         async with self._db.sessions() as session, session.begin():
             await session.execute(
                 update(OutboxRow)
-                .where(OutboxRow.id.in_(candidates), *due)
+                .where(OutboxRow.id.in_(select(candidates.c.id)), *due)
                 .values(claimed_by=token, claimed_until=now + lease)
                 .execution_options(synchronize_session=False)
             )
@@ -103,6 +107,24 @@ class Outbox:
                 )
                 for r in rows
             ]
+
+    async def release_own_claims(self) -> int:
+        """At start-up: free what an earlier run under this worker name claimed and never settled.
+
+        Only this process uses this worker name, so such claims belong to a run that crashed;
+        waiting for their leases to run out would only delay delivery.
+        """
+        async with self._db.sessions() as session, session.begin():
+            result = await session.execute(
+                update(OutboxRow)
+                .where(
+                    OutboxRow.delivered_at.is_(None),
+                    OutboxRow.claimed_by.like(f"{self._worker}:%"),
+                )
+                .values(claimed_by=None, claimed_until=None)
+                .execution_options(synchronize_session=False)
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
 
     async def mark_handled(self, message_id: int, handler: str) -> None:
         """Record that one handler finished with the event (it will not run again on retry)."""

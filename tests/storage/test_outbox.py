@@ -83,6 +83,7 @@ async def test_concurrent_claims_never_share_an_event(
 
     async def drain(worker: Outbox) -> None:
         while batch := await worker.claim(limit=3):
+            assert len(batch) <= 3
             claimed.extend(m.id for m in batch)
             for m in batch:
                 await worker.mark_delivered(m.id)
@@ -91,3 +92,18 @@ async def test_concurrent_claims_never_share_an_event(
     assert len(claimed) == total == len(set(claimed))
     events = [e for _, e in await Outbox(db, "x").events(delivered=True)]
     assert sum(isinstance(e, MemberAdded) for e in events) == 100
+
+
+async def test_a_restarted_worker_takes_back_its_own_claims(
+    db: Database, territories: TerritoryRegistry
+) -> None:
+    clock = Clock()
+    await seed(db, territories, clock)
+    crashed = Outbox(db, "up-DEVICE", clock)
+    taken = await crashed.claim(limit=3)
+    assert len(taken) == 3
+    other = Outbox(db, "up-OTHER", clock)
+    assert await other.release_own_claims() == 0
+    restarted = Outbox(db, "up-DEVICE", clock)
+    assert await restarted.release_own_claims() == 3
+    assert {m.id for m in taken} <= {m.id for m in await restarted.claim(limit=10)}
