@@ -54,6 +54,7 @@ class Bot:
         self._on_reaction_handler = on_reaction
         self._handled: set[str] = set()
         self._background: set[asyncio.Task[None]] = set()
+        self._shared_with: dict[str, frozenset[tuple[str, str]]] = {}
         self.ready = asyncio.Event()
 
     async def start(self) -> None:
@@ -104,12 +105,37 @@ class Bot:
         event_type: str = "m.room.message",
     ) -> str:
         """Send any room event. The same ``tx_id`` twice gives the same event, not a second one."""
+        await self._keys_for_current_devices(room_id)
         response = await self.client.room_send(
             room_id, event_type, content, tx_id=tx_id, ignore_unverified_devices=True
         )
         if isinstance(response, nio.RoomSendError):
             raise ConnectionError(f"could not post in {room_id}: {response.message}")
         return str(response.event_id)
+
+    async def _keys_for_current_devices(self, room_id: str) -> None:
+        """Start a new encryption session when the room's devices changed since the last send.
+
+        matrix-nio shares a session once, with the devices it knows then: a member who logs in
+        on a new device later could not read the bot, and a device that left would still get
+        keys. Comparing the device set before each send and rotating on change fixes both.
+        """
+        room = self.client.rooms.get(room_id)
+        if room is None or not room.encrypted or self.client.olm is None:
+            return
+        if not room.members_synced:
+            await self.client.joined_members(room_id)
+        if self.client.should_query_keys:
+            await self.client.keys_query()
+        devices = frozenset(
+            (user, device)
+            for user, user_devices in self.client.room_devices(room_id).items()
+            for device in user_devices
+        )
+        known = self._shared_with.get(room_id)
+        if known is not None and devices != known:
+            self.client.olm.rotate_outbound_group_session(room_id)
+        self._shared_with[room_id] = devices
 
     async def _on_message(self, room: nio.MatrixRoom, event: nio.RoomMessageText) -> None:
         if event.sender == self.client.user_id or event.event_id in self._handled:

@@ -160,6 +160,10 @@ class MatrixNetwork:
 
     # -- rooms --------------------------------------------------------------------------------
 
+    def managed_keys(self) -> list[str]:
+        """The keys of the managed rooms this process has seen."""
+        return list(self._room_ids)
+
     async def key_of_room(self, room_id: str) -> str | None:
         """The key of a managed room from its ID (None for rooms prevnet does not manage)."""
         for key, known in self._room_ids.items():

@@ -36,6 +36,9 @@ class Settings:
     homeserver_url: str | None = None
     homeserver_token: str | None = None
     reconcile_minutes: int = 15
+    digest_day: str = "mon"
+    digest_time: str = "08:00"
+    timezone: str = "Europe/Brussels"
 
     @property
     def embedded_homeserver(self) -> bool:
@@ -107,6 +110,9 @@ def _build(values: dict[str, Any]) -> Settings:
         "homeserver_url",
         "homeserver_token",
         "reconcile_minutes",
+        "digest_day",
+        "digest_time",
+        "timezone",
     }
     unknown = set(values) - known
     if unknown:
@@ -119,7 +125,23 @@ def _build(values: dict[str, Any]) -> Settings:
         for name in ("data_dir", "reference_dir"):
             if name in values:
                 kwargs[name] = Path(values[name]).expanduser()
-        for name in ("database_url", "server_name", "homeserver_url", "homeserver_token"):
+        if "digest_day" in values:
+            day = str(values["digest_day"]).lower()[:3]
+            if day not in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"):
+                raise ValueError(f"digest_day {values['digest_day']!r}: write mon, tue ... sun")
+            kwargs["digest_day"] = day
+        if "digest_time" in values:
+            hour, _, minute = str(values["digest_time"]).partition(":")
+            if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
+                raise ValueError(f"digest_time {values['digest_time']!r}: write HH:MM")
+            kwargs["digest_time"] = f"{int(hour):02d}:{int(minute):02d}"
+        for name in (
+            "database_url",
+            "server_name",
+            "homeserver_url",
+            "homeserver_token",
+            "timezone",
+        ):
             if name in values:
                 kwargs[name] = str(values[name])
         for name in ("homeserver_port", "reconcile_minutes", "alert_grace_days"):

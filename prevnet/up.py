@@ -19,17 +19,20 @@ from datetime import timedelta
 import aiohttp
 import nio
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
 
 from bots.admin_commands import register_member_commands, register_reconcile_command
 from bots.alert_commands import AlertDesk, on_reaction, register_alert_commands
 from bots.bot import Bot
 from bots.commands import CommandRegistry, Reply
 from bots.delivery import AlertDelivery
+from bots.digest import post_room_digest
 from bots.network import MatrixNetwork
 from bots.synapse_admin import Session, SynapseAdmin
 from phenomena.alert import Alert
+from phenomena.digest import room_digest
 from phenomena.partners import Member
-from phenomena.rooms import ADMIN
+from phenomena.rooms import ADMIN, room_languages
 from phenomena.services.alerts import expire_due_alerts
 from phenomena.storage.bulletins import BulletinRecord, SqlBulletinLedger
 from phenomena.storage.database import Database
@@ -178,6 +181,21 @@ async def run_up(
             territories=territories,
         )
 
+        async def weekly_digests() -> None:
+            async with uow() as unit:
+                alerts = list(await unit.alerts.list())
+            today = utc_now().date()
+            for key in sorted(network.managed_keys()):
+                if not key.startswith(("zone:", "province:")):
+                    continue
+                digest = room_digest(key, alerts, today)
+                room_id = await network.room_id(key)
+                if digest.is_empty or room_id is None:
+                    continue
+                await post_room_digest(
+                    client, bot.post, room_id, digest, room_languages(key, territories), territories
+                )
+
         async def expire_alerts() -> None:
             grace = timedelta(days=settings.alert_grace_days)
             now = utc_now()
@@ -210,6 +228,19 @@ async def run_up(
             max_instances=1,
             coalesce=True,
             next_run_time=utc_now() + timedelta(seconds=5),
+        )
+        hour, minute = settings.digest_time.split(":")
+        scheduler.add_job(
+            weekly_digests,
+            CronTrigger(
+                day_of_week=settings.digest_day,
+                hour=int(hour),
+                minute=int(minute),
+                timezone=settings.timezone,
+            ),
+            id="digest",
+            max_instances=1,
+            coalesce=True,
         )
         scheduler.start()
         stack.callback(scheduler.shutdown, wait=False)
