@@ -50,10 +50,14 @@ class Dispatcher:
         idle_seconds: float = 0.5,
     ) -> None:
         self._outbox = outbox
-        self._subscriptions = subscriptions
+        self._subscriptions = list(subscriptions)
         self._clock = clock
         self._idle = idle_seconds
         self._wake = asyncio.Event()
+
+    def subscribe(self, subscription: Subscription) -> None:
+        """Add a handler (before ``run``: the composition root wires handlers after creation)."""
+        self._subscriptions.append(subscription)
 
     def wake(self) -> None:
         """Look at the outbox now (a use case just committed events)."""

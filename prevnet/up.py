@@ -118,8 +118,11 @@ async def run_up(
         client.restore_login(session.user_id, session.device_id, session.access_token)
         stack.push_async_callback(client.close)
 
+        outbox = Outbox(db, f"up-{session.device_id}")
+        dispatcher = Dispatcher(outbox, [])
+
         def uow() -> SqlUnitOfWork:
-            return SqlUnitOfWork(db.sessions)
+            return SqlUnitOfWork(db.sessions, after_commit=dispatcher.wake)
 
         network = MatrixNetwork(client, admin, settings.server_name, territories)
         if options.demo:
@@ -149,7 +152,7 @@ async def run_up(
 
         ledger = SqlBulletinLedger(db)
         desk = AlertDesk(
-            uow=lambda once: SqlUnitOfWork(db.sessions, once=once),
+            uow=lambda once: SqlUnitOfWork(db.sessions, once=once, after_commit=dispatcher.wake),
             territories=territories,
             policy=settings.moderation,
             clock=utc_now,
@@ -207,10 +210,8 @@ async def run_up(
         if options.demo:
             await write_demo_accounts(admin, data / "demo-accounts.json", uow(), url)
 
-        dispatcher = Dispatcher(
-            Outbox(db, f"up-{session.device_id}"),
-            [membership_subscription(network, uow), bulletin_subscription(delivery)],
-        )
+        dispatcher.subscribe(membership_subscription(network, uow))
+        dispatcher.subscribe(bulletin_subscription(delivery))
         scheduler = AsyncIOScheduler(timezone="UTC")
         scheduler.add_job(
             scheduled_reconcile,
@@ -245,13 +246,12 @@ async def run_up(
         scheduler.start()
         stack.callback(scheduler.shutdown, wait=False)
 
-        runners: list[asyncio.Task[None]] = [
-            asyncio.create_task(dispatcher.run(stop), name="dispatcher"),
-            asyncio.create_task(bot.run(stop), name="bot"),
-        ]
+        # The bot syncs first: the dispatcher's messages need the rooms the sync brings.
+        runners: list[asyncio.Task[None]] = [asyncio.create_task(bot.run(stop), name="bot")]
         ready_or_failed = asyncio.create_task(bot.ready.wait())
         await asyncio.wait([ready_or_failed, *runners], return_when=asyncio.FIRST_COMPLETED)
         if bot.ready.is_set():
+            runners.append(asyncio.create_task(dispatcher.run(stop), name="dispatcher"))
             known_unknown.update(startup.unknown_accounts)
             if startup.removed or startup.unknown_accounts:
                 await post_to_admins(startup.summary())

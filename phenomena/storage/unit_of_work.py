@@ -44,10 +44,12 @@ class SqlUnitOfWork:
         clock: Callable[[], datetime] = utc_now,
         *,
         once: str | None = None,
+        after_commit: Callable[[], None] | None = None,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
         self._once = once  # a chat event ID: its effects commit at most once
+        self._after_commit = after_commit  # e.g. wake the outbox dispatcher
         self._session: AsyncSession | None = None
         self._events: list[Event] = []
 
@@ -114,7 +116,10 @@ class SqlUnitOfWork:
             if self._once is None:
                 raise
             raise AlreadyDone(f"command {self._once} was already carried out") from None
+        had_events = bool(self._events)
         self._events.clear()
+        if had_events and self._after_commit is not None:
+            self._after_commit()
 
     async def rollback(self) -> None:
         """Forget the changes and the events of this transaction."""

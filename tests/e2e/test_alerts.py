@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import pytest
 
 from bots.synapse_admin import SynapseAdmin
 from tests.support.people import Person
-from tests.support.up import SERVER, Running
+from tests.support.up import SERVER, Running, start
 
 ALERT = """!alert new
 type: residential-burglary
@@ -215,3 +217,42 @@ async def test_rejection_guided_entry_and_refusals(network: Running, cast: Cast)
     errors = await author.wait_for(notice(zone, "The alert is not valid; nothing was published"))
     assert "- line 4 (tlp): tlp: unknown TLP label 'purple'" in errors.body
     assert "- missing (from): 'from' is missing" in errors.body
+
+
+async def test_killed_during_fan_out_then_restarted_one_bulletin_per_room(
+    network: Running, cast: Cast
+) -> None:
+    officer = await cast.person("inspecteur.mons")  # in zone 5324 and the Hainaut room
+    frameries = await cast.person("prevention.frameries")  # in zone 5327
+    zone = await officer.room(f"#zone-5324:{SERVER}")
+    hainaut = await officer.room(f"#province-50000:{SERVER}")
+    boraine = await frameries.room(f"#zone-5327:{SERVER}")
+    green = ALERT.replace("tlp: amber", "tlp: green")  # zone 5324, zone 5327 and Hainaut
+    await officer.say(zone, green)
+    draft = await officer.wait_for(notice(zone, "Draft A-"))
+    ref = draft.body.split()[1].rstrip(":")
+    await officer.say(zone, f"!alert publish {ref}")
+    await officer.wait_for(notice(zone, f"{ref} is published; it is on its way"))
+    network.process.kill()  # SIGKILL: no clean-up of any kind
+    await network.process.wait()
+
+    restarted = await start(network.data, int(network.url.rsplit(":", 1)[1]))
+    try:
+        readers = [(officer, zone), (officer, hainaut), (frameries, boraine)]
+        for person, room in readers:
+            await person.wait_for(notice(room, ref, "TLP:GREEN", "Discutez dans ce fil"), within=30)
+        await asyncio.sleep(2)  # a second copy, if any, would have arrived by now
+        for person, room in readers:
+            await person.client.sync(timeout=1000)
+            copies = [
+                e
+                for r, e in person.received
+                if notice(room, ref, "TLP:GREEN", "Discutez dans ce fil")(r, e)
+            ]
+            assert len(copies) == 1, (room, [c.event_id for c in copies])
+            assert not [
+                e for r, e in person.received if r == room and isinstance(e, nio.MegolmEvent)
+            ], "a bulletin could not be read"
+    finally:
+        restarted.process.send_signal(signal.SIGTERM)
+        await restarted.process.wait()
