@@ -1,0 +1,242 @@
+"""Fan-out benchmark: from the ``!alert publish`` event to the last bulletin a member can see.
+
+For 1, 10 and 50 routed rooms, prevnet (command, database commit, outbox, encrypted fan-out)
+is timed against the floor of raw matrix-nio sends of the same bulletins to the same rooms,
+measured in the same run on the same homeserver, and the ratio printed (target: at most 1.3).
+
+    python -m benchmarks.fanout [--repeat 3]
+
+Bounded: one embedded homeserver on 127.0.0.1 in a temporary directory, a fixed number of
+alerts, everything stopped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiohttp
+import nio
+
+from benchmarks.provision import free_port
+from bots.i18n import Labels
+from bots.rendering import render_alert
+from bots.synapse_admin import SynapseAdmin
+from phenomena.alert import Alert, AlertStatus
+from phenomena.alert_text import parse_alert_text
+from phenomena.partners import (
+    Member,
+    Organisation,
+    OrganisationKind,
+    Role,
+    TerritoryKind,
+    TerritoryRef,
+)
+from phenomena.partners_file import PartnerDocument
+from phenomena.rooms import room_languages
+from phenomena.services.partners import import_partners
+from phenomena.storage.database import Database
+from phenomena.storage.outbox import Outbox
+from phenomena.storage.unit_of_work import SqlUnitOfWork
+from prevnet.reference import load_territories
+from prevnet.settings import Settings
+from prevnet.up import UpOptions, run_up
+
+SERVER = "bench.prevnet"
+SIZES = (1, 10, 50)
+
+
+class Observer:
+    """A member in every zone room, noting when each bot message arrives (no decryption)."""
+
+    def __init__(self, url: str, user_id: str, bot: str) -> None:
+        self.client = nio.AsyncClient(
+            url, user_id, config=nio.AsyncClientConfig(encryption_enabled=False)
+        )
+        self.bot = bot
+        self.arrivals: list[tuple[float, str, str]] = []
+        self.client.add_event_callback(self._seen, (nio.Event,))
+
+    async def _seen(self, room: nio.MatrixRoom, event: nio.Event) -> None:
+        source = getattr(event, "source", {}) or {}
+        if source.get("sender") == self.bot and "m.relates_to" not in source.get("content", {}):
+            self.arrivals.append((time.perf_counter(), room.room_id, source.get("event_id", "")))
+
+    async def rooms_seen_after(self, start: float, rooms: set[str], within: float = 120) -> float:
+        deadline = time.perf_counter() + within
+        while time.perf_counter() < deadline:
+            seen = {r: t for t, r, _ in self.arrivals if t >= start and r in rooms}
+            if set(seen) == rooms:
+                return max(seen.values()) - start
+            await asyncio.sleep(0.002)
+        raise TimeoutError(f"only {len(seen)} of {len(rooms)} rooms got the message")
+
+
+async def main(repeat: int) -> None:
+    territories = load_territories(Settings())
+    zones = sorted(territories.zones)[: max(SIZES)]
+    with tempfile.TemporaryDirectory(prefix="prevnet-fanout-") as root:
+        data = Path(root)
+        settings = Settings(data_dir=data, server_name=SERVER, homeserver_port=free_port())
+        db = Database.connect(settings.database)
+        await db.upgrade()
+        police = [
+            Organisation(
+                f"zp-{z}",
+                f"Zone {z}",
+                OrganisationKind.POLICE_ZONE,
+                (TerritoryRef(TerritoryKind.ZONE, z),),
+            )
+            for z in zones
+        ]
+        observers = Organisation(
+            "observers",
+            "Observers",
+            OrganisationKind.OTHER,
+            tuple(TerritoryRef(TerritoryKind.ZONE, z) for z in zones),
+        )
+        orgs = (*police, observers)
+        author_id, observer_id = f"@author:{SERVER}", f"@observer:{SERVER}"
+        members = (
+            Member(author_id, "Author", f"zp-{zones[0]}", frozenset({Role.MEMBER, Role.AUTHOR})),
+            Member(observer_id, "Observer", "observers", frozenset({Role.MEMBER})),
+        )
+        await import_partners(
+            SqlUnitOfWork(db.sessions),
+            PartnerDocument(orgs, members, {}),
+            "bench",
+            datetime.now(UTC),
+        )
+        stop = asyncio.Event()
+        ready = asyncio.Event()
+        runner = asyncio.create_task(
+            run_up(settings, UpOptions(fast_hashing=True), lambda url: ready.set(), stop)
+        )
+        await asyncio.wait(
+            [asyncio.create_task(ready.wait()), runner], return_when=asyncio.FIRST_COMPLETED
+        )
+        url = f"http://127.0.0.1:{settings.homeserver_port}"
+        outbox = Outbox(db, "bench")
+        while (await outbox.stats()).pending:  # noqa: ASYNC110 - polling the shared outbox
+            await asyncio.sleep(0.2)
+        credentials = json.loads((data / "bot-credentials.json").read_text())
+        async with aiohttp.ClientSession() as http:
+            admin = SynapseAdmin(http, url, credentials["access_token"])
+            for user in (author_id, observer_id):
+                await admin.put_user(user, password="pw-" + user)
+            room_of: dict[str, str] = {}
+            for z in zones:
+                found = await admin.resolve_alias(f"#zone-{z}:{SERVER}")
+                if found is None:
+                    raise RuntimeError(f"room of zone {z} was not provisioned")
+                room_of[z] = found
+            author = nio.AsyncClient(
+                url,
+                author_id,
+                store_path=str(data / "author"),
+                config=nio.AsyncClientConfig(encryption_enabled=True),
+            )
+            (data / "author").mkdir()
+            await author.login("pw-" + author_id)
+            await author.keys_upload()
+            await author.sync(timeout=0, full_state=True)
+            observer = Observer(url, observer_id, credentials["user_id"])
+            await observer.client.login("pw-" + observer_id)
+            await observer.client.sync(timeout=0, full_state=True)
+            watching = asyncio.create_task(observer.client.sync_forever(timeout=30000))
+            floor_client = nio.AsyncClient(
+                url,
+                credentials["user_id"],
+                store_path=str(data / "floor"),
+                config=nio.AsyncClientConfig(encryption_enabled=True),
+            )
+            (data / "floor").mkdir()
+            await floor_client.login(credentials["password"], device_name="floor")
+            await floor_client.keys_upload()
+            await floor_client.sync(timeout=0, full_state=True)
+            origin = room_of[zones[0]]
+
+            async def say(text: str) -> None:
+                await author.sync(timeout=0)
+                await author.room_send(
+                    origin,
+                    "m.room.message",
+                    {"msgtype": "m.text", "body": text},
+                    ignore_unverified_devices=True,
+                )
+
+            async def reply(containing: str) -> str:
+                deadline = time.perf_counter() + 60
+                while time.perf_counter() < deadline:
+                    response = await author.sync(timeout=1000)
+                    if not isinstance(response, nio.SyncResponse):
+                        continue
+                    joined = response.rooms.join.get(origin)
+                    for event in joined.timeline.events if joined else []:
+                        body = getattr(event, "body", "")
+                        if containing in body:
+                            return str(body)
+                raise TimeoutError(containing)
+
+            async def prevnet_once(n: int) -> float:
+                area = ", ".join(territories.zones[z].municipalities[0] for z in zones[:n])
+                await say(
+                    f"!alert new\\ntype: phone-scam\\narea: {area}\\nfrom: 2026-11-20\\n"
+                    "tlp: red\\nsummary: Fake bank employees call elderly people."
+                )
+                ref = (await reply("Draft A-")).split()[1].rstrip(":")
+                start = time.perf_counter()
+                await say(f"!alert publish {ref}")
+                return await observer.rooms_seen_after(start, {room_of[z] for z in zones[:n]})
+
+            async def floor_once(n: int) -> float:
+                text = parse_alert_text(
+                    "type: phone-scam\\narea: Mons\\nfrom: 2026-11-20\\ntlp: red\\nsummary: x\\n",
+                    territories,
+                )
+                alert = Alert(0, text, author_id, "zp", AlertStatus.PUBLISHED)
+                start = time.perf_counter()
+                for z in zones[:n]:
+                    rendered = render_alert(
+                        alert, territories, Labels(room_languages(f"zone:{z}", territories)), "Zone"
+                    )
+                    await floor_client.room_send(
+                        room_of[z],
+                        "m.room.message",
+                        {
+                            "msgtype": "m.notice",
+                            "body": rendered.text,
+                            "format": "org.matrix.custom.html",
+                            "formatted_body": rendered.html,
+                        },
+                        tx_id=uuid.uuid4().hex,
+                        ignore_unverified_devices=True,
+                    )
+                return await observer.rooms_seen_after(start, {room_of[z] for z in zones[:n]})
+
+            await prevnet_once(max(SIZES))  # warm-up: sessions shared in every room, both sides
+            await floor_once(max(SIZES))
+            print(f"{'rooms':>5} {'prevnet ms':>11} {'floor ms':>9} {'ratio':>6}")
+            for n in SIZES:
+                ours = statistics.median([await prevnet_once(n) for _ in range(repeat)])
+                floor = statistics.median([await floor_once(n) for _ in range(repeat)])
+                print(f"{n:>5} {1000 * ours:>11.0f} {1000 * floor:>9.0f} {ours / floor:>6.2f}")
+            watching.cancel()
+            for client in (author, observer.client, floor_client):
+                await client.close()
+        stop.set()
+        await runner
+        await db.close()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\\n\\n")[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    asyncio.run(main(parser.parse_args().repeat))
