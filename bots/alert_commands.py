@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bots.commands import Arguments, CommandRegistry, Context, Reply, UsageError
-from bots.delivery import APPROVE_KEYS
+from bots.delivery import APPROVE_KEYS, REJECT_KEYS
 from bots.dialogue import GuidedEntry
 from bots.i18n import Labels
 from bots.rendering import render_alert
@@ -418,10 +418,18 @@ async def on_reaction(
             return "acknowledged" if new else "already acknowledged"
         alert_id = await desk.ledger.find_moderation_notice(reacts_to)
         if alert_id is not None:
-            if key in APPROVE_KEYS and member.has(Role.MODERATOR):
+            if not member.has(Role.MODERATOR):
+                return None
+            if key in APPROVE_KEYS:
                 await use.approve_alert(
                     desk.uow(event_id), alert_id, member.matrix_id, desk.territories, desk.clock()
                 )
                 return "approved"
+            if key in REJECT_KEYS:
+                reason = f"rejected with a reaction by {member.display_name}; ask them why"
+                await use.reject_alert(
+                    desk.uow(event_id), alert_id, member.matrix_id, reason, desk.clock()
+                )
+                return "rejected"
             return None
     return None

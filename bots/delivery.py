@@ -30,6 +30,7 @@ from phenomena.territory import TerritoryRegistry
 log = logging.getLogger(__name__)
 
 APPROVE_KEYS = frozenset({"✅", "👍", "✔️", "✔", "👍️"})
+REJECT_KEYS = frozenset({"❌", "👎", "✖️", "✖", "👎️"})
 
 
 class BulletinRecordLike(Protocol):
@@ -169,7 +170,7 @@ class AlertDelivery:
             withhold = not alert.content.tlp.leaves_the_zone
             footer = (
                 f"Approve: react with ✅ or type !approve {alert.ref}. "
-                f"Reject: !reject {alert.ref} <reason>."
+                f"Reject: !reject {alert.ref} <reason> (or react with ❌)."
             )
             if withhold:
                 footer = f"{alert.content.tlp.label}: content shown only in its rooms. " + footer

@@ -124,6 +124,38 @@ async def test_an_alert_typed_in_a_zone_room_reaches_the_routed_rooms_only(
     stored = await bulletins_in(network, zone_boraine)
     assert stored and {e["type"] for e in stored} == {"m.room.encrypted"}
 
+    # a routed partner lists and shows it; the far zone does not see it listed
+    await frameries.say(zone_boraine, "!alert list")
+    listing = await frameries.wait_for(notice(zone_boraine, "alert(s):"))
+    assert f"{ref} TLP:AMBER residential-burglary in Mons, Quévy" in listing.body
+    await ostend.say(zone_ostend, "!alert list")
+    await ostend.wait_for(notice(zone_ostend, "No alerts to show."))
+    await ostend.say(zone_ostend, f"!alert show {ref}")
+    await ostend.wait_for(notice(zone_ostend, f"{ref} is not shared with you here"))
+
+    # the same works in a direct chat with the bot
+    created = await frameries.client.room_create(
+        is_direct=True,
+        invite=[f"@prevnet:{SERVER}"],
+        initial_state=[
+            {
+                "type": "m.room.encryption",
+                "state_key": "",
+                "content": {"algorithm": "m.megolm.v1.aes-sha2"},
+            }
+        ],
+    )
+    assert isinstance(created, nio.RoomCreateResponse), created
+    direct = created.room_id
+    for _ in range(100):
+        await frameries.client.sync(timeout=200)
+        room = frameries.client.rooms.get(direct)
+        if room is not None and f"@prevnet:{SERVER}" in room.users:
+            break
+    await frameries.say(direct, f"!alert show {ref}")
+    shown = await frameries.wait_for(notice(direct, "TLP:AMBER", ref, "Status: published"))
+    assert "Wave of burglaries in Hyon and Nimy" in shown.body
+
 
 async def test_moderation_update_reach_and_close(network: Running, cast: Cast) -> None:
     author = await cast.person("prevention.mons")  # a commune: moderated by default

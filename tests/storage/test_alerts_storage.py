@@ -166,3 +166,30 @@ async def test_expiry_closes_only_what_is_over(
     async with SqlUnitOfWork(registry.sessions) as uow:
         still_open = await uow.alerts.list(statuses=[AlertStatus.PUBLISHED])
     assert [a.id for a in still_open] == [second.id]
+
+
+async def test_the_same_chat_event_never_runs_twice(
+    registry: Database, territories: TerritoryRegistry
+) -> None:
+    from phenomena.errors import AlreadyDone
+
+    content = parse_alert_text(EXAMPLE, territories)
+    first, _ = await use.create_alert(
+        SqlUnitOfWork(registry.sessions, once="$event1"), content, POLICE, territories, POLICY, NOW
+    )
+    with pytest.raises(AlreadyDone):
+        await use.create_alert(
+            SqlUnitOfWork(registry.sessions, once="$event1"),
+            content,
+            POLICE,
+            territories,
+            POLICY,
+            NOW,
+        )
+    async with SqlUnitOfWork(registry.sessions) as uow:
+        assert [a.id for a in await uow.alerts.list()] == [first.id]
+    assert len(await alert_events(registry)) == 1
+    second, _ = await use.create_alert(
+        SqlUnitOfWork(registry.sessions, once="$event2"), content, POLICE, territories, POLICY, NOW
+    )
+    assert second.id != first.id
