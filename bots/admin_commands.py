@@ -63,43 +63,30 @@ def register_member_commands(
             "their account and rooms are being set up."
         )
 
-    @registry.command(
-        "member remove",
-        needs=Role.ADMIN,
-        rooms=ADMIN_ROOM,
-        usage="member remove @someone:server [reason]",
-        help="take a member out of every room and end their sessions (messages stay)",
-    )
-    async def remove(context: Context, args: Arguments) -> Reply:
+    async def remove(context: Context, args: Arguments) -> str:
         matrix_id = _target(args)
         reason = " ".join(args.positional[1:])
         await use.remove_member(uow(), matrix_id, context.sender, reason, clock())
-        return Reply(f"{matrix_id} is removed: out of every room, sessions ended.")
+        return f"{matrix_id} is removed: out of every room, sessions ended."
 
-    @registry.command(
-        "member suspend",
-        needs=Role.ADMIN,
-        rooms=ADMIN_ROOM,
-        usage="member suspend @someone:server [reason]",
-        help="lock a member out for now",
-    )
-    async def suspend(context: Context, args: Arguments) -> Reply:
+    async def suspend(context: Context, args: Arguments) -> str:
         matrix_id = _target(args)
         reason = " ".join(args.positional[1:])
         await use.suspend_member(uow(), matrix_id, context.sender, reason, clock())
-        return Reply(f"{matrix_id} is suspended.")
+        return f"{matrix_id} is suspended: out of every room, sessions ended."
 
-    @registry.command(
-        "member reinstate",
-        needs=Role.ADMIN,
-        rooms=ADMIN_ROOM,
-        usage="member reinstate @someone:server",
-        help="let a suspended or removed member back in",
-    )
-    async def reinstate(context: Context, args: Arguments) -> Reply:
+    async def reinstate(context: Context, args: Arguments) -> str:
         matrix_id = _target(args)
         await use.reinstate_member(uow(), matrix_id, context.sender, clock())
-        return Reply(f"{matrix_id} is active again.")
+        return f"{matrix_id} is active again."
+
+    status_changes = (
+        ("remove", "[reason]", "take a member out of every room and end their sessions", remove),
+        ("suspend", "[reason]", "lock a member out for now", suspend),
+        ("reinstate", "", "let a suspended or removed member back in", reinstate),
+    )
+    for verb, extra, text, change in status_changes:
+        _register_status_change(registry, verb, extra, text, change)
 
     @registry.command(
         "member role",
@@ -139,6 +126,25 @@ def register_member_commands(
             state = "" if m.is_active else f" [{m.status.value}]"
             lines.append(f"- {m.matrix_id} {m.display_name} ({m.organisation}; {roles}){state}")
         return Reply("\n".join(lines))
+
+
+def _register_status_change(
+    registry: CommandRegistry,
+    verb: str,
+    extra: str,
+    text: str,
+    change: Callable[[Context, Arguments], Awaitable[str]],
+) -> None:
+    async def handler(context: Context, args: Arguments) -> Reply:
+        return Reply(await change(context, args))
+
+    registry.command(
+        f"member {verb}",
+        needs=Role.ADMIN,
+        rooms=ADMIN_ROOM,
+        usage=f"member {verb} @someone:server {extra}".rstrip(),
+        help=text,
+    )(handler)
 
 
 def register_reconcile_command(

@@ -145,6 +145,15 @@ class AlertDelivery:
                 tx_id=f"prevnet-{purpose}-{alert.id}",
             )
 
+    async def _note_under_moderation_notice(self, alert_id: int, text: str, purpose: str) -> None:
+        """Record the moderators' decision in the thread of the alert's notice, if it has one."""
+        notice = await self._ledger.moderation_notice(alert_id)
+        if notice is not None:
+            room_id, event_id = notice
+            await self._post(
+                room_id, thread_note(event_id, text), tx_id=f"prevnet-{purpose}-note-{alert_id}"
+            )
+
     async def handle(self, event: Event) -> None:
         """Deliver one alert event."""
         if isinstance(event, AlertSubmitted):
@@ -200,13 +209,9 @@ class AlertDelivery:
             *(self._send_bulletin(alert, room, source) for room in missing)
         )
         delivered = len(sent) + sum(1 for r in results if r)
-        notice = await self._ledger.moderation_notice(alert_id)
-        if notice is not None:
-            await self._post(
-                notice[0],
-                thread_note(notice[1], f"Approved by {alert.status_by}; published."),
-                tx_id=f"prevnet-approved-{alert_id}",
-            )
+        await self._note_under_moderation_notice(
+            alert_id, f"Approved by {alert.status_by}; published.", "approved"
+        )
         await self._tell_author(
             alert, f"{alert.ref} is published in {delivered} room(s).", "published"
         )
@@ -284,13 +289,9 @@ class AlertDelivery:
     async def rejected(self, alert_id: int, reason: str, by: str) -> None:
         """Tell the author why, and note it under the moderation notice."""
         alert = await self._load(alert_id)
-        notice = await self._ledger.moderation_notice(alert_id)
-        if notice is not None:
-            await self._post(
-                notice[0],
-                thread_note(notice[1], f"Rejected by {by}: {reason}"),
-                tx_id=f"prevnet-rejected-note-{alert_id}",
-            )
+        await self._note_under_moderation_notice(
+            alert_id, f"Rejected by {by}: {reason}", "rejected"
+        )
         await self._tell_author(
             alert,
             f"{alert.ref} was not published: a moderator ({by}) rejected it: {reason}",

@@ -56,6 +56,15 @@ def _may_edit(member: Member, alert: Alert) -> bool:
     return alert.author == member.matrix_id or alert.organisation == member.organisation
 
 
+async def _editable_alert(uow: UnitOfWork, alert_id: int, actor: str, action: str) -> Alert:
+    """The alert, if ``actor`` may change it: authors of its organisation, and moderators."""
+    member = await _acting_member(uow, actor)
+    alert = await _alert(uow, alert_id)
+    if not _may_edit(member, alert):
+        member.require(Role.MODERATOR, f"{action} alert {alert.ref} of another organisation")
+    return alert
+
+
 async def create_alert(
     uow: UnitOfWork,
     content: AlertContent,
@@ -155,9 +164,11 @@ async def approve_alert(
         member = await _acting_member(uow, moderator)
         member.require(Role.MODERATOR, "approve alerts")
         alert = await _alert(uow, alert_id)
-        route = route_alert(alert.content, territories)
         if alert.status is not AlertStatus.PENDING_MODERATION:
-            alert.submit_for_moderation(now)  # raises the precise IllegalTransition
+            raise IllegalTransition(
+                f"alert {alert.ref} is not waiting for a moderator (it is {alert.status.value})"
+            )
+        route = route_alert(alert.content, territories)
         alert.publish(route.rooms, moderator, now)
         await uow.alerts.save(alert)
         await uow.commit()
@@ -188,10 +199,7 @@ async def update_alert(
 ) -> tuple[Alert, tuple[str, ...]]:
     """Change a published alert; authors of its organisation and moderators may."""
     async with uow:
-        member = await _acting_member(uow, actor)
-        alert = await _alert(uow, alert_id)
-        if not _may_edit(member, alert):
-            member.require(Role.MODERATOR, f"change alert {alert.ref} of another organisation")
+        alert = await _editable_alert(uow, alert_id, actor, "change")
         route = route_alert(content, territories)
         changed = alert.update(content, route.rooms, actor, now)
         if changed:
@@ -205,10 +213,7 @@ async def close_alert(
 ) -> Alert:
     """Close a published alert; authors of its organisation and moderators may."""
     async with uow:
-        member = await _acting_member(uow, actor)
-        alert = await _alert(uow, alert_id)
-        if not _may_edit(member, alert):
-            member.require(Role.MODERATOR, f"close alert {alert.ref} of another organisation")
+        alert = await _editable_alert(uow, alert_id, actor, "close")
         alert.close(actor, reason, now)
         await uow.alerts.save(alert)
         await uow.commit()

@@ -193,3 +193,20 @@ async def test_the_same_chat_event_never_runs_twice(
         SqlUnitOfWork(registry.sessions, once="$event2"), content, POLICE, territories, POLICY, NOW
     )
     assert second.id != first.id
+
+
+async def test_a_moderator_cannot_approve_a_draft(
+    registry: Database, territories: TerritoryRegistry
+) -> None:
+    content = parse_alert_text(EXAMPLE, territories)
+    draft, _ = await use.draft_alert(
+        SqlUnitOfWork(registry.sessions), content, COMMUNE, territories, NOW
+    )
+    with pytest.raises(IllegalTransition, match="is not waiting for a moderator"):
+        await use.approve_alert(
+            SqlUnitOfWork(registry.sessions), draft.id, POLICE, territories, NOW
+        )
+    async with SqlUnitOfWork(registry.sessions) as uow:
+        stored = await uow.alerts.get(draft.id)
+    assert stored is not None and stored.status is AlertStatus.DRAFT
+    assert await alert_events(registry) == []
