@@ -1,0 +1,107 @@
+"""Detection on real data: planted waves are found where and when they were planted, null data
+stays quiet, the two engines agree to the digit, and the Knox test finds Chicago's near repeats."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from phenomena.detection.knox import knox
+from phenomena.detection.scan import (
+    ScanSettings,
+    observed_statistic,
+    p_value,
+    prepare,
+    replicate_maxima,
+    scan,
+)
+from phenomena.detection.synthetic import Incidents, null_background, plant_wave
+
+CHICAGO = (
+    Path(__file__).resolve().parents[1]
+    / "data"
+    / "incidents"
+    / "chicago_residential_burglary_2016.csv"
+)
+DAY = date(2016, 11, 30)
+FAST = ScanSettings(replicates=199)
+
+
+@pytest.fixture(scope="module")
+def chicago() -> Incidents:
+    with CHICAGO.open(newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["date"]]
+    return Incidents(
+        np.array([float(r["X"]) for r in rows]),
+        np.array([float(r["Y"]) for r in rows]),
+        np.array([date.fromisoformat(r["date"]).toordinal() for r in rows], dtype=np.int64),
+    )
+
+
+def test_the_engines_agree_to_the_digit(chicago: Incidents) -> None:
+    problem = prepare(chicago.x, chicago.y, chicago.days, DAY, ScanSettings(replicates=5))
+    assert observed_statistic(problem, "numba") == pytest.approx(
+        observed_statistic(problem, "numpy"), rel=1e-12
+    )
+    fast = replicate_maxima(problem, seed=3, engine="numba")
+    slow = replicate_maxima(problem, seed=3, engine="numpy")
+    np.testing.assert_allclose(fast, slow, rtol=1e-12)
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13])
+def test_a_planted_wave_is_found_where_and_when_it_was_planted(
+    chicago: Incidents, seed: int
+) -> None:
+    background = null_background(chicago, seed)
+    centre = (chicago.x[seed * 97], chicago.y[seed * 97])  # somewhere people do live
+    data = plant_wave(
+        background, centre, count=12, radius_metres=250, last_day=DAY, span_days=7, seed=seed
+    )
+    cluster = scan(prepare(data.x, data.y, data.days, DAY, ScanSettings()), seed=seed)
+    assert cluster is not None
+    distance = float(np.hypot(cluster.centre[0] - centre[0], cluster.centre[1] - centre[1]))
+    assert distance <= 500, f"found {distance:.0f} m away"
+    assert DAY - timedelta(days=14) <= cluster.first_day <= DAY
+    assert cluster.observed >= 10
+    assert cluster.is_alarm, f"p = {cluster.p_value:.2g}"
+
+
+def test_null_data_raises_no_alarm(chicago: Incidents) -> None:
+    alarms = 0
+    for offset in range(8):
+        day = DAY - timedelta(days=offset * 9)
+        background = null_background(chicago, 100 + offset)
+        cluster = scan(prepare(background.x, background.y, background.days, day, FAST), seed=offset)
+        alarms += bool(cluster and cluster.is_alarm)
+    # one false alarm a year is the threshold: 8 analyses should raise none
+    assert alarms == 0
+
+
+def test_p_values() -> None:
+    maxima = np.random.default_rng(1).gumbel(10.0, 1.5, size=999)
+    assert p_value(float(np.median(maxima)), maxima) == pytest.approx(0.5, abs=0.05)
+    tiny = p_value(40.0, maxima)
+    assert 0 < tiny < 1 / 1000  # beyond every replicate: the Gumbel tail says how far
+    assert p_value(12.0, maxima[:10]) > 0.05  # too few replicates for a tail fit
+
+
+def test_too_little_data_is_refused() -> None:
+    with pytest.raises(ValueError, match="fewer than two incidents"):
+        prepare(np.array([0.0]), np.array([0.0]), np.array([DAY.toordinal()]), DAY)
+
+
+def test_knox_finds_chicagos_near_repeats(chicago: Incidents) -> None:
+    result = knox(chicago.x, chicago.y, chicago.days, 400, 14, permutations=199)
+    assert 1.1 <= result.ratio <= 1.35, result
+    assert result.p_value <= 0.01
+
+
+def test_knox_on_null_data_finds_nothing(chicago: Incidents) -> None:
+    background = null_background(chicago, 5)
+    result = knox(background.x, background.y, background.days, 400, 14, permutations=99)
+    assert 0.95 <= result.ratio <= 1.05
+    assert result.p_value > 0.01
