@@ -59,6 +59,7 @@ class Problem:
     cell_of: IntArray  # (N,) cell of each incident
     days_back: IntArray  # (N,) days before the analysis day, 0 = that day
     recent_days_back: IntArray  # the days_back values that fall in the last W days (a multiset)
+    source_index: IntArray  # (N,) position of each incident in the arrays given to ``prepare``
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class Cluster:
     p_value: float
     recurrence_days: float
     is_alarm: bool  # recurrence interval at least the settings' alarm threshold
+    incidents: tuple[int, ...] = ()  # positions in the arrays given to ``prepare``
 
 
 def prepare(
@@ -93,6 +95,7 @@ def prepare(
     settings = settings or ScanSettings()
     last = analysis_day.toordinal()
     keep = (days <= last) & (days > last - settings.study_days)
+    source_index = np.flatnonzero(keep).astype(np.int64)
     x, y, days = x[keep], y[keep], days[keep]
     if len(x) < 2:
         raise ValueError("fewer than two incidents in the study period: nothing to scan")
@@ -127,6 +130,7 @@ def prepare(
         cell_of=cell_of.astype(np.int64),
         days_back=days_back,
         recent_days_back=np.sort(days_back[days_back < window]),
+        source_index=source_index,
     )
 
 
@@ -152,8 +156,12 @@ def _max_llr(
     space_margin: FloatArray,
     time_margin: FloatArray,
     total: float,
+    blocked: npt.NDArray[np.bool_],
 ) -> tuple[float, int, int, int]:
-    """Best cylinder for one assignment of recent counts: (llr, centre, k, window)."""
+    """Best cylinder for one assignment of recent counts: (llr, centre, k, window).
+
+    Circles that would take in a ``blocked`` cell are not considered (secondary clusters).
+    """
     best, best_s, best_k, best_w = 0.0, -1, -1, -1
     n_cells, n_k = index.shape
     n_w = time_margin.shape[0]
@@ -162,6 +170,8 @@ def _max_llr(
         acc[:] = 0.0
         for k in range(n_k):
             m = index[s, k]
+            if blocked[m]:
+                break
             if not nonzero[m]:
                 continue
             for w in range(n_w):
@@ -205,10 +215,11 @@ def _replicate_maxima(
     out = np.zeros(n_rep)
     n_cells = index.shape[0]
     n_w = time_margin.shape[0]
+    free = np.zeros(n_cells, dtype=np.bool_)
     for r in prange(n_rep):
         cells = cell_of[draws[r]]
         counts, nonzero = _counts(cells, recent_back, n_cells, n_w)
-        out[r] = _max_llr(counts, nonzero, index, space_margin, time_margin, total)[0]
+        out[r] = _max_llr(counts, nonzero, index, space_margin, time_margin, total, free)[0]
     return out
 
 
@@ -244,12 +255,16 @@ def _recent(problem: Problem) -> tuple[IntArray, IntArray]:
     return problem.cell_of[mask], problem.days_back[mask]
 
 
-def observed_statistic(problem: Problem, engine: str = "numba") -> tuple[float, int, int, int]:
+def observed_statistic(
+    problem: Problem, engine: str = "numba", blocked: npt.NDArray[np.bool_] | None = None
+) -> tuple[float, int, int, int]:
     """The largest log likelihood ratio of the real data, and where: (llr, centre, k, window)."""
     cells, back = _recent(problem)
     if engine == "numpy":
         return _max_llr_numpy(problem, cells, back)
     counts, nonzero = _counts(cells, back, problem.centres.shape[0], problem.time_margin.shape[0])
+    if blocked is None:
+        blocked = np.zeros(problem.centres.shape[0], dtype=np.bool_)
     return _max_llr(
         counts,
         nonzero,
@@ -257,6 +272,7 @@ def observed_statistic(problem: Problem, engine: str = "numba") -> tuple[float, 
         problem.space_margin,
         problem.time_margin,
         float(problem.total),
+        blocked,
     )
 
 
@@ -304,27 +320,49 @@ def p_value(observed: float, maxima: FloatArray) -> float:
     return min(monte_carlo, max(tail, 1e-300))
 
 
-def scan(problem: Problem, seed: int = 1, engine: str = "numba") -> Cluster | None:
-    """The most likely cluster on the analysis day with its p-value, or None if there is none."""
-    llr, s, k, w = observed_statistic(problem, engine)
-    if llr <= 0 or s < 0:
-        return None
-    maxima = replicate_maxima(problem, seed, engine)
-    p = p_value(llr, maxima)
+def _cluster(problem: Problem, llr: float, s: int, k: int, w: int, p: float) -> Cluster:
     cells = tuple(int(c) for c in problem.neighbour_index[s, : k + 1])
-    recent_cells, recent_back = _recent(problem)
-    observed = int(np.sum(np.isin(recent_cells, cells) & (recent_back <= w)))
-    expected = float(problem.space_margin[s, k] * problem.time_margin[w] / problem.total)
+    inside = np.flatnonzero(np.isin(problem.cell_of, cells) & (problem.days_back <= w))
     return Cluster(
         centre=(float(problem.centres[s, 0]), float(problem.centres[s, 1])),
         radius_metres=float(problem.neighbour_distance[s, k]),
         cells=cells,
         first_day=problem.analysis_day - timedelta(days=w),
         last_day=problem.analysis_day,
-        observed=observed,
-        expected=expected,
+        observed=len(inside),
+        expected=float(problem.space_margin[s, k] * problem.time_margin[w] / problem.total),
         log_likelihood_ratio=llr,
         p_value=p,
         recurrence_days=1.0 / p,
         is_alarm=1.0 / p >= problem.settings.alarm_recurrence_days,
+        incidents=tuple(int(i) for i in problem.source_index[inside]),
     )
+
+
+def scan_clusters(
+    problem: Problem, seed: int = 1, engine: str = "numba", most: int = 5
+) -> list[Cluster]:
+    """The most likely cluster, then secondary clusters that share no cell with those before.
+
+    All are judged against the same replicates (as SaTScan does), so a secondary cluster's
+    p-value is conservative.
+    """
+    llr, s, k, w = observed_statistic(problem, engine)
+    if llr <= 0 or s < 0:
+        return []
+    maxima = replicate_maxima(problem, seed, engine)
+    found = [_cluster(problem, llr, s, k, w, p_value(llr, maxima))]
+    blocked = np.zeros(problem.centres.shape[0], dtype=np.bool_)
+    while len(found) < most:
+        blocked[list(found[-1].cells)] = True
+        llr, s, k, w = observed_statistic(problem, "numba", blocked)
+        if llr <= 0 or s < 0:
+            break
+        found.append(_cluster(problem, llr, s, k, w, p_value(llr, maxima)))
+    return found
+
+
+def scan(problem: Problem, seed: int = 1, engine: str = "numba") -> Cluster | None:
+    """The most likely cluster on the analysis day with its p-value, or None if there is none."""
+    clusters = scan_clusters(problem, seed, engine, most=1)
+    return clusters[0] if clusters else None

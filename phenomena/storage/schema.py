@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     Date,
     DateTime,
+    Double,
     ForeignKey,
     Index,
     Integer,
@@ -225,3 +226,22 @@ class ProcessedCommandRow(Base):
 
     event_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     at: Mapped[datetime]
+
+
+class IncidentRow(Base):
+    """An incident report, located in metres (EPSG:3812 by default)."""
+
+    __tablename__ = "incidents"
+    __table_args__ = (Index("ix_incidents_type_day", "type", "occurred_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    source: Mapped[str] = mapped_column(String(200))
+    occurred_on: Mapped[date]
+    x: Mapped[float] = mapped_column(Double)
+    y: Mapped[float] = mapped_column(Double)
+    type: Mapped[str] = mapped_column(String(40))
+    municipality: Mapped[str | None] = mapped_column(String(5))
+    modus: Mapped[str | None] = mapped_column(Text)
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    imported_at: Mapped[datetime]

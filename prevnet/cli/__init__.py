@@ -9,6 +9,8 @@ import click
 from prevnet.cli.alerts import alert
 from prevnet.cli.app import App, run_command
 from prevnet.cli.db import audit, db
+from prevnet.cli.detect import detect
+from prevnet.cli.incidents import incidents
 from prevnet.cli.partners import member, members, partners
 from prevnet.cli.reconcile import reconcile
 from prevnet.cli.territory import territory
@@ -55,6 +57,8 @@ cli.add_command(db)
 cli.add_command(audit)
 cli.add_command(up)
 cli.add_command(reconcile)
+cli.add_command(incidents)
+cli.add_command(detect)
 
 
 def main() -> None:

@@ -1,0 +1,46 @@
+"""Clusters as people read them: where (municipalities, centre, radius), when, how unusual."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from phenomena.detection.scan import Cluster
+from phenomena.taxonomy import PhenomenonType
+from phenomena.territory import TerritoryRegistry
+
+
+@dataclass(frozen=True)
+class ClusterReport:
+    """A cluster, the phenomenon it is about, and the municipalities of its incidents."""
+
+    kind: PhenomenonType
+    cluster: Cluster
+    municipalities: tuple[str, ...]  # NIS codes, most incidents first
+
+    def describe(self, territories: TerritoryRegistry) -> str:
+        """Several lines: place, period, observed against expected, p-value and recurrence."""
+        c = self.cluster
+        names = ", ".join(territories.municipalities[n].name for n in self.municipalities)
+        days = (c.last_day - c.first_day).days + 1
+        verdict = "ALARM" if c.is_alarm else "not significant"
+        ratio = c.observed / c.expected if c.expected else float("inf")
+        place = names or "an area with no known municipality"
+        return "\n".join(
+            [
+                f"{self.kind.value} in {place}",
+                f"  centre x={c.centre[0]:.0f} y={c.centre[1]:.0f} m, "
+                f"radius {c.radius_metres:.0f} m",
+                f"  {c.first_day:%Y-%m-%d} to {c.last_day:%Y-%m-%d} ({days} days): "
+                f"{c.observed} observed, {c.expected:.1f} expected ({ratio:.1f}x)",
+                f"  p = {c.p_value:.2g}, recurrence interval {c.recurrence_days:,.0f} days: "
+                f"{verdict}",
+            ]
+        )
+
+
+def municipalities_of(cluster: Cluster, municipality: Sequence[str | None]) -> tuple[str, ...]:
+    """The municipalities of a cluster's incidents, most incidents first."""
+    counts = Counter(municipality[i] for i in cluster.incidents if municipality[i])
+    return tuple(nis for nis, _ in counts.most_common() if nis is not None)

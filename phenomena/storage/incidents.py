@@ -1,0 +1,111 @@
+"""Incident storage: idempotent bulk adds, and arrays for the scan."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import func, select
+
+from phenomena.incidents import Incident
+from phenomena.storage.database import Database
+from phenomena.storage.schema import IncidentRow
+from phenomena.storage.unit_of_work import utc_now
+from phenomena.taxonomy import PhenomenonType
+
+CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class IncidentArrays:
+    """Incidents as the scan wants them."""
+
+    ids: npt.NDArray[np.int64]
+    x: npt.NDArray[np.float64]
+    y: npt.NDArray[np.float64]
+    days: npt.NDArray[np.int64]
+    municipality: list[str | None]
+    modus: list[str | None]
+
+
+class SqlIncidentStore:
+    """Incidents in the database."""
+
+    def __init__(self, db: Database, clock: Callable[[], datetime] = utc_now) -> None:
+        self._db = db
+        self._clock = clock
+
+    async def add(
+        self,
+        incidents: Sequence[tuple[Incident, str]],
+        source: str,
+        progress: Callable[[int], None] | None = None,
+    ) -> tuple[int, int]:
+        """Store incidents not seen before (by fingerprint): (added, already known)."""
+        added = known = 0
+        now = self._clock()
+        for start in range(0, len(incidents), CHUNK):
+            chunk = incidents[start : start + CHUNK]
+            async with self._db.sessions() as session, session.begin():
+                prints = [fp for _, fp in chunk]
+                existing = set(
+                    await session.scalars(
+                        select(IncidentRow.fingerprint).where(IncidentRow.fingerprint.in_(prints))
+                    )
+                )
+                seen: set[str] = set()
+                for incident, fingerprint in chunk:
+                    if fingerprint in existing or fingerprint in seen:
+                        known += 1
+                        continue
+                    seen.add(fingerprint)
+                    session.add(
+                        IncidentRow(
+                            fingerprint=fingerprint,
+                            source=source[:200],
+                            occurred_on=incident.occurred_on,
+                            x=incident.x,
+                            y=incident.y,
+                            type=incident.type.value,
+                            municipality=incident.municipality,
+                            modus=incident.modus,
+                            external_id=incident.external_id,
+                            imported_at=now,
+                        )
+                    )
+                    added += 1
+            if progress:
+                progress(min(start + CHUNK, len(incidents)))
+        return added, known
+
+    async def count(self) -> int:
+        """How many incidents are stored."""
+        async with self._db.sessions() as session:
+            return int(await session.scalar(select(func.count(IncidentRow.id))) or 0)
+
+    async def arrays(self, kind: PhenomenonType | None, until: date, days: int) -> IncidentArrays:
+        """Incidents of a type (or all) from ``days`` days before ``until`` to ``until``."""
+        first = date.fromordinal(until.toordinal() - days + 1)
+        query = select(
+            IncidentRow.id,
+            IncidentRow.x,
+            IncidentRow.y,
+            IncidentRow.occurred_on,
+            IncidentRow.municipality,
+            IncidentRow.modus,
+        ).where(IncidentRow.occurred_on >= first, IncidentRow.occurred_on <= until)
+        if kind is not None:
+            query = query.where(IncidentRow.type == kind.value)
+        async with self._db.sessions() as session:
+            rows = (await session.execute(query.order_by(IncidentRow.id))).all()
+        return IncidentArrays(
+            ids=np.array([r[0] for r in rows], dtype=np.int64),
+            x=np.array([r[1] for r in rows], dtype=np.float64),
+            y=np.array([r[2] for r in rows], dtype=np.float64),
+            days=np.array([r[3].toordinal() for r in rows], dtype=np.int64),
+            municipality=[r[4] for r in rows],
+            modus=[r[5] for r in rows],
+        )

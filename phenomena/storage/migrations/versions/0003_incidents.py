@@ -1,0 +1,42 @@
+"""incidents for detection
+
+Revision ID: 0003
+Revises: 0002
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0003"
+down_revision: str | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "incidents",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("fingerprint", sa.String(length=64), nullable=False),
+        sa.Column("source", sa.String(length=200), nullable=False),
+        sa.Column("occurred_on", sa.Date(), nullable=False),
+        sa.Column("x", sa.Double(), nullable=False),
+        sa.Column("y", sa.Double(), nullable=False),
+        sa.Column("type", sa.String(length=40), nullable=False),
+        sa.Column("municipality", sa.String(length=5), nullable=True),
+        sa.Column("modus", sa.Text(), nullable=True),
+        sa.Column("external_id", sa.String(length=200), nullable=True),
+        sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_incidents")),
+        sa.UniqueConstraint("fingerprint", name=op.f("uq_incidents_fingerprint")),
+    )
+    with op.batch_alter_table("incidents", schema=None) as batch_op:
+        batch_op.create_index("ix_incidents_type_day", ["type", "occurred_on"], unique=False)
+
+
+def downgrade() -> None:
+    op.drop_table("incidents")
