@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import math
-import re
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
