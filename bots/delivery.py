@@ -65,6 +65,8 @@ RoomIdOf = Callable[[str], Awaitable[str | None]]
 AlertOf = Callable[[int], Awaitable[Alert | None]]
 SourceOf = Callable[[Alert], Awaitable[str]]
 RecordFactory = Callable[[int, str, str, str, int], Any]
+Attachments = Callable[[Alert], Awaitable[list[tuple[str, bytes]]]]
+PostImage = Callable[[str, bytes, str, str, str], Awaitable[str]]
 
 
 def _notice(rendered: Rendered) -> dict[str, Any]:
@@ -117,6 +119,8 @@ class AlertDelivery:
         record: RecordFactory,
         territories: TerritoryRegistry,
         concurrency: int = 8,
+        attachments: Attachments | None = None,
+        post_image: PostImage | None = None,
     ) -> None:
         self._post = post
         self._room_id_of = room_id_of
@@ -126,6 +130,8 @@ class AlertDelivery:
         self._record = record
         self._territories = territories
         self._limit = asyncio.Semaphore(concurrency)
+        self._attachments = attachments
+        self._post_image = post_image
 
     def labels(self, room: str) -> Labels:
         """The labels of a room's language(s)."""
@@ -194,6 +200,15 @@ class AlertDelivery:
             event_id = await self._post(
                 room_id, _notice(rendered), tx_id=f"prevnet-moderation-{alert_id}"
             )
+            if self._attachments is not None and self._post_image is not None:
+                for number, (name, png) in enumerate(await self._attachments(alert)):
+                    await self._post_image(
+                        room_id,
+                        png,
+                        name,
+                        event_id,
+                        f"prevnet-moderation-{alert_id}-image-{number}",
+                    )
             await self._ledger.record_moderation_notice(alert_id, room_id, event_id)
         await self._tell_author(
             alert, f"{alert.ref} is waiting for a moderator's approval.", "submitted"

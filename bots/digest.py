@@ -62,7 +62,7 @@ def digest_chart(digest: Digest, labels: Labels) -> bytes:
 
 
 async def image_content(
-    client: nio.AsyncClient, room_id: str, png: bytes, name: str
+    client: nio.AsyncClient, room_id: str, png: bytes, name: str, thread_root: str | None = None
 ) -> dict[str, Any]:
     """Upload a PNG (encrypted in encrypted rooms) and return the ``m.image`` content."""
     room = client.rooms.get(room_id)
@@ -82,6 +82,13 @@ async def image_content(
         content["file"] = {"url": response.content_uri, "mimetype": "image/png", **keys}
     else:
         content["url"] = response.content_uri
+    if thread_root:
+        content["m.relates_to"] = {
+            "rel_type": "m.thread",
+            "event_id": thread_root,
+            "is_falling_back": True,
+            "m.in_reply_to": {"event_id": thread_root},
+        }
     return content
 
 

@@ -205,6 +205,15 @@ class Alert:
         )
         return changed
 
+    def revise_pending(self, content: AlertContent, at: datetime) -> tuple[str, ...]:
+        """A moderator edits an alert before approving it; nothing was shared yet."""
+        if self.status is not AlertStatus.PENDING_MODERATION:
+            raise IllegalTransition(f"alert {self.ref} is not waiting for a moderator")
+        changed = self.content.changed_fields(content)
+        self.content = content
+        self.updated_at = at
+        return changed
+
     def close(self, by: str, reason: str, at: datetime) -> None:
         """Close a published alert; the reason is shown in its bulletins."""
         self._move(AlertStatus.CLOSED, "closed", at)

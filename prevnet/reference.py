@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from importlib import resources
 from pathlib import Path
 
+from bots.maps import Outlines, read_outlines
 from phenomena.territory import ReferenceTexts, TerritoryRegistry
 from prevnet.settings import Settings, SettingsError
 
@@ -44,3 +47,12 @@ def load_territories(settings: Settings) -> TerritoryRegistry:
                 "config/reference/belgium"
             ) from None
     return TerritoryRegistry.from_texts(ReferenceTexts(**texts), settings.zone_codes)
+
+
+def load_outlines(settings: Settings) -> Outlines:
+    """Municipality outlines for maps (NGI 2019 shapes filed under their 2025 codes)."""
+    folder = reference_dir(settings)
+    mergers = (folder / "municipality_mergers_2019_2025.csv").read_text(encoding="utf-8")
+    merged = {r["nis_2019"]: r["nis_2025"] for r in csv.DictReader(io.StringIO(mergers))}
+    topology = (folder / "municipalities_2020_ngi.topo.json").read_text(encoding="utf-8")
+    return read_outlines(topology, merged)

@@ -38,6 +38,7 @@ class Settings:
     reconcile_minutes: int = 15
     digest_day: str = "mon"
     digest_time: str = "08:00"
+    detection_time: str = "06:00"
     timezone: str = "Europe/Brussels"
 
     @property
@@ -112,6 +113,7 @@ def _build(values: dict[str, Any]) -> Settings:
         "reconcile_minutes",
         "digest_day",
         "digest_time",
+        "detection_time",
         "timezone",
     }
     unknown = set(values) - known
@@ -130,11 +132,14 @@ def _build(values: dict[str, Any]) -> Settings:
             if day not in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"):
                 raise ValueError(f"digest_day {values['digest_day']!r}: write mon, tue ... sun")
             kwargs["digest_day"] = day
-        if "digest_time" in values:
-            hour, _, minute = str(values["digest_time"]).partition(":")
-            if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
-                raise ValueError(f"digest_time {values['digest_time']!r}: write HH:MM")
-            kwargs["digest_time"] = f"{int(hour):02d}:{int(minute):02d}"
+        for name in ("digest_time", "detection_time"):
+            if name in values:
+                hour, _, minute = str(values[name]).partition(":")
+                if not (
+                    hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60
+                ):
+                    raise ValueError(f"{name} {values[name]!r}: write HH:MM")
+                kwargs[name] = f"{int(hour):02d}:{int(minute):02d}"
         for name in (
             "database_url",
             "server_name",

@@ -26,7 +26,7 @@ from bots.alert_commands import AlertDesk, on_reaction, register_alert_commands
 from bots.bot import Bot
 from bots.commands import CommandRegistry, Reply
 from bots.delivery import AlertDelivery
-from bots.digest import post_room_digest
+from bots.digest import image_content, post_room_digest
 from bots.network import MatrixNetwork
 from bots.synapse_admin import Session, SynapseAdmin
 from phenomena.alert import Alert
@@ -34,15 +34,18 @@ from phenomena.digest import room_digest
 from phenomena.partners import Member
 from phenomena.rooms import ADMIN, room_languages
 from phenomena.services.alerts import expire_due_alerts
+from phenomena.services.detection import DETECTION_AUTHOR
 from phenomena.storage.bulletins import BulletinRecord, SqlBulletinLedger
 from phenomena.storage.database import Database
+from phenomena.storage.incidents import SqlIncidentStore
 from phenomena.storage.outbox import Outbox
 from phenomena.storage.unit_of_work import SqlUnitOfWork, utc_now
 from prevnet.bot_account import ensure_bot_session
 from prevnet.demo import seed_demo_registry, write_demo_accounts
+from prevnet.detection import detection_attachments, run_daily_detection
 from prevnet.dispatch import Dispatcher
 from prevnet.homeserver import Homeserver, HomeserverFiles, HomeserverOptions
-from prevnet.reference import load_territories
+from prevnet.reference import load_outlines, load_territories
 from prevnet.settings import Settings, SettingsError
 from prevnet.wiring import (
     bulletin_subscription,
@@ -174,15 +177,37 @@ async def run_up(
             async with uow() as unit:
                 return await unit.alerts.get(alert_id)
 
+        incident_store = SqlIncidentStore(db)
+        outlines = load_outlines(settings)
+
+        async def attachments(alert: Alert) -> list[tuple[str, bytes]]:
+            return await detection_attachments(alert, uow(), incident_store, outlines)
+
+        async def post_image(room_id: str, png: bytes, name: str, thread: str, tx: str) -> str:
+            content = await image_content(client, room_id, png, name, thread_root=thread)
+            return await bot.post(room_id, content, tx_id=tx)
+
+        async def source_of(alert: Alert) -> str:
+            if alert.author == DETECTION_AUTHOR:
+                return "prevnet detection (space-time scan of incident reports)"
+            return await desk.source(alert)
+
         delivery = AlertDelivery(
             post=bot.post,
             room_id_of=network.room_id,
             alert_of=alert_of,
-            source_of=desk.source,
+            source_of=source_of,
             ledger=ledger,
             record=BulletinRecord,
             territories=territories,
+            attachments=attachments,
+            post_image=post_image,
         )
+
+        async def daily_detection() -> None:
+            proposed = await run_daily_detection(incident_store, uow(), territories, utc_now())
+            if proposed:
+                log.info("detection proposed %s", ", ".join(a.ref for a in proposed))
 
         async def weekly_digests() -> None:
             async with uow() as unit:
@@ -240,6 +265,16 @@ async def run_up(
                 timezone=settings.timezone,
             ),
             id="digest",
+            max_instances=1,
+            coalesce=True,
+        )
+        detection_hour, detection_minute = settings.detection_time.split(":")
+        scheduler.add_job(
+            daily_detection,
+            CronTrigger(
+                hour=int(detection_hour), minute=int(detection_minute), timezone=settings.timezone
+            ),
+            id="detection",
             max_instances=1,
             coalesce=True,
         )

@@ -18,6 +18,7 @@ class ClusterReport:
     kind: PhenomenonType
     cluster: Cluster
     municipalities: tuple[str, ...]  # NIS codes, most incidents first
+    incident_ids: tuple[int, ...] = ()  # stored incidents inside the cluster
 
     def describe(self, territories: TerritoryRegistry) -> str:
         """Several lines: place, period, observed against expected, p-value and recurrence."""

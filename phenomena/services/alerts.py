@@ -199,6 +199,14 @@ async def update_alert(
 ) -> tuple[Alert, tuple[str, ...]]:
     """Change a published alert; authors of its organisation and moderators may."""
     async with uow:
+        alert = await _alert(uow, alert_id)
+        if alert.status is AlertStatus.PENDING_MODERATION:
+            member = await _acting_member(uow, actor)
+            member.require(Role.MODERATOR, f"edit alert {alert.ref} before it is approved")
+            changed = alert.revise_pending(content, now)
+            await uow.alerts.save(alert)
+            await uow.commit()
+            return alert, changed
         alert = await _editable_alert(uow, alert_id, actor, "change")
         route = route_alert(content, territories)
         changed = alert.update(content, route.rooms, actor, now)

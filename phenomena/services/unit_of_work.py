@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from phenomena.alert import Alert, AlertContent, AlertStatus
 from phenomena.partners import Member, MemberStatus, Organisation
+
+if TYPE_CHECKING:
+    from phenomena.services.detection import DetectionRecord
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,14 @@ class AlertRepository(Protocol):
     async def save(self, alert: Alert) -> None: ...
 
 
+class DetectionRepository(Protocol):
+    """The clusters behind proposed alerts."""
+
+    async def add(self, record: DetectionRecord) -> None: ...
+    async def get(self, alert_id: int) -> DetectionRecord | None: ...
+    async def recent(self, kind: str, since: date) -> Sequence[DetectionRecord]: ...
+
+
 class AuditLog(Protocol):
     """The append-only record of admin actions."""
 
@@ -89,6 +100,8 @@ class UnitOfWork(Protocol):
     def alerts(self) -> AlertRepository: ...
     @property
     def audit(self) -> AuditLog: ...
+    @property
+    def detections(self) -> DetectionRepository: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

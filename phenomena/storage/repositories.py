@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -21,11 +21,13 @@ from phenomena.partners import (
     TerritoryKind,
     TerritoryRef,
 )
+from phenomena.services.detection import DetectionRecord
 from phenomena.services.unit_of_work import AuditEntry
 from phenomena.storage.schema import (
     AlertMunicipalityRow,
     AlertRow,
     AuditRow,
+    DetectionRow,
     MemberRow,
     OrganisationRow,
     OrganisationTerritoryRow,
@@ -320,3 +322,53 @@ class SqlAuditLog:
             query = query.where(AuditRow.subject == subject)
         rows = await self.session.scalars(query)
         return [AuditEntry(r.at, r.actor, r.action, r.subject, r.details) for r in rows]
+
+
+class SqlDetectionRepository:
+    """The clusters behind proposed alerts."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, record: DetectionRecord) -> None:
+        self.session.add(
+            DetectionRow(
+                alert_id=record.alert_id,
+                type=record.kind,
+                centre_x=record.centre[0],
+                centre_y=record.centre[1],
+                radius_metres=record.radius_metres,
+                first_day=record.first_day,
+                last_day=record.last_day,
+                observed=record.observed,
+                expected=record.expected,
+                p_value=record.p_value,
+                incident_ids={"ids": list(record.incident_ids)},
+            )
+        )
+        await self.session.flush()
+
+    async def get(self, alert_id: int) -> DetectionRecord | None:
+        row = await self.session.get(DetectionRow, alert_id)
+        return _detection(row) if row else None
+
+    async def recent(self, kind: str, since: date) -> Sequence[DetectionRecord]:
+        rows = await self.session.scalars(
+            select(DetectionRow).where(DetectionRow.type == kind, DetectionRow.last_day >= since)
+        )
+        return [_detection(r) for r in rows]
+
+
+def _detection(row: DetectionRow) -> DetectionRecord:
+    return DetectionRecord(
+        alert_id=row.alert_id,
+        kind=row.type,
+        centre=(row.centre_x, row.centre_y),
+        radius_metres=row.radius_metres,
+        first_day=row.first_day,
+        last_day=row.last_day,
+        observed=row.observed,
+        expected=row.expected,
+        p_value=row.p_value,
+        incident_ids=tuple(row.incident_ids.get("ids", [])),
+    )

@@ -245,3 +245,23 @@ class IncidentRow(Base):
     modus: Mapped[str | None] = mapped_column(Text)
     external_id: Mapped[str | None] = mapped_column(String(200))
     imported_at: Mapped[datetime]
+
+
+class DetectionRow(Base):
+    """The cluster behind an alert that detection proposed."""
+
+    __tablename__ = "detections"
+
+    alert_id: Mapped[int] = mapped_column(
+        ForeignKey("alerts.id", ondelete="CASCADE"), primary_key=True
+    )
+    type: Mapped[str] = mapped_column(String(40), index=True)
+    centre_x: Mapped[float] = mapped_column(Double)
+    centre_y: Mapped[float] = mapped_column(Double)
+    radius_metres: Mapped[float] = mapped_column(Double)
+    first_day: Mapped[date]
+    last_day: Mapped[date]
+    observed: Mapped[int] = mapped_column(Integer)
+    expected: Mapped[float] = mapped_column(Double)
+    p_value: Mapped[float] = mapped_column(Double)
+    incident_ids: Mapped[dict[str, Any]]

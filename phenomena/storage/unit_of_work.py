@@ -15,6 +15,7 @@ from phenomena.events import Event
 from phenomena.storage.repositories import (
     SqlAlertRepository,
     SqlAuditLog,
+    SqlDetectionRepository,
     SqlMemberRepository,
     SqlOrganisationRepository,
 )
@@ -37,6 +38,7 @@ class SqlUnitOfWork:
     members: SqlMemberRepository
     alerts: SqlAlertRepository
     audit: SqlAuditLog
+    detections: SqlDetectionRepository
 
     def __init__(
         self,
@@ -64,6 +66,7 @@ class SqlUnitOfWork:
         self.members = SqlMemberRepository(self._session, self._events.extend, self._clock)
         self.alerts = SqlAlertRepository(self._session, self._events.extend, self._clock)
         self.audit = SqlAuditLog(self._session)
+        self.detections = SqlDetectionRepository(self._session)
         done = None
         if self._once is not None:
             done = await self._session.get(ProcessedCommandRow, self._once)

@@ -1,4 +1,4 @@
-"""incidents for detection
+"""incidents for detection, and the clusters behind proposed alerts
 
 Revision ID: 0003
 Revises: 0002
@@ -36,7 +36,31 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("incidents", schema=None) as batch_op:
         batch_op.create_index("ix_incidents_type_day", ["type", "occurred_on"], unique=False)
+    op.create_table(
+        "detections",
+        sa.Column("alert_id", sa.Integer(), nullable=False),
+        sa.Column("type", sa.String(length=40), nullable=False),
+        sa.Column("centre_x", sa.Double(), nullable=False),
+        sa.Column("centre_y", sa.Double(), nullable=False),
+        sa.Column("radius_metres", sa.Double(), nullable=False),
+        sa.Column("first_day", sa.Date(), nullable=False),
+        sa.Column("last_day", sa.Date(), nullable=False),
+        sa.Column("observed", sa.Integer(), nullable=False),
+        sa.Column("expected", sa.Double(), nullable=False),
+        sa.Column("p_value", sa.Double(), nullable=False),
+        sa.Column("incident_ids", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["alert_id"],
+            ["alerts.id"],
+            name=op.f("fk_detections_alert_id_alerts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("alert_id", name=op.f("pk_detections")),
+    )
+    with op.batch_alter_table("detections", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_detections_type"), ["type"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_table("detections")
     op.drop_table("incidents")
