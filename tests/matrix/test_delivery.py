@@ -15,15 +15,17 @@ from nio.crypto.attachments import decrypt_attachment
 from bots.bot import Bot
 from bots.commands import CommandRegistry
 from bots.delivery import AlertDelivery
-from bots.digest import post_room_digest
+from bots.digest import image_content, post_room_digest
 from bots.network import MatrixNetwork
 from bots.synapse_admin import SynapseAdmin
 from phenomena.alert import AlertContent
+from phenomena.detection.scan import ScanSettings
 from phenomena.digest import room_digest
 from phenomena.services import alerts as use
 from phenomena.services.alerts import ModerationPolicy
 from phenomena.storage.bulletins import BulletinRecord, SqlBulletinLedger
 from phenomena.storage.database import Database
+from phenomena.storage.incidents import SqlIncidentStore
 from phenomena.storage.outbox import Outbox
 from phenomena.storage.unit_of_work import SqlUnitOfWork
 from phenomena.taxonomy import PhenomenonType
@@ -268,3 +270,45 @@ async def test_a_weekly_digest_with_its_chart(
         assert len(await bot_messages(admin, room, stage.bot.client.user_id)) == before
     finally:
         await person.close()
+
+
+async def test_a_detected_wave_reaches_the_moderators_with_its_pictures(
+    stage: Stage, admin: SynapseAdmin
+) -> None:
+    from prevnet.detection import detection_attachments, run_daily_detection
+    from prevnet.reference import load_outlines
+    from prevnet.settings import Settings
+    from tests.support.belgian_incidents import DAY, incidents_around_mons
+
+    store = SqlIncidentStore(stage.db)
+    incidents = incidents_around_mons(wave=12)
+    await store.add([(i, i.fingerprint("t", n)) for n, i in enumerate(incidents)], "t")
+    now = datetime(DAY.year, DAY.month, DAY.day, 6, tzinfo=UTC)
+    (alert,) = await run_daily_detection(
+        store,
+        SqlUnitOfWork(stage.db.sessions, stage.clock),
+        stage.territories,
+        now,
+        ScanSettings(replicates=99),
+    )
+    outlines = load_outlines(Settings())
+
+    async def attachments(a: Any) -> list[tuple[str, bytes]]:
+        return await detection_attachments(a, SqlUnitOfWork(stage.db.sessions), store, outlines)
+
+    async def post_image(room_id: str, png: bytes, name: str, thread: str, tx: str) -> str:
+        content = await image_content(stage.bot.client, room_id, png, name, thread_root=thread)
+        return await stage.bot.post(room_id, content, tx_id=tx)
+
+    delivery = stage.delivery(stage.bot.post)
+    delivery._attachments = attachments
+    delivery._post_image = post_image
+    await stage.dispatcher(delivery).run_once()
+    notice = await stage.ledger.moderation_notice(alert.id)
+    assert notice is not None
+    room_id, notice_event = notice
+    messages = await bot_messages(admin, room_id, stage.bot.client.user_id)
+    threaded = [
+        m for m in messages if m["content"].get("m.relates_to", {}).get("event_id") == notice_event
+    ]
+    assert len(threaded) == 2
