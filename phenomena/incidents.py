@@ -87,6 +87,7 @@ class Incident:
         return hashlib.sha256(basis.encode()).hexdigest()
 
 
+_ISO_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _DAY_FIRST = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?:[ T](\d{1,2}):(\d{2}))?")
 
 
@@ -98,7 +99,8 @@ def parse_time(text: str) -> date:
     try:
         return datetime.fromisoformat(value.replace("Z", "+00:00")).date()
     except ValueError:
-        pass
+        if _ISO_SHAPE.match(value):
+            raise InvalidValue(f"{value!r} is not a day of the calendar") from None
     match = _DAY_FIRST.match(value)
     if match:
         day, month, year = (int(g) for g in match.groups()[:3])

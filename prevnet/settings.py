@@ -39,6 +39,8 @@ class Settings:
     digest_day: str = "mon"
     digest_time: str = "08:00"
     detection_time: str = "06:00"
+    api_host: str = "127.0.0.1"
+    api_port: int = 8090  # the incident API; 0 switches it off
     timezone: str = "Europe/Brussels"
 
     @property
@@ -59,6 +61,7 @@ _ENV = {
     "PREVNET_SERVER_NAME": "server_name",
     "PREVNET_HOMESERVER_URL": "homeserver_url",
     "PREVNET_HOMESERVER_TOKEN": "homeserver_token",
+    "PREVNET_API_PORT": "api_port",
 }
 
 
@@ -115,6 +118,8 @@ def _build(values: dict[str, Any]) -> Settings:
         "digest_time",
         "detection_time",
         "timezone",
+        "api_host",
+        "api_port",
     }
     unknown = set(values) - known
     if unknown:
@@ -146,13 +151,14 @@ def _build(values: dict[str, Any]) -> Settings:
             "homeserver_url",
             "homeserver_token",
             "timezone",
+            "api_host",
         ):
             if name in values:
                 kwargs[name] = str(values[name])
-        for name in ("homeserver_port", "reconcile_minutes", "alert_grace_days"):
+        for name in ("homeserver_port", "reconcile_minutes", "alert_grace_days", "api_port"):
             if name in values:
                 number = int(values[name])
-                if number < (0 if name == "alert_grace_days" else 1):
+                if number < (0 if name in ("alert_grace_days", "api_port") else 1):
                     raise ValueError(f"{name} cannot be {number}")
                 kwargs[name] = number
         if "zone_codes" in values:

@@ -18,6 +18,7 @@ from datetime import timedelta
 
 import aiohttp
 import nio
+from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
@@ -37,7 +38,7 @@ from phenomena.services.alerts import expire_due_alerts
 from phenomena.services.detection import DETECTION_AUTHOR
 from phenomena.storage.bulletins import BulletinRecord, SqlBulletinLedger
 from phenomena.storage.database import Database
-from phenomena.storage.incidents import SqlIncidentStore
+from phenomena.storage.incidents import SqlApiTokens, SqlIncidentStore
 from phenomena.storage.outbox import Outbox
 from phenomena.storage.unit_of_work import SqlUnitOfWork, utc_now
 from prevnet.bot_account import ensure_bot_session
@@ -45,6 +46,7 @@ from prevnet.demo import seed_demo_registry, write_demo_accounts
 from prevnet.detection import detection_attachments, run_daily_detection
 from prevnet.dispatch import Dispatcher
 from prevnet.homeserver import Homeserver, HomeserverFiles, HomeserverOptions
+from prevnet.incident_api import incident_app
 from prevnet.reference import load_outlines, load_territories
 from prevnet.settings import Settings, SettingsError
 from prevnet.wiring import (
@@ -287,6 +289,11 @@ async def run_up(
         await asyncio.wait([ready_or_failed, *runners], return_when=asyncio.FIRST_COMPLETED)
         if bot.ready.is_set():
             runners.append(asyncio.create_task(dispatcher.run(stop), name="dispatcher"))
+            if settings.api_port:
+                api = web.AppRunner(incident_app(incident_store, SqlApiTokens(db), territories))
+                await api.setup()
+                await web.TCPSite(api, settings.api_host, settings.api_port).start()
+                stack.push_async_callback(api.cleanup)
             known_unknown.update(startup.unknown_accounts)
             if startup.removed or startup.unknown_accounts:
                 await post_to_admins(startup.summary())

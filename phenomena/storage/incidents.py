@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from phenomena.incidents import Incident
 from phenomena.storage.database import Database
-from phenomena.storage.schema import IncidentRow
+from phenomena.storage.schema import ApiTokenRow, IncidentRow
 from phenomena.storage.unit_of_work import utc_now
 from phenomena.taxonomy import PhenomenonType
 
@@ -109,3 +112,49 @@ class SqlIncidentStore:
             municipality=[r[4] for r in rows],
             modus=[r[5] for r in rows],
         )
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class SqlApiTokens:
+    """Per-organisation tokens of the incident API; the tokens themselves are never stored."""
+
+    def __init__(self, db: Database, clock: Callable[[], datetime] = utc_now) -> None:
+        self._db = db
+        self._clock = clock
+
+    async def issue(self, organisation: str) -> str:
+        """A new token for an organisation, to be shown once."""
+        token = "pvn_" + secrets.token_urlsafe(32)
+        async with self._db.sessions() as session, session.begin():
+            session.add(
+                ApiTokenRow(
+                    organisation=organisation, token_sha256=_digest(token), created_at=self._clock()
+                )
+            )
+        return token
+
+    async def organisation_of(self, token: str) -> str | None:
+        """The organisation a valid token belongs to, or None."""
+        async with self._db.sessions() as session:
+            rows = await session.scalars(
+                select(ApiTokenRow).where(ApiTokenRow.revoked_at.is_(None))
+            )
+            wanted = _digest(token)
+            found = None
+            for row in rows:  # constant-time comparison, whatever matches
+                if hmac.compare_digest(row.token_sha256, wanted):
+                    found = row.organisation
+            return found
+
+    async def revoke(self, organisation: str) -> int:
+        """Revoke every token of an organisation."""
+        async with self._db.sessions() as session, session.begin():
+            result = await session.execute(
+                update(ApiTokenRow)
+                .where(ApiTokenRow.organisation == organisation, ApiTokenRow.revoked_at.is_(None))
+                .values(revoked_at=self._clock())
+            )
+            return int(getattr(result, "rowcount", 0) or 0)

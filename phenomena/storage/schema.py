@@ -265,3 +265,15 @@ class DetectionRow(Base):
     expected: Mapped[float] = mapped_column(Double)
     p_value: Mapped[float] = mapped_column(Double)
     incident_ids: Mapped[dict[str, Any]]
+
+
+class ApiTokenRow(Base):
+    """A partner system's token for the incident API (only its SHA-256 is kept)."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation: Mapped[str] = mapped_column(String(64), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]

@@ -12,8 +12,10 @@ import click
 import yaml
 
 from phenomena.detection.projection import projector
+from phenomena.errors import NotFound
 from phenomena.incidents import SCAN_CRS, IncidentMapping, read_all
-from phenomena.storage.incidents import SqlIncidentStore
+from phenomena.storage.incidents import SqlApiTokens, SqlIncidentStore
+from phenomena.storage.unit_of_work import SqlUnitOfWork
 from phenomena.taxonomy import PhenomenonType
 from prevnet.cli.app import App, run_command
 from prevnet.settings import SettingsError
@@ -172,3 +174,37 @@ def import_(
     )
     for line, reason in bad:
         click.echo(f"  line {line}: {reason}", err=True)
+
+
+@incidents.command("token")
+@click.argument("organisation")
+@click.pass_obj
+def token(app: App, organisation: str) -> None:
+    """Issue a token for ORGANISATION's system to send incidents to the API (shown once)."""
+
+    async def go() -> str:
+        db = await app.database()
+        async with SqlUnitOfWork(db.sessions) as uow:
+            if await uow.organisations.get(organisation) is None:
+                raise NotFound(
+                    f"no organisation '{organisation}'; `prevnet partners list` shows them"
+                )
+        return await SqlApiTokens(db).issue(organisation)
+
+    issued = app.run(go)
+    click.echo(issued)
+    click.echo(
+        "Keep it secret: it is shown once. `prevnet incidents revoke ORG` revokes it.", err=True
+    )
+
+
+@incidents.command("revoke")
+@click.argument("organisation")
+@click.pass_obj
+def revoke(app: App, organisation: str) -> None:
+    """Revoke every API token of ORGANISATION."""
+
+    async def go() -> int:
+        return await SqlApiTokens(await app.database()).revoke(organisation)
+
+    click.echo(f"{app.run(go)} token(s) revoked")

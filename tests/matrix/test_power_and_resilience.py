@@ -138,6 +138,7 @@ async def test_prevnet_up_on_an_existing_homeserver(
         server_name="prevnet.test",
         homeserver_url=homeserver.url,
         homeserver_token=homeserver.bot.access_token,
+        api_port=0,
     )
     stop = asyncio.Event()
     urls: list[str] = []

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.support.synapse import free_port
 
 SERVER = "prevnet.localhost"
 
@@ -49,6 +52,7 @@ async def start(data: Path, port: int) -> Running:
             "-v",
             stdout=asyncio.subprocess.PIPE,
             stderr=log,
+            env={**os.environ, "PREVNET_API_PORT": str(free_port())},
         )
     assert process.stdout is not None
     try:

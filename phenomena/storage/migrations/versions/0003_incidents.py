@@ -1,4 +1,4 @@
-"""incidents for detection, and the clusters behind proposed alerts
+"""incidents for detection, the clusters behind proposed alerts, incident API tokens
 
 Revision ID: 0003
 Revises: 0002
@@ -60,7 +60,23 @@ def upgrade() -> None:
     with op.batch_alter_table("detections", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_detections_type"), ["type"], unique=False)
 
+    op.create_table(
+        "api_tokens",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("organisation", sa.String(length=64), nullable=False),
+        sa.Column("token_sha256", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_api_tokens")),
+        sa.UniqueConstraint("token_sha256", name=op.f("uq_api_tokens_token_sha256")),
+    )
+    with op.batch_alter_table("api_tokens", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_api_tokens_organisation"), ["organisation"], unique=False
+        )
+
 
 def downgrade() -> None:
+    op.drop_table("api_tokens")
     op.drop_table("detections")
     op.drop_table("incidents")
