@@ -8,8 +8,9 @@ import numpy as np
 
 from bots.maps import Outlines, cluster_map, timeline_chart
 from phenomena.alert import Alert
+from phenomena.detection.modus import modus_clusters
 from phenomena.detection.projection import to_wgs84
-from phenomena.detection.report import ClusterReport, municipalities_of
+from phenomena.detection.report import ClusterReport, modus_report, municipalities_of
 from phenomena.detection.scan import ScanSettings, prepare, scan_clusters
 from phenomena.services.detection import DETECTION_AUTHOR, propose_clusters
 from phenomena.services.unit_of_work import UnitOfWork
@@ -38,6 +39,8 @@ async def detect(
             if kinds:
                 skipped[kind] = f"{len(data.ids)} incidents in {settings.study_days} days"
             continue
+        for found in modus_clusters(data.modus, data.days, as_of):
+            reports.append(modus_report(kind, found, data.x, data.y, data.ids, data.municipality))
         problem = prepare(data.x, data.y, data.days, as_of, settings)
         for cluster in scan_clusters(problem, seed=seed):
             reports.append(

@@ -343,7 +343,7 @@ class SqlDetectionRepository:
                 observed=record.observed,
                 expected=record.expected,
                 p_value=record.p_value,
-                incident_ids={"ids": list(record.incident_ids)},
+                incident_ids={"ids": list(record.incident_ids), "term": record.term},
             )
         )
         await self.session.flush()
@@ -371,4 +371,5 @@ def _detection(row: DetectionRow) -> DetectionRecord:
         expected=row.expected,
         p_value=row.p_value,
         incident_ids=tuple(row.incident_ids.get("ids", [])),
+        term=row.incident_ids.get("term"),
     )

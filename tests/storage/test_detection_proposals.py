@@ -30,9 +30,9 @@ NOW = datetime(DAY.year, DAY.month, DAY.day, 6, tzinfo=UTC)
 FAST = ScanSettings(replicates=199)
 
 
-async def stored(db: Database, wave: int) -> SqlIncidentStore:
+async def stored(db: Database, wave: int, new_modus: int = 0) -> SqlIncidentStore:
     store = SqlIncidentStore(db)
-    incidents = incidents_around_mons(wave)
+    incidents = incidents_around_mons(wave, new_modus=new_modus)
     await store.add([(i, i.fingerprint("test", n)) for n, i in enumerate(incidents)], "test")
     return store
 
@@ -49,6 +49,7 @@ async def test_a_wave_is_proposed_once_with_a_map_and_a_timeline(
     assert alert.content.municipalities == ("53053",)
     assert (DAY - alert.content.period_start).days <= 14 and alert.content.period_end == DAY
     assert "Possible wave detected: 1" in alert.content.summary
+    assert alert.content.modus is not None and "window smashed" in alert.content.modus
     events = [e for _, e in await Outbox(db, "t").events()]
     assert AlertSubmitted(alert_id=alert.id, author=DETECTION_AUTHOR) in events
 
@@ -95,3 +96,16 @@ async def test_moderators_edit_a_proposal_before_approving(
     assert approved.status is AlertStatus.PUBLISHED
     assert approved.content.summary.startswith("Wave of burglaries in Mons")
     assert "zone:5324" in route.rooms
+
+
+async def test_a_new_modus_is_proposed_once(db: Database, territories: TerritoryRegistry) -> None:
+    store = await stored(db, wave=0, new_modus=6)
+    proposed = await run_daily_detection(store, SqlUnitOfWork(db.sessions), territories, NOW, FAST)
+    assert len(proposed) == 1
+    alert = proposed[0]
+    assert alert.content.summary.startswith("New modus operandi? 6 reports")
+    assert alert.content.modus is not None and any(
+        word in alert.content.modus for word in ("fausse", "carte", "police", "montre")
+    )
+    again = await run_daily_detection(store, SqlUnitOfWork(db.sessions), territories, NOW, FAST)
+    assert again == []

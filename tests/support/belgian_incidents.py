@@ -15,7 +15,16 @@ DAY = date(2026, 11, 20)
 MONS = (50.4541, 3.9523)
 
 
-def incidents_around_mons(wave: int, seed: int = 3, background: int = 900) -> list[Incident]:
+USUAL_MODUS = (
+    "porte arrière forcée avec un tournevis",
+    "fenêtre cassée, bijoux volés",
+    "cylindre de la serrure arraché",
+)
+
+
+def incidents_around_mons(
+    wave: int, seed: int = 3, background: int = 900, new_modus: int = 0
+) -> list[Incident]:
     rng = np.random.default_rng(seed)
     project = projector("EPSG:4326")
     out: list[Incident] = []
@@ -24,7 +33,8 @@ def incidents_around_mons(wave: int, seed: int = 3, background: int = 900) -> li
         lon = MONS[1] + rng.uniform(-0.14, 0.14)
         x, y = project(lon, lat)
         day = DAY - timedelta(days=int(rng.integers(0, 365)))
-        out.append(Incident(day, x, y, PhenomenonType.RESIDENTIAL_BURGLARY, "53053", None, None))
+        modus = USUAL_MODUS[int(rng.integers(0, len(USUAL_MODUS)))]
+        out.append(Incident(day, x, y, PhenomenonType.RESIDENTIAL_BURGLARY, "53053", modus, None))
     for _ in range(wave):
         angle, r = rng.uniform(0, 2 * math.pi), 250 * math.sqrt(rng.uniform())
         lat = MONS[0] + r * math.sin(angle) / 111_200
@@ -34,6 +44,22 @@ def incidents_around_mons(wave: int, seed: int = 3, background: int = 900) -> li
         out.append(
             Incident(
                 day, x, y, PhenomenonType.RESIDENTIAL_BURGLARY, "53053", "rear window smashed", None
+            )
+        )
+    for i in range(new_modus):  # scattered over the whole area: a modus, not a place
+        lat = MONS[0] + rng.uniform(-0.09, 0.09)
+        lon = MONS[1] + rng.uniform(-0.14, 0.14)
+        x, y = project(lon, lat)
+        day = DAY - timedelta(days=int(rng.integers(0, 10)))
+        out.append(
+            Incident(
+                day,
+                x,
+                y,
+                PhenomenonType.RESIDENTIAL_BURGLARY,
+                "53053",
+                f"un homme montre une fausse carte de police ({i})",
+                None,
             )
         )
     return out
