@@ -163,3 +163,27 @@ def test_detect_on_quiet_data_raises_nothing(
     result = run("detect", "--as-of", DAY.isoformat(), "--replicates", "199")
     assert "0 significant cluster(s)" in result.output
     assert "The most likely cluster is not significant" in result.output
+
+
+def test_knox_on_the_chicago_file(run: Invoke) -> None:
+    data = Path(__file__).parent / "data" / "incidents" / "chicago_residential_burglary_2016.csv"
+    imported = run(
+        "incidents",
+        "import",
+        str(data),
+        "--time",
+        "date",
+        "--x",
+        "X",
+        "--y",
+        "Y",
+        "--crs",
+        "metres",
+        "--default-type",
+        "residential-burglary",
+    )
+    assert "11700 added" in imported.output
+    result = run("incidents", "knox", "--as-of", "2016-12-31", "--permutations", "99")
+    assert result.exit_code == 0, result.output
+    ratio = float(result.output.split("ratio ")[1].split(",")[0])
+    assert 1.1 <= ratio <= 1.35

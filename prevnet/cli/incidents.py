@@ -5,19 +5,21 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 import yaml
 
+from phenomena.detection.knox import KnoxResult, knox
 from phenomena.detection.projection import projector
 from phenomena.errors import NotFound
 from phenomena.incidents import SCAN_CRS, IncidentMapping, read_all
 from phenomena.storage.incidents import SqlApiTokens, SqlIncidentStore
 from phenomena.storage.unit_of_work import SqlUnitOfWork
 from phenomena.taxonomy import PhenomenonType
-from prevnet.cli.app import App, run_command
+from prevnet.cli.app import App, now, run_command
 from prevnet.settings import SettingsError
 
 ROLES = ("time", "x", "y", "lat", "lon", "municipality", "type", "modus", "id")
@@ -208,3 +210,43 @@ def revoke(app: App, organisation: str) -> None:
         return await SqlApiTokens(await app.database()).revoke(organisation)
 
     click.echo(f"{app.run(go)} token(s) revoked")
+
+
+@incidents.command("knox")
+@click.option("--type", "kind", help="Only this phenomenon type (default: all incidents).")
+@click.option("--distance", default=400.0, show_default=True, help="Metres.")
+@click.option("--days", default=14, show_default=True, help="Days.")
+@click.option(
+    "--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Last day (default today)."
+)
+@click.option("--history", default=365, show_default=True, help="Days of history to use.")
+@click.option("--permutations", default=999, show_default=True)
+@click.pass_obj
+def knox_command(
+    app: App,
+    kind: str | None,
+    distance: float,
+    days: int,
+    as_of: datetime | None,
+    history: int,
+    permutations: int,
+) -> None:
+    """Near repeats: are incidents close in space also close in time (Knox test)?"""
+    chosen = run_command(lambda: PhenomenonType.parse(kind)) if kind else None
+    day = as_of.date() if as_of else now().date()
+
+    async def go() -> KnoxResult | None:
+        data = await SqlIncidentStore(await app.database()).arrays(chosen, day, history)
+        if len(data.ids) < 2:
+            return None
+        return knox(data.x, data.y, data.days, distance, days, permutations)
+
+    result = app.run(go)
+    if result is None:
+        click.echo("fewer than two incidents: import some with `prevnet incidents import`")
+        raise SystemExit(1)
+    click.echo(
+        f"pairs within {distance:.0f} m and {days} days: {result.observed} observed, "
+        f"{result.expected:.1f} expected, ratio {result.ratio:.2f}, p = {result.p_value:.3g} "
+        f"({permutations} permutations)"
+    )
