@@ -14,7 +14,6 @@ power and false alerts are those of the engine; they are measured with the engin
 from __future__ import annotations
 
 import argparse
-import csv
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -29,6 +28,7 @@ from phenomena.detection.scan import (
     scan,
 )
 from phenomena.detection.synthetic import Incidents, null_background, plant_wave
+from prevnet.datasets import read_xy_dates
 
 DATA = (
     Path(__file__).resolve().parents[1]
@@ -41,13 +41,7 @@ DAY = date(2016, 11, 30)
 
 
 def load() -> Incidents:
-    with DATA.open(newline="") as handle:
-        rows = [r for r in csv.DictReader(handle) if r["date"]]
-    return Incidents(
-        np.array([float(r["X"]) for r in rows]),
-        np.array([float(r["Y"]) for r in rows]),
-        np.array([date.fromisoformat(r["date"]).toordinal() for r in rows], dtype=np.int64),
-    )
+    return read_xy_dates(DATA)
 
 
 def timing(data: Incidents, baseline_replicates: int) -> None:

@@ -3,7 +3,6 @@ stays quiet, the two engines agree to the digit, and the Knox test finds Chicago
 
 from __future__ import annotations
 
-import csv
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from phenomena.detection.scan import (
     scan,
 )
 from phenomena.detection.synthetic import Incidents, null_background, plant_wave
+from prevnet.datasets import read_xy_dates
 
 CHICAGO = (
     Path(__file__).resolve().parents[1]
@@ -33,13 +33,7 @@ FAST = ScanSettings(replicates=199)
 
 @pytest.fixture(scope="module")
 def chicago() -> Incidents:
-    with CHICAGO.open(newline="") as handle:
-        rows = [r for r in csv.DictReader(handle) if r["date"]]
-    return Incidents(
-        np.array([float(r["X"]) for r in rows]),
-        np.array([float(r["Y"]) for r in rows]),
-        np.array([date.fromisoformat(r["date"]).toordinal() for r in rows], dtype=np.int64),
-    )
+    return read_xy_dates(CHICAGO)
 
 
 def test_the_engines_agree_to_the_digit(chicago: Incidents) -> None:
