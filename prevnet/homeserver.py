@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import ctypes.util
 import json
 import os
 import secrets
@@ -207,8 +209,20 @@ def write_config(files: HomeserverFiles, options: HomeserverOptions) -> Path:
     return files.config
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def _stop_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """In the homeserver's process: receive SIGTERM when prevnet dies, however it dies.
+
+    Without it, a prevnet killed with SIGKILL (or crashing) would leave Synapse running.
+    """
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 class Homeserver:
-    """A running embedded Synapse process."""
+    """A running embedded Synapse process; it stops when the process that started it ends."""
 
     def __init__(self, files: HomeserverFiles, options: HomeserverOptions) -> None:
         self.files = files
@@ -239,7 +253,8 @@ class Homeserver:
                 stdout=asyncio.subprocess.DEVNULL,
                 stderr=err,
                 cwd=self.files.root,
-                start_new_session=True,
+                start_new_session=True,  # Ctrl-C goes to prevnet, which stops Synapse in order
+                preexec_fn=_stop_with_parent if sys.platform == "linux" else None,
             )
         deadline = time.monotonic() + startup_seconds
         async with aiohttp.ClientSession() as http:

@@ -13,7 +13,7 @@ import pytest
 
 from bots.synapse_admin import SynapseAdmin
 from tests.support.people import Person
-from tests.support.up import SERVER, Running, start
+from tests.support.up import SERVER, Running, alive, children_of, start
 
 ALERT = """!alert new
 type: residential-burglary
@@ -265,8 +265,14 @@ async def test_killed_during_fan_out_then_restarted_one_bulletin_per_room(
     ref = draft.body.split()[1].rstrip(":")
     await officer.say(zone, f"!alert publish {ref}")
     await officer.wait_for(notice(zone, f"{ref} is published; it is on its way"))
+    (homeserver_pid,) = children_of(network.process.pid)
     network.process.kill()  # SIGKILL: no clean-up of any kind
     await network.process.wait()
+    for _ in range(100):  # the embedded homeserver must not outlive prevnet
+        if not alive(homeserver_pid):
+            break
+        await asyncio.sleep(0.1)
+    assert not alive(homeserver_pid), "Synapse outlived a killed prevnet"
 
     restarted = await start(network.data, int(network.url.rsplit(":", 1)[1]))
     try:
