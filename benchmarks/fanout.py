@@ -1,5 +1,9 @@
 """Fan-out benchmark: from the ``!alert publish`` event to the last bulletin a member can see.
 
+The interval starts when the homeserver has accepted the command event and ends when an
+observer's sync has delivered the last bulletin; the floor is the same bulletins sent one after
+the other by a plain matrix-nio client, seen by the same observer.
+
 For 1, 10 and 50 routed rooms, prevnet (command, database commit, outbox, encrypted fan-out)
 is timed against the floor of raw matrix-nio sends of the same bulletins to the same rooms,
 measured in the same run on the same homeserver, and the ratio printed (target: at most 1.3).
@@ -188,17 +192,20 @@ async def main(repeat: int) -> None:
             async def prevnet_once(n: int) -> float:
                 area = ", ".join(territories.zones[z].municipalities[0] for z in zones[:n])
                 await say(
-                    f"!alert new\\ntype: phone-scam\\narea: {area}\\nfrom: 2026-11-20\\n"
-                    "tlp: red\\nsummary: Fake bank employees call elderly people."
+                    f"!alert new\ntype: phone-scam\narea: {area}\nfrom: 2026-11-20\n"
+                    "tlp: red\nsummary: Fake bank employees call elderly people."
                 )
                 ref = (await reply("Draft A-")).split()[1].rstrip(":")
-                start = time.perf_counter()
                 await say(f"!alert publish {ref}")
+                # The clock starts when the command event exists (the homeserver accepted it):
+                # the author's own client may take seconds to share its keys before sending,
+                # which is not prevnet's doing.
+                start = time.perf_counter()
                 return await observer.rooms_seen_after(start, {room_of[z] for z in zones[:n]})
 
             async def floor_once(n: int) -> float:
                 text = parse_alert_text(
-                    "type: phone-scam\\narea: Mons\\nfrom: 2026-11-20\\ntlp: red\\nsummary: x\\n",
+                    "type: phone-scam\narea: Mons\nfrom: 2026-11-20\ntlp: red\nsummary: x\n",
                     territories,
                 )
                 alert = Alert(0, text, author_id, "zp", AlertStatus.PUBLISHED)
@@ -237,6 +244,6 @@ async def main(repeat: int) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\\n\\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3)
     asyncio.run(main(parser.parse_args().repeat))

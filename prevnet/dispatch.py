@@ -3,7 +3,8 @@
 A handler is an idempotent coroutine named for what it does (``matrix-membership``). When one
 fails, the event is retried later with exponential backoff, and the handlers that already
 finished are not run again. A crash at any point loses nothing: an unfinished event is claimed
-again when its lease runs out.
+again (by a restarted dispatcher at once, by another one when its lease runs out), and a handler
+that had finished may run again, which its idempotence makes harmless.
 """
 
 from __future__ import annotations
@@ -71,9 +72,13 @@ class Dispatcher:
         return len(batch)
 
     async def _deliver(self, message: OutboxMessage) -> None:
-        for sub in self._subscriptions:
-            if not isinstance(message.event, sub.events) or sub.name in message.handled:
-                continue
+        due = [
+            sub
+            for sub in self._subscriptions
+            if isinstance(message.event, sub.events) and sub.name not in message.handled
+        ]
+        done: list[str] = []
+        for sub in due:
             try:
                 await sub.handle(message.event)
             except Exception as exc:
@@ -87,12 +92,14 @@ class Dispatcher:
                     delay,
                     exc,
                 )
+                for name in done:  # those that finished are not run again on the retry
+                    await self._outbox.mark_handled(message.id, name)
                 await self._outbox.mark_failed(
                     message.id, f"{sub.name}: {type(exc).__name__}: {exc}", self._clock() + delay
                 )
                 return
-            await self._outbox.mark_handled(message.id, sub.name)
-        await self._outbox.mark_delivered(message.id)
+            done.append(sub.name)
+        await self._outbox.mark_delivered(message.id, done)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until ``stop`` is set, sleeping when the outbox is empty."""

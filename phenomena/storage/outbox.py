@@ -135,9 +135,16 @@ class Outbox:
                     OutboxHandledRow(event_id=message_id, handler=handler, handled_at=self._clock())
                 )
 
-    async def mark_delivered(self, message_id: int) -> None:
-        """Every handler finished: the event is done."""
+    async def mark_delivered(self, message_id: int, handlers: Sequence[str] = ()) -> None:
+        """Every handler finished: the event is done (recording ``handlers`` in one go)."""
         async with self._db.sessions() as session, session.begin():
+            for handler in handlers:
+                if await session.get(OutboxHandledRow, (message_id, handler)) is None:
+                    session.add(
+                        OutboxHandledRow(
+                            event_id=message_id, handler=handler, handled_at=self._clock()
+                        )
+                    )
             await session.execute(
                 update(OutboxRow)
                 .where(OutboxRow.id == message_id)
