@@ -227,7 +227,7 @@ def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
     async def update(context: Context, args: Arguments) -> Reply:
         ref = _ref(args)
         alert, _ = await desk.load(ref)
-        changes = args.rest.split(None, 1)[1] if len(args.rest.split(None, 1)) > 1 else ""
+        changes = _after_ref(args)
         if not changes.strip():
             raise UsageError("say what changes, e.g. summary: new text")
         merged, errors = merge_fields(format_alert_text(alert.content, desk.territories), changes)
@@ -247,6 +247,11 @@ def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
         )
         if not changed:
             return Reply(f"{updated.ref} already says that; nothing changed.")
+        if updated.status is AlertStatus.PENDING_MODERATION:
+            return Reply(
+                f"{updated.ref} is edited ({', '.join(changed)}); "
+                f"approve it with !approve {updated.ref}."
+            )
         return Reply(f"{updated.ref} is updated ({', '.join(changed)}); its bulletins are edited.")
 
     @registry.command(
@@ -258,7 +263,7 @@ def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
     )
     async def close(context: Context, args: Arguments) -> Reply:
         ref = _ref(args)
-        reason = args.rest.split(None, 1)[1] if len(args.rest.split(None, 1)) > 1 else ""
+        reason = _after_ref(args)
         alert = await use.close_alert(
             desk.uow(context.event_id), parse_ref(ref), context.sender, reason.strip(), desk.clock()
         )
@@ -374,8 +379,7 @@ def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
     )
     async def reject(context: Context, args: Arguments) -> Reply:
         ref = _ref(args)
-        parts = args.rest.split(None, 1)
-        reason = parts[1] if len(parts) > 1 else ""
+        reason = _after_ref(args)
         alert = await use.reject_alert(
             desk.uow(context.event_id), parse_ref(ref), context.sender, reason, desk.clock()
         )
@@ -386,6 +390,12 @@ def _ref(args: Arguments) -> str:
     if not args.positional:
         raise UsageError("name the alert, e.g. A-12")
     return args.positional[0]
+
+
+def _after_ref(args: Arguments) -> str:
+    """What follows the alert reference: the changes, or a reason."""
+    parts = args.rest.split(None, 1)
+    return parts[1].strip() if len(parts) > 1 else ""
 
 
 def _member(context: Context) -> Member:
