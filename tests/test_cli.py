@@ -175,3 +175,20 @@ def test_the_cli_on_postgresql(postgres_url: str, postgres_template: str) -> Non
     assert imported.exit_code == 0, imported.output
     listed = runner.invoke(cli, ["--database-url", url, "members", "list"])
     assert "@admin:prevnet.localhost" in listed.output
+
+
+def test_backup_then_restore_into_a_new_data_directory(run: Invoke, tmp_path: Path) -> None:
+    run("partners", "import", str(EXAMPLES / "partners.yaml"))
+    saved = run("backup", str(tmp_path / "b.gz"))
+    assert saved.exit_code == 0 and "rows from" in saved.output
+    fresh = CliRunner()
+    restored = fresh.invoke(
+        cli, ["--data-dir", str(tmp_path / "new"), "restore", str(tmp_path / "b.gz")]
+    )
+    assert restored.exit_code == 0, restored.output
+    listed = fresh.invoke(cli, ["--data-dir", str(tmp_path / "new"), "members", "list"])
+    assert "@analyste.mons:prevnet.localhost" in listed.output
+    again = fresh.invoke(
+        cli, ["--data-dir", str(tmp_path / "new"), "restore", str(tmp_path / "b.gz")]
+    )
+    assert again.exit_code == 1 and "restore into a new, empty database" in again.stderr

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
 from phenomena.services.unit_of_work import AuditEntry
+from phenomena.storage.backup import backup, restore
 from phenomena.storage.database import Database
 from prevnet.cli.app import App
 
@@ -47,3 +49,29 @@ def audit(app: App, limit: int, subject: str | None) -> None:
         click.echo(
             f"{e.at:%Y-%m-%d %H:%M:%S}Z  {e.actor:<24} {e.action:<18} {e.subject}  {details}"
         )
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def backup_command(app: App, file: Path) -> None:
+    """Write prevnet's database to FILE (gzip JSON lines; restores on SQLite or PostgreSQL)."""
+
+    async def go() -> dict[str, int]:
+        return await backup(await app.database(), file)
+
+    counts = app.run(go)
+    click.echo(f"{sum(counts.values())} rows from {len(counts)} tables written to {file}")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_obj
+def restore_command(app: App, file: Path) -> None:
+    """Load a backup into an empty database (a new data directory or database URL)."""
+
+    async def go() -> dict[str, int]:
+        return await restore(await app.database(), file)
+
+    counts = app.run(go)
+    click.echo(f"{sum(counts.values())} rows restored into {len(counts)} tables")
