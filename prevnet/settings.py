@@ -41,6 +41,7 @@ class Settings:
     detection_time: str = "06:00"
     api_host: str = "127.0.0.1"
     api_port: int = 8090  # the incident API; 0 switches it off
+    retention_days: int = 365  # then closed alerts' and incidents' personal data is purged
     timezone: str = "Europe/Brussels"
 
     @property
@@ -120,6 +121,7 @@ def _build(values: dict[str, Any]) -> Settings:
         "timezone",
         "api_host",
         "api_port",
+        "retention_days",
     }
     unknown = set(values) - known
     if unknown:
@@ -155,7 +157,13 @@ def _build(values: dict[str, Any]) -> Settings:
         ):
             if name in values:
                 kwargs[name] = str(values[name])
-        for name in ("homeserver_port", "reconcile_minutes", "alert_grace_days", "api_port"):
+        for name in (
+            "homeserver_port",
+            "reconcile_minutes",
+            "alert_grace_days",
+            "api_port",
+            "retention_days",
+        ):
             if name in values:
                 number = int(values[name])
                 if number < (0 if name in ("alert_grace_days", "api_port") else 1):

@@ -40,6 +40,7 @@ from phenomena.storage.bulletins import BulletinRecord, SqlBulletinLedger
 from phenomena.storage.database import Database
 from phenomena.storage.incidents import SqlApiTokens, SqlIncidentStore
 from phenomena.storage.outbox import Outbox
+from phenomena.storage.retention import purge_personal_data
 from phenomena.storage.unit_of_work import SqlUnitOfWork, utc_now
 from prevnet.bot_account import ensure_bot_session
 from prevnet.demo import seed_demo_registry, write_demo_accounts
@@ -226,6 +227,11 @@ async def run_up(
                     client, bot.post, room_id, digest, room_languages(key, territories), territories
                 )
 
+        async def purge() -> None:
+            cutoff = utc_now() - timedelta(days=settings.retention_days)
+            report = await purge_personal_data(db, cutoff)
+            log.info("retention: %s", report)
+
         async def expire_alerts() -> None:
             grace = timedelta(days=settings.alert_grace_days)
             now = utc_now()
@@ -269,6 +275,15 @@ async def run_up(
             id="digest",
             max_instances=1,
             coalesce=True,
+        )
+        scheduler.add_job(
+            purge,
+            "interval",
+            hours=24,
+            id="retention",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=utc_now() + timedelta(minutes=1),
         )
         detection_hour, detection_minute = settings.detection_time.split(":")
         scheduler.add_job(

@@ -192,3 +192,11 @@ def test_backup_then_restore_into_a_new_data_directory(run: Invoke, tmp_path: Pa
         cli, ["--data-dir", str(tmp_path / "new"), "restore", str(tmp_path / "b.gz")]
     )
     assert again.exit_code == 1 and "restore into a new, empty database" in again.stderr
+
+
+def test_purge_dry_run_and_real(run: Invoke) -> None:
+    run("partners", "import", str(EXAMPLES / "partners.yaml"))
+    dry = run("purge", "--dry-run")
+    assert dry.exit_code == 0 and dry.output.startswith("would purge: 0 closed alert(s)")
+    real = run("purge")
+    assert real.output.startswith("purged: 0 closed alert(s)")

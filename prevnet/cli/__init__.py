@@ -8,7 +8,7 @@ import click
 
 from prevnet.cli.alerts import alert
 from prevnet.cli.app import App, run_command
-from prevnet.cli.db import audit, backup_command, db, restore_command
+from prevnet.cli.db import audit, backup_command, db, purge_command, restore_command
 from prevnet.cli.detect import detect
 from prevnet.cli.incidents import incidents
 from prevnet.cli.partners import member, members, partners
@@ -61,6 +61,7 @@ cli.add_command(incidents)
 cli.add_command(detect)
 cli.add_command(backup_command)
 cli.add_command(restore_command)
+cli.add_command(purge_command)
 
 
 def main() -> None:

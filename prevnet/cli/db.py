@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -10,7 +11,8 @@ import click
 from phenomena.services.unit_of_work import AuditEntry
 from phenomena.storage.backup import backup, restore
 from phenomena.storage.database import Database
-from prevnet.cli.app import App
+from phenomena.storage.retention import PurgeReport, purge_personal_data
+from prevnet.cli.app import App, now
 
 
 @click.group()
@@ -75,3 +77,22 @@ def restore_command(app: App, file: Path) -> None:
 
     counts = app.run(go)
     click.echo(f"{sum(counts.values())} rows restored into {len(counts)} tables")
+
+
+@click.command("purge")
+@click.option("--dry-run", is_flag=True, help="Count what would be purged; change nothing.")
+@click.pass_obj
+def purge_command(app: App, dry_run: bool) -> None:
+    """Purge personal data older than the retention period (retention_days, default 365)."""
+    cutoff = now() - timedelta(days=app.settings.retention_days)
+
+    async def go() -> PurgeReport:
+        return await purge_personal_data(await app.database(), cutoff, dry_run=dry_run)
+
+    report = app.run(go)
+    verb = "would purge" if dry_run else "purged"
+    click.echo(
+        f"{verb}: {report.alerts} closed alert(s), {report.drafts} draft(s), "
+        f"{report.acknowledgements} acknowledgement(s), {report.incidents} incident text(s) "
+        f"ended before {cutoff:%Y-%m-%d}"
+    )
