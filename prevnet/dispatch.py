@@ -49,12 +49,14 @@ class Dispatcher:
         *,
         clock: Callable[[], datetime] = utc_now,
         idle_seconds: float = 0.5,
+        on_failure: Callable[[str], None] | None = None,
     ) -> None:
         self._outbox = outbox
         self._subscriptions = list(subscriptions)
         self._clock = clock
         self._idle = idle_seconds
         self._wake = asyncio.Event()
+        self._on_failure = on_failure  # e.g. count failures for the metrics
 
     def subscribe(self, subscription: Subscription) -> None:
         """Add a handler (before ``run``: the composition root wires handlers after creation)."""
@@ -83,6 +85,8 @@ class Dispatcher:
                 await sub.handle(message.event)
             except Exception as exc:
                 delay = backoff(message.attempts)
+                if self._on_failure is not None:
+                    self._on_failure(sub.name)
                 log.warning(
                     "%s failed on %s #%d (attempt %d), retry in %s: %s",
                     sub.name,

@@ -48,6 +48,7 @@ from prevnet.detection import detection_attachments, run_daily_detection
 from prevnet.dispatch import Dispatcher
 from prevnet.homeserver import Homeserver, HomeserverFiles, HomeserverOptions
 from prevnet.incident_api import incident_app
+from prevnet.observability import Metrics, observability_routes
 from prevnet.reference import load_outlines, load_territories
 from prevnet.settings import Settings, SettingsError
 from prevnet.wiring import (
@@ -55,6 +56,7 @@ from prevnet.wiring import (
     load_registry,
     member_lookup,
     membership_subscription,
+    metrics_subscription,
 )
 
 log = logging.getLogger(__name__)
@@ -125,7 +127,10 @@ async def run_up(
         stack.push_async_callback(client.close)
 
         outbox = Outbox(db, f"up-{session.device_id}")
-        dispatcher = Dispatcher(outbox, [])
+        metrics = Metrics()
+        dispatcher = Dispatcher(
+            outbox, [], on_failure=lambda name: metrics.delivery_failures.labels(name).inc()
+        )
 
         def uow() -> SqlUnitOfWork:
             return SqlUnitOfWork(db.sessions, after_commit=dispatcher.wake)
@@ -195,20 +200,27 @@ async def run_up(
                 return "prevnet detection (space-time scan of incident reports)"
             return await desk.source(alert)
 
+        def counted_record(
+            alert_id: int, room: str, room_id: str, event_id: str, version: int
+        ) -> BulletinRecord:
+            metrics.bulletins_sent.inc()  # one record is made per bulletin sent
+            return BulletinRecord(alert_id, room, room_id, event_id, version)
+
         delivery = AlertDelivery(
             post=bot.post,
             room_id_of=network.room_id,
             alert_of=alert_of,
             source_of=source_of,
             ledger=ledger,
-            record=BulletinRecord,
+            record=counted_record,
             territories=territories,
             attachments=attachments,
             post_image=post_image,
         )
 
         async def daily_detection() -> None:
-            proposed = await run_daily_detection(incident_store, uow(), territories, utc_now())
+            with metrics.detection_seconds.time():
+                proposed = await run_daily_detection(incident_store, uow(), territories, utc_now())
             if proposed:
                 log.info("detection proposed %s", ", ".join(a.ref for a in proposed))
 
@@ -245,6 +257,7 @@ async def run_up(
 
         dispatcher.subscribe(membership_subscription(network, uow))
         dispatcher.subscribe(bulletin_subscription(delivery))
+        dispatcher.subscribe(metrics_subscription(metrics))
         scheduler = AsyncIOScheduler(timezone="UTC")
         scheduler.add_job(
             scheduled_reconcile,
@@ -305,7 +318,18 @@ async def run_up(
         if bot.ready.is_set():
             runners.append(asyncio.create_task(dispatcher.run(stop), name="dispatcher"))
             if settings.api_port:
-                api = web.AppRunner(incident_app(incident_store, SqlApiTokens(db), territories))
+                service = incident_app(incident_store, SqlApiTokens(db), territories)
+
+                async def database_ok() -> bool:
+                    return await db.revision() is not None
+
+                async def homeserver_ok() -> bool:
+                    return await admin.request("GET", "/_matrix/client/versions") is not None
+
+                observability_routes(
+                    service, metrics, outbox.stats, database_ok, homeserver_ok, utc_now
+                )
+                api = web.AppRunner(service)
                 await api.setup()
                 await web.TCPSite(api, settings.api_host, settings.api_port).start()
                 stack.push_async_callback(api.cleanup)

@@ -25,6 +25,7 @@ from phenomena.events import (
 from phenomena.partners import Member, Organisation
 from phenomena.storage.unit_of_work import SqlUnitOfWork
 from prevnet.dispatch import Subscription
+from prevnet.observability import Metrics
 
 UowFactory = Callable[[], SqlUnitOfWork]
 
@@ -82,3 +83,12 @@ def member_lookup(uow: UowFactory) -> Callable[[str], Awaitable[Member | None]]:
             return await unit.members.get(matrix_id)
 
     return lookup
+
+
+def metrics_subscription(metrics: Metrics) -> Subscription:
+    """Count published alerts for the metrics (a retry may count one twice: it is a metric)."""
+
+    async def count(event: Event) -> None:
+        metrics.alerts_published.inc()
+
+    return Subscription("metrics", (AlertPublished,), count)

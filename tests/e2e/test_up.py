@@ -16,6 +16,13 @@ from tests.support.up import SERVER, Running, start, stop
 async def test_up_demo_admin_in_chat_stop_and_resume(network: Running, tmp_path: Path) -> None:
     accounts = network.accounts()
     assert len(accounts) >= 10
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"http://127.0.0.1:{network.api_port}/health") as response:
+            assert response.status == 200, await response.text()
+            health = await response.json()
+        assert health["homeserver"] == "ok" and health["database"] == "ok"
+        async with http.get(f"http://127.0.0.1:{network.api_port}/metrics") as response:
+            assert "prevnet_outbox_depth" in await response.text()
     admin_id = f"@admin:{SERVER}"
     admin = Person(network.url, admin_id, tmp_path / "admin-keys")
     await admin.login(accounts[admin_id])

@@ -20,6 +20,7 @@ class Running:
     process: asyncio.subprocess.Process
     url: str
     data: Path
+    api_port: int = 0
 
     def accounts(self) -> dict[str, str]:
         listing = json.loads((self.data / "demo-accounts.json").read_text())
@@ -37,6 +38,7 @@ def _log_file(data: Path) -> Path:
 async def start(data: Path, port: int) -> Running:
     """Start ``prevnet up --demo`` and wait for its ready line; its log goes to the data dir."""
     log_path = _log_file(data)
+    api_port = free_port()
     with log_path.open("ab") as log:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -52,7 +54,7 @@ async def start(data: Path, port: int) -> Running:
             "-v",
             stdout=asyncio.subprocess.PIPE,
             stderr=log,
-            env={**os.environ, "PREVNET_API_PORT": str(free_port())},
+            env={**os.environ, "PREVNET_API_PORT": str(api_port)},
         )
     assert process.stdout is not None
     try:
@@ -65,7 +67,7 @@ async def start(data: Path, port: int) -> Running:
         await process.wait()
         tail = log_path.read_text(errors="replace")[-3000:]
         raise AssertionError(f"prevnet up did not get ready: {line!r}\n{tail}")
-    return Running(process, line.decode().split(": ", 1)[1].strip(), data)
+    return Running(process, line.decode().split(": ", 1)[1].strip(), data, api_port)
 
 
 async def stop(running: Running) -> int:
