@@ -190,11 +190,18 @@ class MatrixNetwork:
         for spec in ordered:
             existing = await self.room_id(spec.key)
             if existing is None:
-                existing = await self._create(spec)
-                if report is not None:
-                    report.rooms_created.append(spec.key)
-                if spec.parent and spec.parent in ids:
-                    await self._link(ids[spec.parent], existing)
+                try:
+                    existing = await self._create(spec)
+                except MatrixAdminError as exc:
+                    # Another prevnet instance created it a moment ago: use that room.
+                    existing = await self.room_id(spec.key)
+                    if existing is None or exc.errcode != "M_ROOM_IN_USE":
+                        raise
+                else:
+                    if report is not None:
+                        report.rooms_created.append(spec.key)
+                    if spec.parent and spec.parent in ids:
+                        await self._link(ids[spec.parent], existing)
             ids[spec.key] = existing
         return ids
 

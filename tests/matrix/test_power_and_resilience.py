@@ -14,6 +14,7 @@ from aiohttp import web
 
 from bots.network import MatrixNetwork
 from bots.synapse_admin import MatrixAdminError, Session, SynapseAdmin
+from phenomena.territory import TerritoryRegistry
 from prevnet.settings import Settings
 from prevnet.up import UpOptions, run_up
 from tests.matrix.test_membership import make_registry, members_of
@@ -171,3 +172,35 @@ async def test_bot_client_helper_acts_as_the_bot(homeserver: LocalHomeserver) ->
         assert response.user_id == homeserver.bot.user_id
     finally:
         await client.close()
+
+
+async def test_two_instances_creating_the_same_rooms_end_with_one_each(
+    homeserver: LocalHomeserver, admin: SynapseAdmin, territories: TerritoryRegistry
+) -> None:
+    namespace = homeserver.unique("twin") + "-"
+    first_client = client_for(homeserver.url, homeserver.bot)
+    second_client = client_for(homeserver.url, homeserver.bot)
+    try:
+        first = MatrixNetwork(first_client, admin, "prevnet.test", territories, namespace=namespace)
+        second = MatrixNetwork(
+            second_client, admin, "prevnet.test", territories, namespace=namespace
+        )
+        reg = make_registry(homeserver)
+        await first.reconcile(reg.members.values(), reg.orgs)
+        second._room_ids.clear()
+        # the second instance raced: it believes the rooms are missing and tries to create them
+        from phenomena.rooms import room_catalogue
+
+        specs = room_catalogue(reg.orgs.values(), territories)
+        original = second.room_id
+
+        async def not_yet(key: str) -> str | None:
+            second.room_id = original  # type: ignore[method-assign]
+            return None
+
+        second.room_id = not_yet  # type: ignore[method-assign]
+        ids = await second.ensure_rooms({"zone:5324": specs["zone:5324"]})
+        assert ids["zone:5324"] == await first.room_id("zone:5324")
+    finally:
+        await first_client.close()
+        await second_client.close()
