@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -39,6 +39,7 @@ from phenomena.services.detection import DETECTION_AUTHOR
 from phenomena.storage.bulletins import BulletinRecord, SqlBulletinLedger
 from phenomena.storage.database import Database
 from phenomena.storage.incidents import SqlApiTokens, SqlIncidentStore
+from phenomena.storage.locks import exclusive
 from phenomena.storage.outbox import Outbox
 from phenomena.storage.retention import purge_personal_data
 from phenomena.storage.unit_of_work import SqlUnitOfWork, utc_now
@@ -258,9 +259,20 @@ async def run_up(
         dispatcher.subscribe(membership_subscription(network, uow))
         dispatcher.subscribe(bulletin_subscription(delivery))
         dispatcher.subscribe(metrics_subscription(metrics))
+
+        def once(name: str, job: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+            """The job, run by whichever instance takes its lock (the others skip the round)."""
+
+            async def run() -> None:
+                async with exclusive(db, name) as mine:
+                    if mine:
+                        await job()
+
+            return run
+
         scheduler = AsyncIOScheduler(timezone="UTC")
         scheduler.add_job(
-            scheduled_reconcile,
+            once("scheduled_reconcile", scheduled_reconcile),
             "interval",
             minutes=settings.reconcile_minutes,
             id="reconcile",
@@ -268,7 +280,7 @@ async def run_up(
             coalesce=True,
         )
         scheduler.add_job(
-            expire_alerts,
+            once("expire_alerts", expire_alerts),
             "interval",
             hours=1,
             id="expire",
@@ -278,7 +290,7 @@ async def run_up(
         )
         hour, minute = settings.digest_time.split(":")
         scheduler.add_job(
-            weekly_digests,
+            once("weekly_digests", weekly_digests),
             CronTrigger(
                 day_of_week=settings.digest_day,
                 hour=int(hour),
@@ -290,7 +302,7 @@ async def run_up(
             coalesce=True,
         )
         scheduler.add_job(
-            purge,
+            once("purge", purge),
             "interval",
             hours=24,
             id="retention",
@@ -300,7 +312,7 @@ async def run_up(
         )
         detection_hour, detection_minute = settings.detection_time.split(":")
         scheduler.add_job(
-            daily_detection,
+            once("daily_detection", daily_detection),
             CronTrigger(
                 hour=int(detection_hour), minute=int(detection_minute), timezone=settings.timezone
             ),

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from dataclasses import replace
 from pathlib import Path
 
 import click
 
 from prevnet.cli.app import App, run_command
+from prevnet.logs import configure_logging
 from prevnet.up import UpOptions, install_signal_handlers, run_up
 
 
@@ -27,6 +27,7 @@ from prevnet.up import UpOptions, install_signal_handlers, run_up
     help="Cheap password hashing (tests and demos on small machines only).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log what prevnet does.")
+@click.option("--log-json", is_flag=True, help="Log JSON lines (secrets are always masked).")
 @click.pass_obj
 def up(
     app: App,
@@ -35,6 +36,7 @@ def up(
     demo: bool,
     fast_hashing: bool,
     verbose: bool,
+    log_json: bool,
 ) -> None:
     """Start the network: homeserver, bots and scheduler. Prints 'prevnet ready: URL'."""
     settings = app.settings
@@ -42,12 +44,7 @@ def up(
         settings = replace(settings, data_dir=data_dir)
     if port is not None:
         settings = replace(settings, homeserver_port=port)
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    for chatty in ("nio", "apscheduler.executors"):
-        logging.getLogger(chatty).setLevel(logging.WARNING)
+    configure_logging(verbose, log_json)
 
     def ready(url: str) -> None:
         click.echo(f"prevnet ready: {url}")
