@@ -57,7 +57,7 @@ def register_member_commands(
             email=args.option("email"),
         )
         result = await use.add_member(uow(), member, context.sender, clock())
-        roles = ", ".join(r.value for r in Role if r in result.roles)
+        roles = ", ".join(result.role_names)
         return Reply(
             f"{matrix_id} is a member of {result.organisation} ({roles}); "
             "their account and rooms are being set up."
@@ -102,7 +102,7 @@ def register_member_commands(
         result = await use.set_member_roles(
             uow(), matrix_id, _roles(args.option("roles")), context.sender, clock()
         )
-        return Reply(f"{matrix_id}: {', '.join(r.value for r in Role if r in result.roles)}")
+        return Reply(f"{matrix_id}: {', '.join(result.role_names)}")
 
     @registry.command(
         "member list",
@@ -122,7 +122,7 @@ def register_member_commands(
             return Reply("No members" + (f" in {org}." if org else "."))
         lines = [f"{len(members)} member(s):"]
         for m in members:
-            roles = ",".join(r.value for r in Role if r in m.roles)
+            roles = ",".join(m.role_names)
             state = "" if m.is_active else f" [{m.status.value}]"
             lines.append(f"- {m.matrix_id} {m.display_name} ({m.organisation}; {roles}){state}")
         return Reply("\n".join(lines))

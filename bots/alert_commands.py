@@ -8,14 +8,13 @@ admins. State-changing commands commit at most once per chat event.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from bots.alert_views import errors_reply, may_see, preview
 from bots.commands import Arguments, CommandRegistry, Context, Reply, UsageError
-from bots.delivery import APPROVE_KEYS, REJECT_KEYS
 from bots.dialogue import GuidedEntry
 from bots.i18n import Labels
 from bots.rendering import render_alert
@@ -23,10 +22,8 @@ from phenomena.alert import Alert, AlertStatus, parse_ref
 from phenomena.alert_text import format_alert_text, merge_fields, parse_alert_text
 from phenomena.errors import DocumentErrors, NotFound, PermissionDenied
 from phenomena.partners import Member, Organisation, Role
-from phenomena.pii import screen_alert_fields
 from phenomena.reach import ReachState, alert_reach
-from phenomena.rooms import member_rooms, room_languages
-from phenomena.routing import Route
+from phenomena.rooms import room_languages
 from phenomena.services import alerts as use
 from phenomena.services.alerts import ModerationPolicy
 from phenomena.services.unit_of_work import UnitOfWork
@@ -80,74 +77,6 @@ class AlertDesk:
         return f"{org_name} ({author.display_name})" if author else org_name
 
 
-def may_see(
-    alert: Alert,
-    member: Member,
-    organisation: Organisation | None,
-    room_key: str | None,
-    territories: TerritoryRegistry,
-) -> bool:
-    """Whether this member may read this alert's content here."""
-    if alert.author == member.matrix_id:
-        return True
-    if room_key is not None and room_key in alert.rooms:
-        return True
-    if not alert.content.tlp.leaves_the_zone:
-        return False  # RED and AMBER+STRICT never leave their rooms
-    if alert.status in (AlertStatus.DRAFT,):
-        return False
-    if alert.status is AlertStatus.PENDING_MODERATION:
-        return member.has(Role.MODERATOR)
-    if member.has(Role.MODERATOR) or member.organisation == alert.organisation:
-        return True
-    return bool(member_rooms(member, organisation, territories) & set(alert.rooms))
-
-
-def _errors_reply(errors: DocumentErrors, what: str) -> Reply:
-    lines = [f"{what} is not valid; nothing was published:"]
-    for error in errors.errors:
-        where = f"line {error.line}" if error.line is not None else "missing"
-        field = f" ({error.field})" if error.field else ""
-        lines.append(f"- {where}{field}: {error.message}")
-    return Reply("\n".join(lines))
-
-
-def preview(
-    alert: Alert, route: Route, territories: TerritoryRegistry, needs_moderation: bool, source: str
-) -> Reply:
-    """What the author sees before publishing: the bulletin, its rooms and why, personal data."""
-    rendered = render_alert(alert, territories, Labels(()), source, footer="")
-    lines = [
-        f"Draft {alert.ref}: check it before it goes out.",
-        "",
-        rendered.text,
-        "",
-        f"It will go to {len(route.targets)} room(s):",
-    ]
-    for target in route.targets:
-        lines.append(f"- {target.room}: {'; '.join(target.reasons)}")
-    findings = screen_alert_fields(
-        {
-            "summary": alert.content.summary,
-            "modus": alert.content.modus,
-            "advice": alert.content.advice,
-        }
-    )
-    if findings:
-        lines += [
-            "",
-            "Personal data found: confirm it belongs here, or remove it "
-            f"(!alert cancel {alert.ref}, then send a corrected alert):",
-        ]
-        for field, found in findings.items():
-            lines += [f"- {field}: {f.kind.value} '{f.text}'" for f in found]
-    lines += [""]
-    if needs_moderation:
-        lines.append("A moderator will have to approve it before it is published.")
-    lines.append(f"Publish: !alert publish {alert.ref} · Drop: !alert cancel {alert.ref}")
-    return Reply("\n".join(lines))
-
-
 def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
     """Add the alert commands and return nothing; reactions go through ``on_reaction``."""
 
@@ -155,7 +84,7 @@ def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
         try:
             content = parse_alert_text(text, desk.territories, today=desk.clock().date())
         except DocumentErrors as exc:
-            return _errors_reply(exc, "The alert")
+            return errors_reply(exc, "The alert")
         alert, route = await use.draft_alert(
             desk.uow(context.event_id),
             content,
@@ -232,11 +161,11 @@ def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
             raise UsageError("say what changes, e.g. summary: new text")
         merged, errors = merge_fields(format_alert_text(alert.content, desk.territories), changes)
         if errors:
-            return _errors_reply(DocumentErrors(errors), "The update")
+            return errors_reply(DocumentErrors(errors), "The update")
         try:
             content = parse_alert_text(merged, desk.territories, today=desk.clock().date())
         except DocumentErrors as exc:
-            return _errors_reply(exc, "The update")
+            return errors_reply(exc, "The update")
         updated, changed = await use.update_alert(
             desk.uow(context.event_id),
             alert.id,
@@ -402,44 +331,3 @@ def _member(context: Context) -> Member:
     if context.member is None:  # dispatch never calls handlers for strangers
         raise PermissionDenied("you are not a member of the network")
     return context.member
-
-
-REACTION_RETRY_SECONDS = (0.25, 0.5, 1.0, 2.0, 4.0)
-"""A reaction can arrive before the bot has recorded the bulletin it answers (people react
-within a second); unknown targets are looked up again after these pauses."""
-
-
-async def on_reaction(
-    desk: AlertDesk, member: Member | None, event_id: str, reacts_to: str, key: str
-) -> str | None:
-    """A reaction: acknowledges a bulletin, or (✅ by a moderator) approves a pending alert.
-
-    Returns what happened, for logs and tests.
-    """
-    if member is None or not member.is_active:
-        return None
-    for pause in (0.0, *REACTION_RETRY_SECONDS):
-        await asyncio.sleep(pause)
-        bulletin = await desk.ledger.find_bulletin(reacts_to)
-        if bulletin is not None:
-            new = await desk.ledger.acknowledge(
-                bulletin.alert_id, member.matrix_id, member.organisation, bulletin.room
-            )
-            return "acknowledged" if new else "already acknowledged"
-        alert_id = await desk.ledger.find_moderation_notice(reacts_to)
-        if alert_id is not None:
-            if not member.has(Role.MODERATOR):
-                return None
-            if key in APPROVE_KEYS:
-                await use.approve_alert(
-                    desk.uow(event_id), alert_id, member.matrix_id, desk.territories, desk.clock()
-                )
-                return "approved"
-            if key in REJECT_KEYS:
-                reason = f"rejected with a reaction by {member.display_name}; ask them why"
-                await use.reject_alert(
-                    desk.uow(event_id), alert_id, member.matrix_id, reason, desk.clock()
-                )
-                return "rejected"
-            return None
-    return None

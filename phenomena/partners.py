@@ -177,6 +177,11 @@ class Member:
     events: list[Event] = field(default_factory=list, compare=False, repr=False)
 
     @property
+    def role_names(self) -> tuple[str, ...]:
+        """The member's roles, in the order member, author, moderator, admin."""
+        return tuple(r.value for r in Role if r in self.roles)
+
+    @property
     def is_active(self) -> bool:
         """Only active members may use the network."""
         return self.status is MemberStatus.ACTIVE

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bots.synapse_admin import SynapseAdmin
-from phenomena.partners import MemberStatus, Role
+from phenomena.partners import MemberStatus
 from phenomena.partners_file import parse_partner_file
 from phenomena.services.partners import ImportReport, import_partners
 from phenomena.services.unit_of_work import UnitOfWork
@@ -57,7 +57,7 @@ async def write_demo_accounts(
                 "user_id": member.matrix_id,
                 "password": password,
                 "organisation": member.organisation,
-                "roles": [r.value for r in Role if r in member.roles],
+                "roles": list(member.role_names),
             }
         )
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -10,25 +10,29 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import aiohttp
 import nio
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from bots.admin_commands import register_member_commands, register_reconcile_command
-from bots.alert_commands import AlertDesk, on_reaction, register_alert_commands
+from bots.alert_commands import AlertDesk, register_alert_commands
 from bots.bot import Bot
 from bots.commands import CommandRegistry, Reply
 from bots.delivery import AlertDelivery
 from bots.digest import image_content, post_room_digest
 from bots.network import MatrixNetwork
+from bots.reactions import on_reaction
 from bots.synapse_admin import Session, SynapseAdmin
 from phenomena.alert import Alert
 from phenomena.digest import room_digest
@@ -187,10 +191,12 @@ async def run_up(
                 return await unit.alerts.get(alert_id)
 
         incident_store = SqlIncidentStore(db)
-        outlines = load_outlines(settings)
+        outlines = functools.cache(lambda: load_outlines(settings))  # only maps need them
 
         async def attachments(alert: Alert) -> list[tuple[str, bytes]]:
-            return await detection_attachments(alert, uow(), incident_store, outlines)
+            if alert.author != DETECTION_AUTHOR:
+                return []
+            return await detection_attachments(alert, uow(), incident_store, outlines())
 
         async def post_image(room_id: str, png: bytes, name: str, thread: str, tx: str) -> str:
             content = await image_content(client, room_id, png, name, thread_root=thread)
@@ -260,66 +266,39 @@ async def run_up(
         dispatcher.subscribe(bulletin_subscription(delivery))
         dispatcher.subscribe(metrics_subscription(metrics))
 
-        def once(name: str, job: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
-            """The job, run by whichever instance takes its lock (the others skip the round)."""
+        scheduler = AsyncIOScheduler(timezone="UTC")
 
-            async def run() -> None:
+        def schedule(
+            name: str, job: Callable[[], Awaitable[None]], trigger: Any, **options: Any
+        ) -> None:
+            """Add a job run by whichever instance takes its lock (the others skip the round)."""
+
+            async def once() -> None:
                 async with exclusive(db, name) as mine:
                     if mine:
                         await job()
 
-            return run
+            scheduler.add_job(once, trigger, id=name, max_instances=1, coalesce=True, **options)
 
-        scheduler = AsyncIOScheduler(timezone="UTC")
-        scheduler.add_job(
-            once("scheduled_reconcile", scheduled_reconcile),
-            "interval",
-            minutes=settings.reconcile_minutes,
-            id="reconcile",
-            max_instances=1,
-            coalesce=True,
+        soon = utc_now()
+        schedule(
+            "reconcile", scheduled_reconcile, IntervalTrigger(minutes=settings.reconcile_minutes)
         )
-        scheduler.add_job(
-            once("expire_alerts", expire_alerts),
-            "interval",
-            hours=1,
-            id="expire",
-            max_instances=1,
-            coalesce=True,
-            next_run_time=utc_now() + timedelta(seconds=5),
+        schedule(
+            "expire",
+            expire_alerts,
+            IntervalTrigger(hours=1),
+            next_run_time=soon + timedelta(seconds=5),
         )
-        hour, minute = settings.digest_time.split(":")
-        scheduler.add_job(
-            once("weekly_digests", weekly_digests),
-            CronTrigger(
-                day_of_week=settings.digest_day,
-                hour=int(hour),
-                minute=int(minute),
-                timezone=settings.timezone,
-            ),
-            id="digest",
-            max_instances=1,
-            coalesce=True,
+        schedule(
+            "digest",
+            weekly_digests,
+            at(settings.digest_time, settings.timezone, settings.digest_day),
         )
-        scheduler.add_job(
-            once("purge", purge),
-            "interval",
-            hours=24,
-            id="retention",
-            max_instances=1,
-            coalesce=True,
-            next_run_time=utc_now() + timedelta(minutes=1),
+        schedule(
+            "retention", purge, IntervalTrigger(hours=24), next_run_time=soon + timedelta(minutes=1)
         )
-        detection_hour, detection_minute = settings.detection_time.split(":")
-        scheduler.add_job(
-            once("daily_detection", daily_detection),
-            CronTrigger(
-                hour=int(detection_hour), minute=int(detection_minute), timezone=settings.timezone
-            ),
-            id="detection",
-            max_instances=1,
-            coalesce=True,
-        )
+        schedule("detection", daily_detection, at(settings.detection_time, settings.timezone))
         scheduler.start()
         stack.callback(scheduler.shutdown, wait=False)
 
@@ -365,6 +344,14 @@ async def run_up(
                 failures.append(exc)
         if failures:
             raise failures[0]
+
+
+def at(hh_mm: str, timezone: str, day_of_week: str | None = None) -> CronTrigger:
+    """A trigger at HH:MM local time, every day or on one day of the week."""
+    hour, minute = hh_mm.split(":")
+    return CronTrigger(
+        day_of_week=day_of_week, hour=int(hour), minute=int(minute), timezone=timezone
+    )
 
 
 def install_signal_handlers(stop: asyncio.Event) -> None:

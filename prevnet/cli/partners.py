@@ -100,7 +100,7 @@ def list_members(app: App, organisation: str | None, show_all: bool) -> None:
         click.echo("no members" + (f" in {organisation}" if organisation else "") + " yet")
         return
     for m in found:
-        roles = ",".join(r.value for r in Role if r in m.roles)
+        roles = ",".join(m.role_names)
         status = "" if m.is_active else f"  [{m.status.value}]"
         click.echo(f"{m.matrix_id:<40} {m.organisation:<24} {roles:<28} {m.display_name}{status}")
 
@@ -166,7 +166,7 @@ def role(app: App, matrix_id: str, roles: str, actor: str | None) -> None:
         )
 
     result = app.run(go)
-    click.echo(f"{result.matrix_id}: {', '.join(r.value for r in Role if r in result.roles)}")
+    click.echo(f"{result.matrix_id}: {', '.join(result.role_names)}")
 
 
 def _status_command(name: str, verb: str, doc: str) -> click.Command:

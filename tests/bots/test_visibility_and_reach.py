@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from bots.alert_commands import may_see
+from bots.alert_views import may_see
 from phenomena.alert import Alert, AlertContent, AlertStatus
 from phenomena.partners import (
     Member,
