@@ -163,3 +163,41 @@ class MemberRemoved(Event):
     matrix_id: str
     by: str
     reason: str
+
+
+# -- conversations between the chat and the toolbox -------------------------------------------
+
+
+@dataclass(frozen=True)
+class ThreadReplied(Event):
+    """A member answered in a bulletin's thread (the bridge carries it to the alert's topic)."""
+
+    alert_id: int
+    room: str
+    event_id: str
+    sender: str
+    display_name: str
+    organisation: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ToolboxReplied(Event):
+    """Someone answered on an alert's toolbox topic (the bots carry it to the bulletin threads)."""
+
+    alert_id: int
+    post_id: int
+    author: str
+    text: str
+    url: str
+
+
+@dataclass(frozen=True)
+class ToolboxTopicCreated(Event):
+    """New material was published in the toolbox category (announced in ``#toolbox``)."""
+
+    topic_id: int
+    title: str
+    category: str
+    excerpt: str
+    url: str

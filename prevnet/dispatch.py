@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from phenomena.events import Event
-from phenomena.storage.outbox import Outbox, OutboxMessage
+from phenomena.storage.outbox import Outbox, OutboxMessage, delivery_attempt
 from phenomena.storage.unit_of_work import utc_now
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,7 @@ class Dispatcher:
         clock: Callable[[], datetime] = utc_now,
         idle_seconds: float = 0.5,
         on_failure: Callable[[str], None] | None = None,
+        retry_base: float = 2.0,
     ) -> None:
         self._outbox = outbox
         self._subscriptions = list(subscriptions)
@@ -57,6 +58,7 @@ class Dispatcher:
         self._idle = idle_seconds
         self._wake = asyncio.Event()
         self._on_failure = on_failure  # e.g. count failures for the metrics
+        self._retry_base = retry_base  # seconds before the first retry (tests shorten it)
 
     def subscribe(self, subscription: Subscription) -> None:
         """Add a handler (before ``run``: the composition root wires handlers after creation)."""
@@ -80,11 +82,12 @@ class Dispatcher:
             if isinstance(message.event, sub.events) and sub.name not in message.handled
         ]
         done: list[str] = []
+        delivery_attempt.set(message.attempts)
         for sub in due:
             try:
                 await sub.handle(message.event)
             except Exception as exc:
-                delay = backoff(message.attempts)
+                delay = backoff(message.attempts, self._retry_base)
                 if self._on_failure is not None:
                     self._on_failure(sub.name)
                 log.warning(

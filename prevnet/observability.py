@@ -48,6 +48,12 @@ class Metrics:
             registry=r,
             buckets=(1, 2, 5, 10, 20, 60, 120, 300),
         )
+        self.discourse_requests = Counter(
+            "prevnet_discourse_requests", "Requests sent to Discourse", ["call"], registry=r
+        )
+        self.discourse_throttled = Counter(
+            "prevnet_discourse_throttled", "Discourse answers 429 (rate limited)", registry=r
+        )
         self.outbox_depth = Gauge("prevnet_outbox_depth", "Events waiting for delivery", registry=r)
         self.outbox_age = Gauge(
             "prevnet_outbox_oldest_seconds", "Age of the oldest undelivered event", registry=r
@@ -65,8 +71,14 @@ def observability_routes(
     homeserver_ok: Check,
     clock: Clock,
     max_lag: timedelta = timedelta(minutes=5),
+    *,
+    peer: str = "homeserver",
 ) -> None:
-    """Add ``GET /health`` and ``GET /metrics`` to an aiohttp application."""
+    """Add ``GET /health`` and ``GET /metrics`` to an aiohttp application.
+
+    ``homeserver_ok`` checks the service's peer, reported under ``peer`` (the bots' homeserver,
+    the bridge's Discourse).
+    """
 
     async def refresh() -> OutboxStats | None:
         try:
@@ -89,7 +101,7 @@ def observability_routes(
         body = {
             "status": "ok" if healthy else "unhealthy",
             "database": "ok" if database else "unreachable",
-            "homeserver": "ok" if homeserver else "unreachable",
+            peer: "ok" if homeserver else "unreachable",
             "outbox": {
                 "pending": stats.pending if stats else None,
                 "oldest_seconds": round(lag, 1),

@@ -5,6 +5,7 @@ The only module that reads configuration; it hands typed values to everything el
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tomllib
 from collections.abc import Mapping
@@ -19,6 +20,24 @@ from phenomena.storage.database import sqlite_url
 
 class SettingsError(PrevnetError):
     """A setting is missing or malformed; the message names it and the fix."""
+
+
+@dataclass(frozen=True)
+class DiscourseSettings:
+    """The ``[discourse]`` table: where the toolbox is and how the bridge talks to it."""
+
+    url: str
+    api_key: str
+    webhook_secret: str
+    api_username: str = "system"
+    webhook_url: str | None = None  # where Discourse reaches the receiver; None: register none
+    listen_host: str = "127.0.0.1"
+    listen_port: int = 8091
+    toolbox_category: str = "Toolbox"
+    requests_per_minute: int = 60
+    window_seconds: float = 60.0  # Discourse's window; only tests compress it
+    timeout_seconds: float = 15.0
+    external_prefix: str = "prevnet"
 
 
 @dataclass(frozen=True)
@@ -43,6 +62,7 @@ class Settings:
     api_port: int = 8090  # the incident API; 0 switches it off
     retention_days: int = 365  # then closed alerts' and incidents' personal data is purged
     timezone: str = "Europe/Brussels"
+    discourse: DiscourseSettings | None = None  # the toolbox bridge; None: no bridge
 
     @property
     def embedded_homeserver(self) -> bool:
@@ -64,6 +84,16 @@ _ENV = {
     "PREVNET_HOMESERVER_TOKEN": "homeserver_token",
     "PREVNET_API_PORT": "api_port",
 }
+_DISCOURSE_ENV = {
+    "PREVNET_DISCOURSE_URL": "url",
+    "PREVNET_DISCOURSE_API_KEY": "api_key",
+    "PREVNET_DISCOURSE_API_USERNAME": "api_username",
+    "PREVNET_DISCOURSE_WEBHOOK_SECRET": "webhook_secret",
+    "PREVNET_DISCOURSE_WEBHOOK_URL": "webhook_url",
+    "PREVNET_DISCOURSE_LISTEN_HOST": "listen_host",
+    "PREVNET_DISCOURSE_LISTEN_PORT": "listen_port",
+    "PREVNET_DISCOURSE_WINDOW_SECONDS": "window_seconds",
+}
 
 
 def load_settings(
@@ -80,6 +110,10 @@ def load_settings(
     for var, name in _ENV.items():
         if env.get(var):
             values[name] = env[var]
+    for var, name in _DISCOURSE_ENV.items():
+        if env.get(var):
+            values.setdefault("discourse", {})
+            values["discourse"] = {**values["discourse"], name: env[var]}
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
     return _build(values)
 
@@ -99,6 +133,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         values["moderation"] = document["moderation"]
     if "zone_codes" in document:
         values["zone_codes"] = document["zone_codes"]
+    if "discourse" in document:
+        values["discourse"] = document["discourse"]
     return values
 
 
@@ -122,6 +158,7 @@ def _build(values: dict[str, Any]) -> Settings:
         "api_host",
         "api_port",
         "retention_days",
+        "discourse",
     }
     unknown = set(values) - known
     if unknown:
@@ -177,6 +214,8 @@ def _build(values: dict[str, Any]) -> Settings:
                 moderate_non_police=bool(policy.get("non_police", True)),
                 moderate_clear=bool(policy.get("clear", True)),
             )
+        if "discourse" in values:
+            kwargs["discourse"] = _discourse(dict(values["discourse"]))
     except (TypeError, ValueError) as exc:
         raise SettingsError(f"invalid setting: {exc}") from None
     settings = Settings(**kwargs)
@@ -185,4 +224,38 @@ def _build(values: dict[str, Any]) -> Settings:
             "homeserver_url is set but homeserver_token is not: give the access token of a "
             "server-admin account for the bot (PREVNET_HOMESERVER_TOKEN)"
         )
+    return settings
+
+
+def _discourse(table: dict[str, Any]) -> DiscourseSettings:
+    """The ``[discourse]`` table, checked: what is missing or wrong is named with the fix."""
+    fields = {f.name: f for f in dataclasses.fields(DiscourseSettings)}
+    unknown = set(table) - set(fields)
+    if unknown:
+        raise ValueError(
+            f"unknown [discourse] setting(s) {', '.join(sorted(unknown))}: the settings are "
+            + ", ".join(fields)
+        )
+    missing = [n for n in ("url", "api_key", "webhook_secret") if not table.get(n)]
+    if missing:
+        raise ValueError(
+            f"[discourse] needs {', '.join(missing)}: the toolbox's URL, an admin API key "
+            "(Discourse: Admin > API > New key) and the web hook secret you chose"
+        )
+    if len(str(table["webhook_secret"])) < 12:
+        raise ValueError("[discourse] webhook_secret must be at least 12 characters")
+    kwargs: dict[str, Any] = {}
+    for name, value in table.items():
+        kind = fields[name].type
+        if kind == "int":
+            kwargs[name] = int(value)
+        elif kind == "float":
+            kwargs[name] = float(value)
+        else:
+            kwargs[name] = str(value)
+    settings = DiscourseSettings(**kwargs)
+    if not settings.url.startswith(("http://", "https://")):
+        raise ValueError(f"[discourse] url {settings.url!r}: write https://toolbox.example.be")
+    if settings.requests_per_minute < 1 or settings.window_seconds <= 0:
+        raise ValueError("[discourse] requests_per_minute and window_seconds must be positive")
     return settings

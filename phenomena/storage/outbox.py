@@ -9,15 +9,21 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from phenomena.events import Event, event_from_payload
 from phenomena.storage.database import Database
-from phenomena.storage.schema import OutboxHandledRow, OutboxRow
+from phenomena.storage.schema import OutboxConsumerRow, OutboxHandledRow, OutboxRow
 from phenomena.storage.unit_of_work import utc_now
+
+# How many times the event being handled has failed before (set by the dispatcher): a handler
+# whose earlier attempt may have half-succeeded (a timeout) checks before doing it again.
+delivery_attempt: ContextVar[int] = ContextVar("delivery_attempt", default=0)
 
 
 @dataclass(frozen=True)
@@ -41,12 +47,35 @@ class OutboxStats:
 
 
 class Outbox:
-    """Claims and settles outbox events on behalf of one dispatcher (``worker``)."""
+    """Claims and settles outbox events on behalf of one dispatcher (``worker``).
 
-    def __init__(self, db: Database, worker: str, clock: Callable[[], datetime] = utc_now) -> None:
+    ``consumer`` names the service the dispatcher belongs to (``bots``, ``bridge``): it sees
+    only that service's copy of each event, so one service's failures never hold back another.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        worker: str,
+        clock: Callable[[], datetime] = utc_now,
+        *,
+        consumer: str = "bots",
+    ) -> None:
         self._db = db
         self._worker = worker
         self._clock = clock
+        self.consumer = consumer
+
+    async def register(self) -> bool:
+        """Make this consumer receive every event committed from now on; True if it is new."""
+        try:
+            async with self._db.sessions() as session, session.begin():
+                if await session.get(OutboxConsumerRow, self.consumer) is not None:
+                    return False
+                session.add(OutboxConsumerRow(name=self.consumer, registered_at=self._clock()))
+        except IntegrityError:  # another instance of the same service registered it first
+            return False
+        return True
 
     async def claim(
         self, limit: int = 50, lease: timedelta = timedelta(seconds=60)
@@ -59,6 +88,7 @@ class Outbox:
         now = self._clock()
         token = f"{self._worker}:{uuid.uuid4().hex}"[:100]
         due = (
+            OutboxRow.consumer == self.consumer,
             OutboxRow.delivered_at.is_(None),
             OutboxRow.available_at <= now,
             or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < now),
@@ -118,6 +148,7 @@ class Outbox:
             result = await session.execute(
                 update(OutboxRow)
                 .where(
+                    OutboxRow.consumer == self.consumer,
                     OutboxRow.delivered_at.is_(None),
                     OutboxRow.claimed_by.like(f"{self._worker}:%"),
                 )
@@ -171,7 +202,7 @@ class Outbox:
     async def stats(self) -> OutboxStats:
         """Pending events, the oldest one's creation time, and how many failed at least once."""
         async with self._db.sessions() as session:
-            pending = OutboxRow.delivered_at.is_(None)
+            pending = and_(OutboxRow.consumer == self.consumer, OutboxRow.delivered_at.is_(None))
             count, oldest = (
                 await session.execute(
                     select(func.count(OutboxRow.id), func.min(OutboxRow.created_at)).where(pending)
@@ -189,7 +220,9 @@ class Outbox:
     async def events(self, delivered: bool | None = None) -> Sequence[tuple[int, Event]]:
         """Events in the outbox, oldest first (for inspection and tests)."""
         async with self._db.sessions() as session:
-            query = select(OutboxRow).order_by(OutboxRow.id)
+            query = (
+                select(OutboxRow).where(OutboxRow.consumer == self.consumer).order_by(OutboxRow.id)
+            )
             if delivered is not None:
                 column = OutboxRow.delivered_at
                 query = query.where(column.is_not(None) if delivered else column.is_(None))

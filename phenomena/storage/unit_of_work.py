@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -19,7 +20,7 @@ from phenomena.storage.repositories import (
     SqlMemberRepository,
     SqlOrganisationRepository,
 )
-from phenomena.storage.schema import OutboxRow, ProcessedCommandRow
+from phenomena.storage.schema import OutboxConsumerRow, OutboxRow, ProcessedCommandRow
 
 
 def utc_now() -> datetime:
@@ -97,22 +98,34 @@ class SqlUnitOfWork:
             raise RuntimeError("the unit of work is not open: use `async with uow:`")
         return self._session
 
+    def record(self, event: Event) -> None:
+        """Add an event that no aggregate raised (a chat reply, a webhook) to this transaction."""
+        self.session  # noqa: B018 - fails clearly when the unit of work is not open
+        self._events.append(event)
+
     async def commit(self) -> None:
-        """Write the recorded events to the outbox and commit everything in one transaction."""
+        """Write the recorded events to the outbox and commit everything in one transaction.
+
+        Each registered consumer (the bots, the bridge) gets its own row of every event.
+        """
         session = self.session
         now = self._clock()
         if self._once is not None:
             session.add(ProcessedCommandRow(event_id=self._once, at=now))
-        for event in self._events:
-            session.add(
-                OutboxRow(
-                    event_type=event.name,
-                    payload=event.to_payload(),
-                    created_at=now,
-                    available_at=now,
-                    attempts=0,
-                )
-            )
+        if self._events:
+            consumers = list(await session.scalars(select(OutboxConsumerRow.name))) or ["bots"]
+            for event in self._events:
+                for consumer in sorted(consumers):
+                    session.add(
+                        OutboxRow(
+                            consumer=consumer,
+                            event_type=event.name,
+                            payload=event.to_payload(),
+                            created_at=now,
+                            available_at=now,
+                            attempts=0,
+                        )
+                    )
         try:
             await session.commit()
         except IntegrityError:

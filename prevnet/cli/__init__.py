@@ -8,6 +8,7 @@ import click
 
 from prevnet.cli.alerts import alert
 from prevnet.cli.app import App, run_command
+from prevnet.cli.bridge import bridge
 from prevnet.cli.db import audit, backup_command, db, purge_command, restore_command
 from prevnet.cli.detect import detect
 from prevnet.cli.incidents import incidents
@@ -56,6 +57,7 @@ cli.add_command(member)
 cli.add_command(db)
 cli.add_command(audit)
 cli.add_command(up)
+cli.add_command(bridge)
 cli.add_command(reconcile)
 cli.add_command(incidents)
 cli.add_command(detect)

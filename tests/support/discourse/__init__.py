@@ -1,0 +1,1 @@
+"""A Discourse test double held to Discourse's official OpenAPI description."""

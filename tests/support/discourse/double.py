@@ -1,0 +1,643 @@
+"""An aiohttp Discourse double: the endpoints the bridge uses, held to the official spec.
+
+It keeps state like a forum (``Forum``), enforces the admin API key's requests-per-minute limit
+with 429 and ``Retry-After``, can be switched down or made to fail a share of requests (a 5xx
+before doing anything, or a timeout after doing the work, the case that tempts a client to
+create twice), and sends signed web hooks to whoever registered one. Every request and every
+answer goes through ``contract``: a mismatch is recorded in ``violations`` (and a bad request
+answered 400), and the tests assert that list stays empty.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import itertools
+import json
+import random
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from tests.support.discourse import contract
+from tests.support.discourse.forum import EVENT_TYPES, Category, Forum, Post, Topic, User
+
+
+BODY = web.RequestKey("body", dict)  # the request's JSON, parsed once by the middleware
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request the double received and the status it answered."""
+
+    method: str
+    path: str
+    status: int
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One web hook delivery and the receiver's answer."""
+
+    event_id: str
+    event: str
+    status: int
+
+
+def _error(status: int, message: str, error_type: str = "invalid_parameters") -> web.Response:
+    return web.json_response({"errors": [message], "error_type": error_type}, status=status)
+
+
+class DiscourseDouble:
+    """Start with ``await double.start()``; ``double.url`` is its base URL."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str = "double-admin-key",
+        api_username: str = "system",
+        admin_limit: int = 60,
+        window: float = 60.0,
+        seed: int = 7,
+    ) -> None:
+        self.forum = Forum()
+        self.api_key = api_key
+        self.api_username = api_username
+        self.admin_limit = admin_limit
+        self.window = window  # seconds; tests may compress the minute, the rule is the same
+        self.requests: list[Exchange] = []
+        self.violations: list[str] = []
+        self.throttled = 0
+        self.fail_ratio = 0.0
+        self.timeout_delay = 2.0
+        self.down = False
+        self.scripted: list[tuple[str, str, str]] = []  # (method, path start, "error"|"timeout")
+        self.deliveries: list[Delivery] = []
+        self._random = random.Random(seed)
+        self._stamps: deque[float] = deque()
+        self._event_ids = itertools.count(1)
+        self._tasks: set[asyncio.Task[int]] = set()
+        self._runner: web.AppRunner | None = None
+        self._http: aiohttp.ClientSession | None = None
+        self.url = ""
+
+    # -- life cycle -------------------------------------------------------------------------
+
+    async def start(self) -> str:
+        app = web.Application(middlewares=[self._middleware])
+        routes = [
+            web.get("/categories.json", self._list_categories),
+            web.post("/categories.json", self._create_category),
+            web.put("/categories/{id}.json", self._update_category),
+            web.get("/groups/{name}.json", self._get_group),
+            web.post("/admin/groups.json", self._create_group),
+            web.put("/groups/{id}/members.json", self._add_members),
+            web.delete("/groups/{id}/members.json", self._remove_members),
+            web.get("/admin/users/list/{flag}.json", self._list_users),
+            web.get("/u/by-external/{external_id}.json", self._user_by_external),
+            web.post("/posts.json", self._create_post),
+            web.put("/posts/{id}.json", self._update_post),
+            web.get("/t/external_id/{external_id}.json", self._topic_by_external_id),
+            web.get("/t/{id}.json", self._get_topic),
+            web.put("/t/{id}/status.json", self._topic_status),
+            web.put("/t/-/{id}.json", self._update_topic),
+            web.get("/admin/api/web_hooks.json", self._list_web_hooks),
+            web.post("/admin/api/web_hooks.json", self._create_web_hook),
+        ]
+        app.add_routes(routes)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}"
+        self._http = aiohttp.ClientSession()
+        return self.url
+
+    async def stop(self) -> None:
+        await self.settle()
+        if self._http is not None:
+            await self._http.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def settle(self) -> None:
+        """Wait until every web hook delivery started so far has been answered."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    # -- what forum users do (not through the API) ------------------------------------------
+
+    def add_user(self, username: str, name: str, email: str, **kw: Any) -> User:
+        return self.forum.add_user(username, name, email, **kw)
+
+    def reply_as(self, username: str, topic_id: int, raw: str) -> Post:
+        post = self.forum.reply(username, topic_id, raw)
+        self._fire("post_created", post)
+        return post
+
+    def publish_as(self, username: str, category_id: int, title: str, raw: str) -> Topic:
+        post = self.forum.create_topic(username, title, raw, category_id, [], None)
+        self._fire("topic_created", post)
+        self._fire("post_created", post)
+        return self.forum.topics[post.topic_id]
+
+    def requests_to(self, method: str, path_start: str) -> list[Exchange]:
+        return [r for r in self.requests if r.method == method and r.path.startswith(path_start)]
+
+    # -- the HTTP layer ---------------------------------------------------------------------
+
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        body = await request.read()
+        response = await self._answer(request, handler, body)
+        self.requests.append(Exchange(request.method, request.path, response.status, body))
+        return response
+
+    async def _answer(self, request: web.Request, handler: Any, body: bytes) -> web.Response:
+        if self.down:
+            return web.Response(status=503, text="Service Unavailable", content_type="text/html")
+        if (
+            request.headers.get("Api-Key") != self.api_key
+            or request.headers.get("Api-Username") != self.api_username
+        ):
+            return _error(
+                403, "You are not permitted to view the requested resource.", "invalid_access"
+            )
+        now = time.monotonic()
+        while self._stamps and now - self._stamps[0] >= self.window:
+            self._stamps.popleft()
+        if len(self._stamps) >= self.admin_limit:
+            self.throttled += 1
+            wait = max(1, int(self.window - (now - self._stamps[0]) + 0.999))
+            response = web.json_response(
+                {
+                    "errors": ["You’ve performed this action too many times. Please wait."],
+                    "error_type": "rate_limit",
+                    "extras": {"wait_seconds": wait, "time_left": f"{wait} seconds"},
+                },
+                status=429,
+                headers={
+                    "Retry-After": str(wait),
+                    "Discourse-Rate-Limit-Error-Code": "admin_api_key_rate_limit",
+                },
+            )
+            self._check_answer(request, response)
+            return response
+        self._stamps.append(now)
+        fault = None
+        for entry in self.scripted:
+            method, start, kind = entry
+            if request.method == method and request.path.startswith(start):
+                self.scripted.remove(entry)
+                fault = kind
+                break
+        else:
+            if self.fail_ratio and self._random.random() < self.fail_ratio:
+                fault = self._random.choice(("error", "timeout"))
+        if fault == "error":
+            return web.Response(status=502, text="Bad Gateway", content_type="text/html")
+        headers = dict(request.headers.items())
+        try:
+            contract.check_request(
+                request.method, request.path, dict(request.query), headers, body or None
+            )
+        except contract.ContractViolation as exc:
+            self.violations.append(str(exc))
+            return _error(400, f"the double refused a request outside the spec: {exc}")
+        request[BODY] = json.loads(body) if body else {}
+        try:
+            response = await handler(request)
+        except LookupError:
+            response = _error(404, "The requested URL or resource could not be found.", "not_found")
+        except (ValueError, PermissionError) as exc:
+            response = _error(422, str(exc))
+        self._check_answer(request, response)
+        if fault == "timeout":
+            await asyncio.sleep(self.timeout_delay)  # the work is done; the answer is late
+        return response
+
+    def _check_answer(self, request: web.Request, response: web.Response) -> None:
+        raw = response.body if isinstance(response.body, bytes) else b""
+        try:
+            contract.check_response(
+                request.method,
+                request.path,
+                dict(request.query),
+                response.status,
+                response.content_type,
+                raw,
+                dict(response.headers),
+            )
+        except contract.ContractViolation as exc:
+            self.violations.append(str(exc))
+
+    def _json(self, method: str, template: str, document: Any, status: int = 200) -> web.Response:
+        """Answer with ``document`` completed to the operation's response schema."""
+        schema = contract.response_schema(method, template, status)
+        return web.json_response(contract.complete(schema, document), status=status)
+
+    # -- categories -------------------------------------------------------------------------
+
+    def _category_json(self, category: Category, listed: bool = False) -> dict[str, Any]:
+        children = [c.id for c in self.forum.categories.values() if c.parent_id == category.id]
+        item = {
+            "id": category.id,
+            "name": category.name,
+            "slug": category.slug,
+            "color": category.color,
+            "text_color": "FFFFFF",
+            "read_restricted": "everyone" not in category.permissions,
+            "has_children": bool(children),
+            "subcategory_count": len(children),
+        }
+        if listed:  # only the listing carries the children's ids
+            item["subcategory_ids"] = children
+        return item
+
+    async def _list_categories(self, request: web.Request) -> web.Response:
+        with_children = request.query.get("include_subcategories") == "true"
+        top = [c for c in self.forum.categories.values() if c.parent_id is None]
+        listing = []
+        for category in top:
+            item = self._category_json(category, listed=True)
+            if with_children:
+                item["subcategory_list"] = [
+                    self._category_json(c, listed=True)
+                    for c in self.forum.categories.values()
+                    if c.parent_id == category.id
+                ]
+            listing.append(item)
+        return self._json(
+            "get",
+            "/categories.json",
+            {
+                "category_list": {
+                    "can_create_category": True,
+                    "can_create_topic": True,
+                    "categories": listing,
+                }
+            },
+        )
+
+    async def _create_category(self, request: web.Request) -> web.Response:
+        data = request[BODY]
+        category = self.forum.add_category(
+            data["name"],
+            parent_id=data.get("parent_category_id"),
+            color=data.get("color", "0088CC"),
+            permissions=data.get("permissions"),
+        )
+        return self._json("post", "/categories.json", {"category": self._category_json(category)})
+
+    async def _update_category(self, request: web.Request) -> web.Response:
+        category = self.forum.categories.get(int(request.match_info["id"]))
+        if category is None:
+            raise LookupError
+        data = request[BODY]
+        if "permissions" in data:
+            for group in data["permissions"]:
+                if group not in ("everyone", "staff", "admins") and group not in self.forum.groups:
+                    raise ValueError(f"Group {group} does not exist")
+            category.permissions = dict(data["permissions"])
+        category.name = data.get("name", category.name)
+        return self._json(
+            "put",
+            "/categories/{id}.json",
+            {"success": "OK", "category": self._category_json(category)},
+        )
+
+    # -- groups and users -------------------------------------------------------------------
+
+    async def _get_group(self, request: web.Request) -> web.Response:
+        group = self.forum.groups.get(request.match_info["name"])
+        if group is None:
+            raise LookupError
+        return self._json(
+            "get",
+            "/groups/{name}.json",
+            {
+                "group": {
+                    "id": group.id,
+                    "name": group.name,
+                    "full_name": group.full_name,
+                    "user_count": len(group.members),
+                },
+                "extras": {"visible_group_names": sorted(self.forum.groups)},
+            },
+        )
+
+    async def _create_group(self, request: web.Request) -> web.Response:
+        spec = request[BODY]["group"]
+        group = self.forum.add_group(spec["name"], spec.get("full_name", ""))
+        return self._json(
+            "post",
+            "/admin/groups.json",
+            {"basic_group": {"id": group.id, "name": group.name, "full_name": group.full_name}},
+        )
+
+    def _group_and_users(self, request: web.Request) -> tuple[Any, list[str]]:
+        group = self.forum.group_by_id(int(request.match_info["id"]))
+        if group is None:
+            raise LookupError
+        names = [n for n in request[BODY].get("usernames", "").split(",") if n]
+        unknown = [n for n in names if n not in self.forum.users]
+        if unknown:
+            raise ValueError(f"Could not find users: {', '.join(unknown)}")
+        return group, names
+
+    async def _add_members(self, request: web.Request) -> web.Response:
+        group, names = self._group_and_users(request)
+        already = [n for n in names if n in group.members]
+        if already:
+            raise ValueError(f"{', '.join(already)} is already a member of this group")
+        group.members.update(names)
+        return self._json(
+            "put",
+            "/groups/{id}/members.json",
+            {"success": "OK", "usernames": names, "emails": []},
+        )
+
+    async def _remove_members(self, request: web.Request) -> web.Response:
+        group, names = self._group_and_users(request)
+        removed = [n for n in names if n in group.members]
+        group.members.difference_update(names)
+        return self._json(
+            "delete",
+            "/groups/{id}/members.json",
+            {
+                "success": "OK",
+                "usernames": removed,
+                "skipped_usernames": [n for n in names if n not in removed],
+            },
+        )
+
+    def _user_json(self, user: User, with_email: bool) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            "id": user.id,
+            "username": user.username,
+            "name": user.name,
+            "active": True,
+            "admin": user.admin,
+        }
+        if with_email:
+            item["email"] = user.email
+        return item
+
+    async def _list_users(self, request: web.Request) -> web.Response:
+        email = request.query.get("email", "").lower()
+        found = [
+            self._user_json(u, request.query.get("show_emails") == "true")
+            for u in self.forum.users.values()
+            if not email or u.email.lower() == email
+        ]
+        if not found:
+            return web.json_response([])  # the listed gap in the spec
+        return self._json("get", "/admin/users/list/{flag}.json", found)
+
+    async def _user_by_external(self, request: web.Request) -> web.Response:
+        wanted = request.match_info["external_id"]
+        user = next((u for u in self.forum.users.values() if u.external_id == wanted), None)
+        if user is None:
+            raise LookupError
+        return self._json(
+            "get",
+            "/u/by-external/{external_id}.json",
+            {
+                "user": {"id": user.id, "username": user.username, "name": user.name},
+                "user_badges": [],
+            },
+        )
+
+    # -- topics and posts -------------------------------------------------------------------
+
+    def _post_json(self, post: Post) -> dict[str, Any]:
+        topic = self.forum.topics[post.topic_id]
+        user = self.forum.users.get(post.username)
+        return {
+            "id": post.id,
+            "name": user.name if user else None,
+            "username": post.username,
+            "created_at": post.created_at,
+            "updated_at": post.updated_at,
+            "cooked": post.cooked,
+            "raw": post.raw,
+            "post_number": post.post_number,
+            "post_type": 1,
+            "posts_count": len(topic.posts),
+            "topic_id": topic.id,
+            "topic_slug": topic.slug,
+            "version": post.version,
+            "edit_reason": post.edit_reason,
+            "user_id": user.id if user else 0,
+        }
+
+    async def _create_post(self, request: web.Request) -> web.Response:
+        data = request[BODY]
+        author = request.headers["Api-Username"]
+        if data.get("topic_id") is not None:
+            post = self.forum.reply(author, int(data["topic_id"]), data["raw"])
+        else:
+            post = self.forum.create_topic(
+                author,
+                data.get("title", ""),
+                data["raw"],
+                data.get("category"),
+                list(data.get("tags", [])),
+                data.get("external_id"),
+            )
+            self._fire("topic_created", post)
+        self._fire("post_created", post)
+        return self._json("post", "/posts.json", self._post_json(post))
+
+    async def _update_post(self, request: web.Request) -> web.Response:
+        post = self.forum.posts.get(int(request.match_info["id"]))
+        if post is None:
+            raise LookupError
+        change = request[BODY]["post"]
+        if change["raw"] != post.raw:
+            post.raw = change["raw"]
+            post.version += 1
+        post.edit_reason = change.get("edit_reason")
+        self._fire("post_edited", post)
+        return self._json("put", "/posts/{id}.json", {"post": self._post_json(post)})
+
+    async def _topic_by_external_id(self, request: web.Request) -> web.Response:
+        topic = self.forum.topic_by_external_id(request.match_info["external_id"])
+        if topic is None:
+            raise LookupError
+        return web.Response(
+            status=301,
+            headers={"Location": f"{self.url}/t/{topic.slug}/{topic.id}.json"},
+            text="<html><body>You are being redirected.</body></html>",
+            content_type="text/html",
+        )
+
+    async def _get_topic(self, request: web.Request) -> web.Response:
+        topic = self.forum.topics.get(int(request.match_info["id"]))
+        if topic is None:
+            raise LookupError
+        posts = [self._post_json(p) for p in self.forum.posts_in(topic.id)]
+        for post in posts:  # the topic view lists posts without their raw text
+            post.pop("raw", None)
+            post.pop("posts_count", None)
+            post.pop("edit_reason", None)
+            post["name"] = post["name"] or ""
+        return self._json(
+            "get",
+            "/t/{id}.json",
+            {
+                "id": topic.id,
+                "title": topic.title,
+                "fancy_title": topic.title,
+                "slug": topic.slug,
+                "category_id": topic.category_id,
+                "closed": topic.closed,
+                "tags": [{"id": n, "name": t, "slug": t} for n, t in enumerate(topic.tags, 1)],
+                "posts_count": len(posts),
+                "highest_post_number": len(posts),
+                "post_stream": {"posts": posts, "stream": [p["id"] for p in posts]},
+            },
+        )
+
+    async def _update_topic(self, request: web.Request) -> web.Response:
+        topic = self.forum.topics.get(int(request.match_info["id"]))
+        if topic is None:
+            raise LookupError
+        change = request[BODY].get("topic", {})
+        if "category_id" in change:
+            if change["category_id"] not in self.forum.categories:
+                raise ValueError("Category is invalid")
+            topic.category_id = change["category_id"]
+        if "title" in change:
+            if len(change["title"].strip()) < 15:
+                raise ValueError("Title is too short (minimum is 15 characters)")
+            topic.title = change["title"].strip()
+        return self._json(
+            "put",
+            "/t/-/{id}.json",
+            {
+                "basic_topic": {
+                    "id": topic.id,
+                    "title": topic.title,
+                    "fancy_title": topic.title,
+                    "slug": topic.slug,
+                    "posts_count": len(topic.posts),
+                }
+            },
+        )
+
+    async def _topic_status(self, request: web.Request) -> web.Response:
+        topic = self.forum.topics.get(int(request.match_info["id"]))
+        if topic is None:
+            raise LookupError
+        data = request[BODY]
+        if data["status"] == "closed":
+            topic.closed = data["enabled"] == "true"
+        return self._json(
+            "put", "/t/{id}/status.json", {"success": "OK", "topic_status_update": None}
+        )
+
+    # -- web hooks --------------------------------------------------------------------------
+
+    def _hook_json(self, hook_id: int) -> dict[str, Any]:
+        hook = self.forum.web_hooks[hook_id]
+        return {
+            "id": hook.id,
+            "payload_url": hook.payload_url,
+            "content_type": 1,
+            "active": hook.active,
+            "web_hook_event_types": [
+                {"id": i, "name": EVENT_TYPES[i]} for i in hook.event_type_ids
+            ],
+            "category_ids": hook.category_ids,
+        }
+
+    async def _list_web_hooks(self, request: web.Request) -> web.Response:
+        return web.json_response({"web_hooks": [self._hook_json(i) for i in self.forum.web_hooks]})
+
+    async def _create_web_hook(self, request: web.Request) -> web.Response:
+        from tests.support.discourse.forum import WebHook
+
+        spec = request[BODY]["web_hook"]
+        hook = WebHook(
+            self.forum.next_id(),
+            spec["payload_url"],
+            spec.get("secret", ""),
+            list(spec["web_hook_event_type_ids"]),
+            list(spec.get("category_ids", [])),
+            spec.get("active", True),
+        )
+        self.forum.web_hooks[hook.id] = hook
+        return web.json_response({"web_hook": self._hook_json(hook.id)})
+
+    def _fire(self, event: str, post: Post) -> None:
+        topic = self.forum.topics[post.topic_id]
+        kind = 1 if event.startswith("topic") else 2
+        if kind == 1:
+            payload: dict[str, Any] = {
+                "topic": {
+                    "id": topic.id,
+                    "title": topic.title,
+                    "slug": topic.slug,
+                    "category_id": topic.category_id,
+                }
+            }
+        else:
+            payload = {
+                "post": {
+                    **self._post_json(post),
+                    "topic_title": topic.title,
+                    "category_id": topic.category_id,
+                }
+            }
+        for hook in self.forum.web_hooks.values():
+            if not hook.active or kind not in hook.event_type_ids:
+                continue
+            if hook.category_ids and topic.category_id not in hook.category_ids:
+                continue
+            event_id = str(next(self._event_ids))
+            body = json.dumps(payload).encode()
+            task = asyncio.get_running_loop().create_task(
+                self.deliver(hook.payload_url, hook.secret, event_id, event, body)
+            )
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def deliver(
+        self,
+        url: str,
+        secret: str | None,
+        event_id: str,
+        event: str,
+        body: bytes,
+        *,
+        signature: str | None = None,
+    ) -> int:
+        """Send one delivery as Discourse does (tests also use it to forge or repeat one)."""
+        headers = {
+            "Content-Type": "application/json",
+            "X-Discourse-Instance": self.url,
+            "X-Discourse-Event-Id": event_id,
+            "X-Discourse-Event-Type": event.split("_")[0],
+            "X-Discourse-Event": event,
+        }
+        if signature is None and secret:
+            digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+            signature = f"sha256={digest}"
+        if signature is not None:
+            headers["X-Discourse-Event-Signature"] = signature
+        assert self._http is not None
+        try:
+            async with self._http.post(url, data=body, headers=headers) as response:
+                status = response.status
+        except aiohttp.ClientError:
+            status = 0
+        self.deliveries.append(Delivery(event_id, event, status))
+        return status
