@@ -57,9 +57,9 @@ class Bridge:
     def uow(self, once: str | None = None) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.db.sessions, once=once)
 
-    async def drain(self, timeout: float = 60.0) -> None:
+    async def drain(self, within: float = 60.0) -> None:
         """Run the bridge's outbox until nothing is pending (retries included)."""
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(within):
             while (await self.outbox.stats()).pending:
                 if not await self.dispatcher.run_once():
                     await asyncio.sleep(0.05)
@@ -72,11 +72,11 @@ async def make_bridge(
     *,
     limit: int = 60,
     window: float = 60.0,
-    timeout: float = 5.0,
+    http_timeout: float = 5.0,
 ) -> Bridge:
     outbox = Outbox(db, "bridge-test", consumer="bridge")
     await outbox.register()
-    api = ToolboxApi(double.url, double.api_username, double.api_key, timeout=timeout)
+    api = ToolboxApi(double.url, double.api_username, double.api_key, timeout=http_timeout)
     toolbox = Toolbox(api, RateLimiter(limit, window))
     store = BridgeStore(db)
 

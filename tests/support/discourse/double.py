@@ -27,7 +27,6 @@ from aiohttp import web
 from tests.support.discourse import contract
 from tests.support.discourse.forum import EVENT_TYPES, Category, Forum, Post, Topic, User
 
-
 BODY = web.RequestKey("body", dict)  # the request's JSON, parsed once by the middleware
 
 
