@@ -17,6 +17,7 @@ from typing import Any
 import nio
 
 from bots.commands import CommandRegistry, Context, Reply
+from bots.toolbox import thread_root
 from phenomena.partners import Member
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,8 @@ log = logging.getLogger(__name__)
 MemberLookup = Callable[[str], Awaitable[Member | None]]
 RoomKeyLookup = Callable[[str], Awaitable[str | None]]
 ReactionHandler = Callable[[Member | None, str, str, str], Awaitable[object]]
+# (member, event ID, thread root, text): a reply in a thread, e.g. under a bulletin
+ThreadReplyHandler = Callable[[Member | None, str, str, str], Awaitable[object]]
 
 
 def notice_content(reply: Reply, in_reply_to: str | None = None) -> dict[str, Any]:
@@ -46,12 +49,14 @@ class Bot:
         member_of: MemberLookup,
         room_key_of: RoomKeyLookup,
         on_reaction: ReactionHandler | None = None,
+        on_thread_reply: ThreadReplyHandler | None = None,
     ) -> None:
         self.client = client
         self.commands = commands
         self._member_of = member_of
         self._room_key_of = room_key_of
         self._on_reaction_handler = on_reaction
+        self._on_thread_reply = on_thread_reply
         self._handled: set[str] = set()
         self._background: set[asyncio.Task[None]] = set()
         self._shared_with: dict[str, frozenset[tuple[str, str]]] = {}
@@ -149,6 +154,13 @@ class Bot:
             room_key=await self._room_key_of(room.room_id),
             event_id=event.event_id,
         )
+        root = thread_root(event.source.get("content", {}))
+        if root is not None and self._on_thread_reply is not None:
+            try:
+                outcome = await self._on_thread_reply(member, event.event_id, root, event.body)
+                log.info("thread reply %s: %s", event.event_id, outcome)
+            except Exception:
+                log.exception("thread reply %s could not be recorded", event.event_id)
         reply = await self.commands.dispatch(context, event.body)
         if reply is not None:
             try:

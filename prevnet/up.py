@@ -34,6 +34,7 @@ from bots.digest import image_content, post_room_digest
 from bots.network import MatrixNetwork
 from bots.reactions import on_reaction
 from bots.synapse_admin import Session, SynapseAdmin
+from bots.toolbox import ToolboxNotices, record_thread_reply
 from phenomena.alert import Alert
 from phenomena.digest import room_digest
 from phenomena.partners import Member
@@ -62,6 +63,7 @@ from prevnet.wiring import (
     member_lookup,
     membership_subscription,
     metrics_subscription,
+    toolbox_subscription,
 )
 
 log = logging.getLogger(__name__)
@@ -184,7 +186,23 @@ async def run_up(
         ) -> object:
             return await on_reaction(desk, member, event_id, reacts_to, key)
 
-        bot = Bot(client, commands, member_lookup(uow), network.key_of_room, reaction)
+        async def organisation_name(key: str) -> str:
+            async with uow() as unit:
+                found = await unit.organisations.get(key)
+            return found.name if found is not None else key
+
+        async def thread_reply(member: Member | None, event_id: str, root: str, text: str) -> str:
+            return await record_thread_reply(
+                ledger,
+                lambda once: SqlUnitOfWork(db.sessions, once=once, after_commit=dispatcher.wake),
+                organisation_name,
+                member,
+                event_id,
+                root,
+                text,
+            )
+
+        bot = Bot(client, commands, member_lookup(uow), network.key_of_room, reaction, thread_reply)
 
         async def alert_of(alert_id: int) -> Alert | None:
             async with uow() as unit:
@@ -265,6 +283,9 @@ async def run_up(
         dispatcher.subscribe(membership_subscription(network, uow))
         dispatcher.subscribe(bulletin_subscription(delivery))
         dispatcher.subscribe(metrics_subscription(metrics))
+        dispatcher.subscribe(
+            toolbox_subscription(ToolboxNotices(bot.post, network.room_id, ledger))
+        )
 
         scheduler = AsyncIOScheduler(timezone="UTC")
 

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from bots.delivery import AlertDelivery
 from bots.network import MatrixNetwork
+from bots.toolbox import ToolboxNotices
 from phenomena.events import (
     AlertClosed,
     AlertExpired,
@@ -21,6 +22,8 @@ from phenomena.events import (
     MemberSuspended,
     OrganisationAdded,
     OrganisationChanged,
+    ToolboxReplied,
+    ToolboxTopicCreated,
 )
 from phenomena.partners import Member, Organisation
 from phenomena.storage.unit_of_work import SqlUnitOfWork
@@ -92,3 +95,8 @@ def metrics_subscription(metrics: Metrics) -> Subscription:
         metrics.alerts_published.inc()
 
     return Subscription("metrics", (AlertPublished,), count)
+
+
+def toolbox_subscription(notices: ToolboxNotices) -> Subscription:
+    """Bring the toolbox bridge's news into chat: forum replies, new material."""
+    return Subscription("matrix-toolbox", (ToolboxReplied, ToolboxTopicCreated), notices.handle)
