@@ -150,8 +150,11 @@ class ToolboxApi(DiscourseClient):  # type: ignore[misc] # pydiscourse has no ty
             body["parent_category_id"] = parent
         return int(self.call("POST", "/categories.json", json=body)["category"]["id"])
 
-    def set_category_permissions(self, category_id: int, permissions: dict[str, int]) -> None:
-        self.call("PUT", f"/categories/{category_id}.json", json={"permissions": permissions})
+    def set_category_permissions(
+        self, category_id: int, name: str, permissions: dict[str, int]
+    ) -> None:
+        body = {"name": name, "permissions": permissions}  # the spec requires the name
+        self.call("PUT", f"/categories/{category_id}.json", json=body)
 
     # -- groups and users -------------------------------------------------------------------
 

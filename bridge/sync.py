@@ -98,7 +98,7 @@ class TopicSync:
             category_id, had = known
             if had != groups:
                 await self.toolbox.run(
-                    ToolboxApi.set_category_permissions, category_id, permissions
+                    ToolboxApi.set_category_permissions, category_id, name, permissions
                 )
                 await self.store.save_category(key, category_id, groups)
             return category_id
@@ -122,7 +122,9 @@ class TopicSync:
             if not found:
                 raise
             category_id = int(found[0]["id"])
-            await self.toolbox.run(ToolboxApi.set_category_permissions, category_id, permissions)
+            await self.toolbox.run(
+                ToolboxApi.set_category_permissions, category_id, name, permissions
+            )
         await self.store.save_category(key, category_id, groups)
         return category_id
 

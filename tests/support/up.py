@@ -35,7 +35,7 @@ def _log_file(data: Path) -> Path:
     return data / "prevnet-up.log"
 
 
-async def start(data: Path, port: int) -> Running:
+async def start(data: Path, port: int, env: dict[str, str] | None = None) -> Running:
     """Start ``prevnet up --demo`` and wait for its ready line; its log goes to the data dir."""
     log_path = _log_file(data)
     api_port = free_port()
@@ -54,7 +54,7 @@ async def start(data: Path, port: int) -> Running:
             "-v",
             stdout=asyncio.subprocess.PIPE,
             stderr=log,
-            env={**os.environ, "PREVNET_API_PORT": str(api_port)},
+            env={**os.environ, "PREVNET_API_PORT": str(api_port), **(env or {})},
         )
     assert process.stdout is not None
     try:
@@ -98,3 +98,33 @@ def alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+async def start_bridge(data: Path, env: dict[str, str]) -> asyncio.subprocess.Process:
+    """Start ``prevnet bridge`` on the same data directory; wait for its ready line."""
+    log_path = data / "prevnet-bridge.log"
+    with log_path.open("ab") as log:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "prevnet",
+            "bridge",
+            "--data-dir",
+            str(data),
+            "-v",
+            stdout=asyncio.subprocess.PIPE,
+            stderr=log,
+            env={**os.environ, **env},
+        )
+    assert process.stdout is not None
+    try:
+        line = await asyncio.wait_for(process.stdout.readline(), 60)
+    except TimeoutError:
+        process.kill()
+        raise
+    if not line.startswith(b"prevnet bridge ready: "):
+        process.kill()
+        await process.wait()
+        tail = log_path.read_text(errors="replace")[-3000:]
+        raise AssertionError(f"prevnet bridge did not get ready: {line!r}\n{tail}")
+    return process

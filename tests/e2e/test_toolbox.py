@@ -1,0 +1,181 @@
+"""The toolbox bridge end to end: ``prevnet up`` and ``prevnet bridge`` as processes, a real
+Synapse, people at encrypted Matrix clients, and the Discourse double."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+import aiohttp
+import nio
+import pytest
+
+from tests.e2e.test_alerts import ALERT, Cast, notice
+from tests.support.discourse.double import DiscourseDouble
+from tests.support.synapse import free_port
+from tests.support.up import SERVER, Running, start, start_bridge
+
+T = TypeVar("T")
+SECRET = "e2e-web-hook-secret"
+
+
+async def eventually(probe: Callable[[], Awaitable[T | None]], within: float = 30.0) -> T:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        found = await probe()
+        if found:
+            return found
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"not within {within} s")
+
+
+class Stack:
+    def __init__(self, network: Running, double: DiscourseDouble, bridge_url: str) -> None:
+        self.network = network
+        self.double = double
+        self.bridge_url = bridge_url
+
+    async def bridge_health(self) -> dict[str, object]:
+        async with aiohttp.ClientSession() as http, http.get(f"{self.bridge_url}/health") as r:
+            return dict(await r.json())
+
+
+@pytest.fixture
+async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
+    double = DiscourseDouble()
+    await double.start()
+    port = free_port()
+    env = {
+        "PREVNET_DISCOURSE_URL": double.url,
+        "PREVNET_DISCOURSE_API_KEY": double.api_key,
+        "PREVNET_DISCOURSE_WEBHOOK_SECRET": SECRET,
+        "PREVNET_DISCOURSE_WEBHOOK_URL": f"http://127.0.0.1:{port}",
+        "PREVNET_DISCOURSE_LISTEN_PORT": str(port),
+    }
+    data = tmp_path / "data"
+    network = await start(data, free_port(), env)
+    bridge = await start_bridge(data, env)
+    try:
+        yield Stack(network, double, f"http://127.0.0.1:{port}")
+    finally:
+        for process in (bridge, network.process):
+            if process.returncode is None:
+                process.terminate()
+                try:
+                    await asyncio.wait_for(process.wait(), 30)
+                except TimeoutError:
+                    process.kill()
+                    await process.wait()
+        await double.stop()
+    assert double.violations == [], "\n".join(double.violations)
+
+
+@pytest.fixture
+async def cast(stack: Stack, tmp_path: Path) -> AsyncIterator[Cast]:
+    people = Cast(stack.network, tmp_path / "keys")
+    try:
+        yield people
+    finally:
+        await people.close()
+
+
+async def test_chat_and_toolbox_speak_to_each_other(stack: Stack, cast: Cast) -> None:
+    double = stack.double
+    officer = await cast.person("inspecteur.mons")
+    frameries = await cast.person("prevention.frameries")
+    zone_mons = await officer.room(f"#zone-5324:{SERVER}")
+    zone_boraine = await frameries.room(f"#zone-5327:{SERVER}")
+    toolbox_room = await frameries.room(f"#toolbox:{SERVER}")
+
+    # an alert typed in Matrix becomes a topic
+    await officer.say(zone_mons, ALERT)
+    draft = await officer.wait_for(notice(zone_mons, "Draft A-"))
+    ref = draft.body.split()[1].rstrip(":")
+    await officer.say(zone_mons, f"!alert publish {ref}")
+    bulletin = await frameries.wait_for(notice(zone_boraine, "TLP:AMBER", ref))
+    alert_id = int(ref.split("-")[1])
+
+    async def topic() -> object:
+        return double.forum.topic_by_external_id(f"prevnet-alert-{alert_id}")
+
+    found = await eventually(topic)
+    [first] = double.forum.posts_in(found.id)  # type: ignore[attr-defined]
+    assert "Wave of burglaries in Hyon and Nimy" in first.raw and ref in first.raw
+
+    # a thread reply becomes a post, attributed; and back: a forum reply reaches the threads
+    await frameries.reply_in_thread(
+        zone_boraine, bulletin.event_id, "Même chose à Jemappes hier soir, porte arrière forcée."
+    )
+
+    async def carried() -> object:
+        posts = double.forum.posts_in(found.id)  # type: ignore[attr-defined]
+        return posts[1] if len(posts) > 1 else None
+
+    post = await eventually(carried)
+    assert "Jemappes" in post.raw and "Frameries" in post.raw  # type: ignore[attr-defined]
+    double.add_user("marie", "Marie Lambert", "marie@mons.be")
+    double.reply_as("marie", found.id, "Merci, nous prévenons les comités de quartier ce soir.")  # type: ignore[attr-defined]
+
+    def in_thread(room: str, root: str, *words: str) -> Callable[[str, nio.Event], bool]:
+        base = notice(room, *words)
+
+        def match(room_id: str, event: nio.Event) -> bool:
+            relation = event.source.get("content", {}).get("m.relates_to", {})
+            return base(room_id, event) and relation.get("event_id") == root
+
+        return match
+
+    echoed = await frameries.wait_for(
+        in_thread(zone_boraine, bulletin.event_id, "Marie Lambert", "comités de quartier")
+    )
+    assert double.url in echoed.body
+    officer_bulletin = await officer.wait_for(notice(zone_mons, "TLP:AMBER", ref, "Résumé"))
+    await officer.wait_for(in_thread(zone_mons, officer_bulletin.event_id, "Marie Lambert"))
+    # no echo: the bridge's own post did not come back into the chat
+    await frameries.client.sync(timeout=1000)
+    assert not [
+        e
+        for _, e in frameries.received
+        if isinstance(e, nio.RoomMessageNotice) and "Jemappes" in e.body
+    ]
+
+    # new toolbox material is announced in #toolbox
+    toolbox = next(c for c in double.forum.categories.values() if c.name == "Toolbox")
+    double.add_user("ibz", "Cellule prévention IBZ", "prevention@ibz.be")
+    kit = double.publish_as(
+        "ibz",
+        toolbox.id,
+        "Campagne hiver : affiches contre les cambriolages",
+        "Affiches et messages pour les réseaux sociaux, en français, néerlandais et allemand.",
+    )
+    news = await frameries.wait_for(notice(toolbox_room, "New in the toolbox", kit.title))
+    assert "Affiches et messages" in news.body and f"/t/{kit.slug}/{kit.id}" in news.body
+
+    # RED never leaves Matrix
+    red = ALERT.replace("tlp: amber", "tlp: red").replace(
+        "Wave of burglaries in Hyon and Nimy", "Suspect van plate 1-XYZ-987 seen in Hyon"
+    )
+    await officer.say(zone_mons, red)
+    red_draft = await officer.wait_for(
+        notice(zone_mons, "Draft A-", besides=frozenset({draft.event_id}))
+    )
+    red_ref = red_draft.body.split()[1].rstrip(":")
+    await officer.say(zone_mons, f"!alert publish {red_ref}")
+    await officer.wait_for(notice(zone_mons, "TLP:RED", red_ref, "Résumé"))
+
+    async def bridge_idle() -> object:
+        health = await stack.bridge_health()
+        outbox = health["outbox"]
+        assert isinstance(outbox, dict)
+        return health if outbox["pending"] == 0 else None
+
+    health = await eventually(bridge_idle)
+    assert health["status"] == "ok" and health["discourse"] == "ok"
+    assert double.forum.topic_by_external_id(f"prevnet-alert-{red_ref.split('-')[1]}") is None
+    assert not any(b"1-XYZ-987" in r.body for r in double.requests)
+    assert len(double.forum.topics) == 2  # the AMBER alert and the toolbox kit
+    assert json.dumps(health)
