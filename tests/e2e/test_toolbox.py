@@ -4,7 +4,6 @@ Synapse, people at encrypted Matrix clients, and the Discourse double."""
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 
 from tests.e2e.test_alerts import ALERT, Cast, notice
 from tests.support.discourse.double import DiscourseDouble
+from tests.support.discourse.forum import Post, Topic
 from tests.support.synapse import free_port
 from tests.support.up import SERVER, Running, start, start_bridge
 
@@ -99,11 +99,11 @@ async def test_chat_and_toolbox_speak_to_each_other(stack: Stack, cast: Cast) ->
     bulletin = await frameries.wait_for(notice(zone_boraine, "TLP:AMBER", ref))
     alert_id = int(ref.split("-")[1])
 
-    async def topic() -> object:
+    async def topic() -> Topic | None:
         return double.forum.topic_by_external_id(f"prevnet-alert-{alert_id}")
 
     found = await eventually(topic)
-    [first] = double.forum.posts_in(found.id)  # type: ignore[attr-defined]
+    [first] = double.forum.posts_in(found.id)
     assert "Wave of burglaries in Hyon and Nimy" in first.raw and ref in first.raw
 
     # a thread reply becomes a post, attributed; and back: a forum reply reaches the threads
@@ -111,14 +111,14 @@ async def test_chat_and_toolbox_speak_to_each_other(stack: Stack, cast: Cast) ->
         zone_boraine, bulletin.event_id, "Même chose à Jemappes hier soir, porte arrière forcée."
     )
 
-    async def carried() -> object:
-        posts = double.forum.posts_in(found.id)  # type: ignore[attr-defined]
+    async def carried() -> Post | None:
+        posts = double.forum.posts_in(found.id)
         return posts[1] if len(posts) > 1 else None
 
     post = await eventually(carried)
-    assert "Jemappes" in post.raw and "Frameries" in post.raw  # type: ignore[attr-defined]
+    assert "Jemappes" in post.raw and "Frameries" in post.raw
     double.add_user("marie", "Marie Lambert", "marie@mons.be")
-    double.reply_as("marie", found.id, "Merci, nous prévenons les comités de quartier ce soir.")  # type: ignore[attr-defined]
+    double.reply_as("marie", found.id, "Merci, nous prévenons les comités de quartier ce soir.")
 
     def in_thread(room: str, root: str, *words: str) -> Callable[[str, nio.Event], bool]:
         base = notice(room, *words)
@@ -167,7 +167,7 @@ async def test_chat_and_toolbox_speak_to_each_other(stack: Stack, cast: Cast) ->
     await officer.say(zone_mons, f"!alert publish {red_ref}")
     await officer.wait_for(notice(zone_mons, "TLP:RED", red_ref, "Résumé"))
 
-    async def bridge_idle() -> object:
+    async def bridge_idle() -> dict[str, object] | None:
         health = await stack.bridge_health()
         outbox = health["outbox"]
         assert isinstance(outbox, dict)
@@ -178,4 +178,3 @@ async def test_chat_and_toolbox_speak_to_each_other(stack: Stack, cast: Cast) ->
     assert double.forum.topic_by_external_id(f"prevnet-alert-{red_ref.split('-')[1]}") is None
     assert not any(b"1-XYZ-987" in r.body for r in double.requests)
     assert len(double.forum.topics) == 2  # the AMBER alert and the toolbox kit
-    assert json.dumps(health)
