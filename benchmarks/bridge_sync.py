@@ -118,9 +118,12 @@ async def main(alerts: int, window: float) -> None:
             f"(target <= 1.1x); set-up before the backlog: {setup_requests} (groups)"
         )
         ratio = elapsed / floor if floor else float("nan")
+        own_floor = max(0.0, (backlog_requests - double.admin_limit) / double.admin_limit * window)
         print(
             f"time: {elapsed:.1f} s against the rate limit's floor of {floor:.1f} s for the "
-            f"minimum requests ({ratio:.3f}x); 429 answers: {double.throttled}"
+            f"minimum requests ({ratio:.3f}x) and {own_floor:.1f} s for the requests made "
+            f"({elapsed / own_floor if own_floor else float('nan'):.3f}x); "
+            f"429 answers: {double.throttled}"
         )
 
 
