@@ -173,7 +173,10 @@ async def run_bridge(settings: Settings, ready: Callable[[str], None], stop: asy
         if await outbox.register():
             log.info("the bridge now receives every event committed from here on")
         dispatcher = Dispatcher(
-            outbox, [], on_failure=lambda name: metrics.delivery_failures.labels(name).inc()
+            outbox,
+            [],
+            on_failure=lambda name: metrics.delivery_failures.labels(name).inc(),
+            retry_base=settings.retry_seconds,
         )
 
         def uow(once: str | None = None) -> SqlUnitOfWork:

@@ -62,6 +62,7 @@ class Settings:
     api_port: int = 8090  # the incident API; 0 switches it off
     retention_days: int = 365  # then closed alerts' and incidents' personal data is purged
     timezone: str = "Europe/Brussels"
+    retry_seconds: float = 2.0  # first retry of a failed outbox delivery; doubles up to 5 min
     discourse: DiscourseSettings | None = None  # the toolbox bridge; None: no bridge
 
     @property
@@ -83,6 +84,7 @@ _ENV = {
     "PREVNET_HOMESERVER_URL": "homeserver_url",
     "PREVNET_HOMESERVER_TOKEN": "homeserver_token",
     "PREVNET_API_PORT": "api_port",
+    "PREVNET_RETRY_SECONDS": "retry_seconds",
 }
 _DISCOURSE_ENV = {
     "PREVNET_DISCOURSE_URL": "url",
@@ -93,6 +95,7 @@ _DISCOURSE_ENV = {
     "PREVNET_DISCOURSE_LISTEN_HOST": "listen_host",
     "PREVNET_DISCOURSE_LISTEN_PORT": "listen_port",
     "PREVNET_DISCOURSE_WINDOW_SECONDS": "window_seconds",
+    "PREVNET_DISCOURSE_TIMEOUT_SECONDS": "timeout_seconds",
 }
 
 
@@ -159,6 +162,7 @@ def _build(values: dict[str, Any]) -> Settings:
         "api_port",
         "retention_days",
         "discourse",
+        "retry_seconds",
     }
     unknown = set(values) - known
     if unknown:
@@ -214,6 +218,11 @@ def _build(values: dict[str, Any]) -> Settings:
                 moderate_non_police=bool(policy.get("non_police", True)),
                 moderate_clear=bool(policy.get("clear", True)),
             )
+        if "retry_seconds" in values:
+            retry = float(values["retry_seconds"])
+            if not 0 < retry <= 300:
+                raise ValueError(f"retry_seconds cannot be {retry}: give 0.1 to 300")
+            kwargs["retry_seconds"] = retry
         if "discourse" in values:
             kwargs["discourse"] = _discourse(dict(values["discourse"]))
     except (TypeError, ValueError) as exc:

@@ -136,7 +136,10 @@ async def run_up(
         outbox = Outbox(db, f"up-{session.device_id}")
         metrics = Metrics()
         dispatcher = Dispatcher(
-            outbox, [], on_failure=lambda name: metrics.delivery_failures.labels(name).inc()
+            outbox,
+            [],
+            on_failure=lambda name: metrics.delivery_failures.labels(name).inc(),
+            retry_base=settings.retry_seconds,
         )
 
         def uow() -> SqlUnitOfWork:

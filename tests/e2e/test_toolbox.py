@@ -178,3 +178,72 @@ async def test_chat_and_toolbox_speak_to_each_other(stack: Stack, cast: Cast) ->
     assert double.forum.topic_by_external_id(f"prevnet-alert-{red_ref.split('-')[1]}") is None
     assert not any(b"1-XYZ-987" in r.body for r in double.requests)
     assert len(double.forum.topics) == 2  # the AMBER alert and the toolbox kit
+
+
+@pytest.fixture
+async def flaky_stack(tmp_path: Path) -> AsyncIterator[Stack]:
+    """The same stack with 30% of Discourse calls failing: 5xx, or late answers after the work."""
+    double = DiscourseDouble(seed=11)
+    double.timeout_delay = 2.5
+    await double.start()
+    port = free_port()
+    env = {
+        "PREVNET_DISCOURSE_URL": double.url,
+        "PREVNET_DISCOURSE_API_KEY": double.api_key,
+        "PREVNET_DISCOURSE_WEBHOOK_SECRET": SECRET,
+        "PREVNET_DISCOURSE_LISTEN_PORT": str(port),
+        "PREVNET_DISCOURSE_TIMEOUT_SECONDS": "1.5",
+        "PREVNET_RETRY_SECONDS": "0.3",
+    }
+    data = tmp_path / "data"
+    network = await start(data, free_port(), env)
+    bridge = await start_bridge(data, env)
+    double.fail_ratio = 0.3  # from now on: the bridge's set-up went through
+    try:
+        yield Stack(network, double, f"http://127.0.0.1:{port}")
+    finally:
+        for process in (bridge, network.process):
+            if process.returncode is None:
+                process.terminate()
+                try:
+                    await asyncio.wait_for(process.wait(), 30)
+                except TimeoutError:
+                    process.kill()
+                    await process.wait()
+        await double.stop()
+    assert double.violations == [], "\n".join(double.violations)
+
+
+async def test_with_30_percent_of_calls_failing_each_alert_is_synced_once(
+    flaky_stack: Stack, tmp_path: Path
+) -> None:
+    double = flaky_stack.double
+    people = Cast(flaky_stack.network, tmp_path / "keys")
+    try:
+        officer = await people.person("inspecteur.mons")
+        zone_mons = await officer.room(f"#zone-5324:{SERVER}")
+        refs = []
+        seen: set[str] = set()
+        for n in range(5):
+            text = ALERT.replace("Wave of burglaries", f"Wave {n} of burglaries")
+            await officer.say(zone_mons, text)
+            draft = await officer.wait_for(notice(zone_mons, "Draft A-", besides=frozenset(seen)))
+            seen.add(draft.event_id)
+            ref = draft.body.split()[1].rstrip(":")
+            await officer.say(zone_mons, f"!alert publish {ref}")
+            refs.append(ref)
+
+        async def all_synced() -> bool:
+            health = await flaky_stack.bridge_health()
+            outbox = health["outbox"]
+            assert isinstance(outbox, dict)
+            wanted = {f"prevnet-alert-{r.split('-')[1]}" for r in refs}
+            have = {t.external_id for t in double.forum.topics.values()}
+            return wanted <= have and outbox["pending"] == 0
+
+        await eventually(all_synced, within=120)
+    finally:
+        await people.close()
+    externals = [t.external_id for t in double.forum.topics.values()]
+    assert len(externals) == len(set(externals)) == 5
+    assert [r for r in double.requests if r.status >= 500], "no failure was injected"
