@@ -286,3 +286,75 @@ class Homeserver:
         except TimeoutError:
             process.kill()
             await process.wait()
+
+
+@dataclass(frozen=True)
+class DeploymentOptions:
+    """A homeserver in the compose stack: Synapse in its container, on PostgreSQL."""
+
+    server_name: str
+    public_url: str  # where clients reach it through the proxy, e.g. https://matrix.example.be
+    database_password: str
+    database_host: str = "synapse-db"
+    database_user: str = "synapse"
+    database_name: str = "synapse"
+    container_root: str = "/data"  # where the output directory is mounted in the container
+
+
+def write_deployment_config(out: Path, options: DeploymentOptions) -> Path:
+    """Write the closed configuration for a containerised Synapse on PostgreSQL into ``out``.
+
+    The same closed settings as the embedded homeserver (no federation, no registration, no
+    public directory); the listener takes the proxy's forwarded headers; paths are the
+    container's. The directory holds secrets: it is created owner-only and is not committed.
+    """
+    files = HomeserverFiles(out)
+    out.mkdir(mode=0o700, parents=True, exist_ok=True)
+    config = closed_config(files, HomeserverOptions(options.server_name, 8008))
+    root = options.container_root.rstrip("/")
+    config.update(
+        {
+            "pid_file": f"{root}/homeserver.pid",
+            "public_baseurl": options.public_url.rstrip("/") + "/",
+            "listeners": [
+                {
+                    "port": 8008,
+                    "bind_addresses": ["0.0.0.0"],  # noqa: S104 - the compose network only
+                    "type": "http",
+                    "tls": False,
+                    "x_forwarded": True,
+                    "resources": [{"names": ["client"], "compress": False}],
+                }
+            ],
+            "database": {
+                "name": "psycopg2",
+                "args": {
+                    "user": options.database_user,
+                    "password": options.database_password,
+                    "database": options.database_name,
+                    "host": options.database_host,
+                    "cp_min": 5,
+                    "cp_max": 10,
+                },
+            },
+            "log_config": f"{root}/log.yaml",
+            "media_store_path": f"{root}/media_store",
+            "signing_key_path": f"{root}/{options.server_name}.signing.key",
+        }
+    )
+    _owner_only(files.config, yaml.safe_dump(config, sort_keys=False))
+    console_log = (
+        "version: 1\nformatters:\n  precise:\n"
+        "    format: '%(asctime)s %(levelname)s %(name)s %(message)s'\n"
+        "handlers:\n  console:\n    class: logging.StreamHandler\n    formatter: precise\n"
+        "root:\n  level: INFO\n  handlers: [console]\ndisable_existing_loggers: false\n"
+    )
+    _owner_only(files.log_config, console_log)
+    key = out / f"{options.server_name}.signing.key"
+    if not key.exists():
+        from signedjson.key import generate_signing_key, write_signing_keys
+
+        with key.open("w", encoding="utf-8") as handle:
+            write_signing_keys(handle, [generate_signing_key(secrets.token_hex(3))])
+        key.chmod(0o600)
+    return files.config

@@ -84,6 +84,7 @@ _ENV = {
     "PREVNET_HOMESERVER_URL": "homeserver_url",
     "PREVNET_HOMESERVER_TOKEN": "homeserver_token",
     "PREVNET_API_PORT": "api_port",
+    "PREVNET_API_HOST": "api_host",
     "PREVNET_RETRY_SECONDS": "retry_seconds",
 }
 _DISCOURSE_ENV = {

@@ -11,6 +11,7 @@ from prevnet.cli.app import App, run_command
 from prevnet.cli.bridge import bridge
 from prevnet.cli.db import audit, backup_command, db, purge_command, restore_command
 from prevnet.cli.detect import detect
+from prevnet.cli.homeserver import homeserver_config
 from prevnet.cli.incidents import incidents
 from prevnet.cli.partners import member, members, partners
 from prevnet.cli.reconcile import reconcile
@@ -58,6 +59,7 @@ cli.add_command(db)
 cli.add_command(audit)
 cli.add_command(up)
 cli.add_command(bridge)
+cli.add_command(homeserver_config)
 cli.add_command(reconcile)
 cli.add_command(incidents)
 cli.add_command(detect)

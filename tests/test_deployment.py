@@ -1,0 +1,142 @@
+"""The production stack's files: the compose file validates, secrets stay out of the repository,
+and the generated homeserver configuration is closed and accepted by Synapse itself."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import yaml
+from click.testing import CliRunner
+
+from prevnet.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def compose_command() -> list[str]:
+    """``docker compose`` when the plugin is there, else Debian's ``docker-compose``."""
+    docker = shutil.which("docker")
+    if (
+        docker
+        and subprocess.run(
+            [docker, "compose", "version"], capture_output=True, check=False
+        ).returncode
+        == 0
+    ):
+        return [docker, "compose"]
+    standalone = shutil.which("docker-compose")
+    assert standalone, "no Compose client: scripts/test installs Debian's docker-compose"
+    return [standalone]
+
+
+def test_docker_compose_config_validates_with_the_example_env() -> None:
+    result = subprocess.run(
+        [*compose_command(), "--env-file", ".env.example", "config"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    services = yaml.safe_load(result.stdout)["services"]
+    assert {
+        "proxy",
+        "synapse",
+        "synapse-db",
+        "prevnet-db",
+        "bots",
+        "bridge",
+        "discourse",
+        "discourse-db",
+        "discourse-redis",
+    } <= set(services)
+    assert services["synapse"]["volumes"]  # the generated configuration is mounted
+    assert services["bots"]["build"] and services["bridge"]["build"]
+    assert services["bots"]["command"][0] == "up" and services["bridge"]["command"][0] == "bridge"
+    published = {name for name, s in services.items() if s.get("ports")}
+    assert published == {"proxy"}  # only the TLS proxy faces the network
+    bridge_env = services["bridge"]["environment"]
+    assert bridge_env["PREVNET_DATABASE_URL"].startswith("postgresql://")
+
+
+def test_missing_secrets_stop_compose_with_a_message(tmp_path: Path) -> None:
+    env = tmp_path / "partial.env"
+    env.write_text("PREVNET_DOMAIN=prevnet.example.be\n")
+    result = subprocess.run(
+        [*compose_command(), "--env-file", str(env), "config"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "set it in .env" in result.stderr
+
+
+def test_secrets_live_in_an_uncommitted_env_file_with_an_example() -> None:
+    assert ".env" in (ROOT / ".gitignore").read_text().split()
+    example = (ROOT / ".env.example").read_text()
+    defined = set(re.findall(r"^([A-Z_]+)=", example, re.M))
+    used = set(re.findall(r"\$\{([A-Z_]+)", (ROOT / "docker-compose.yml").read_text()))
+    used |= set(re.findall(r"\{\$([A-Z_]+)\}", (ROOT / "deploy" / "Caddyfile").read_text()))
+    assert used <= defined, f"not in .env.example: {used - defined}"
+    for line in example.splitlines():
+        if re.match(r"^[A-Z_]*(PASSWORD|TOKEN|KEY|SECRET)=", line):
+            assert "CHANGE-ME" in line, line
+
+
+def test_the_generated_homeserver_configuration_is_closed_and_synapse_accepts_it(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "synapse"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "homeserver-config",
+            "--server-name",
+            "prevnet.example.be",
+            "--public-url",
+            "https://matrix.prevnet.example.be",
+            "--out",
+            str(out),
+        ],
+        env={"SYNAPSE_DB_PASSWORD": "db-secret"},
+    )
+    assert result.exit_code == 0, result.output
+    config = yaml.safe_load((out / "homeserver.yaml").read_text())
+    assert config["federation_domain_whitelist"] == []
+    assert config["enable_registration"] is False
+    assert config["database"]["name"] == "psycopg2"
+    assert config["database"]["args"]["password"] == "db-secret"
+    [listener] = config["listeners"]
+    assert listener["x_forwarded"] and listener["resources"] == [
+        {"names": ["client"], "compress": False}
+    ]
+    assert (out / "homeserver.yaml").stat().st_mode & 0o077 == 0
+    # Synapse's own parser, with the container's /data mapped onto the output directory
+    from synapse.config.homeserver import HomeServerConfig
+
+    local = yaml.safe_load((out / "homeserver.yaml").read_text().replace("/data/", f"{out}/"))
+    parsed = HomeServerConfig()
+    parsed.parse_config_dict(local, config_dir_path=str(out), data_dir_path=str(out))
+    assert parsed.server.server_name == "prevnet.example.be"
+    assert parsed.federation.federation_domain_whitelist == {}
+    # a second run keeps the secrets and the signing key
+    key = (out / "prevnet.example.be.signing.key").read_text()
+    CliRunner().invoke(
+        cli,
+        [
+            "homeserver-config",
+            "--server-name",
+            "prevnet.example.be",
+            "--public-url",
+            "https://matrix.prevnet.example.be",
+            "--out",
+            str(out),
+        ],
+        env={"SYNAPSE_DB_PASSWORD": "db-secret"},
+    )
+    assert (out / "prevnet.example.be.signing.key").read_text() == key
