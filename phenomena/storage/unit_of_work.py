@@ -110,22 +110,25 @@ class SqlUnitOfWork:
         """
         session = self.session
         now = self._clock()
+        consumers: list[str] = []
+        if self._events:  # no autoflush: every write must fail (or not) inside commit below
+            with session.no_autoflush:
+                consumers = list(await session.scalars(select(OutboxConsumerRow.name)))
+            consumers = consumers or ["bots"]
         if self._once is not None:
             session.add(ProcessedCommandRow(event_id=self._once, at=now))
-        if self._events:
-            consumers = list(await session.scalars(select(OutboxConsumerRow.name))) or ["bots"]
-            for event in self._events:
-                for consumer in sorted(consumers):
-                    session.add(
-                        OutboxRow(
-                            consumer=consumer,
-                            event_type=event.name,
-                            payload=event.to_payload(),
-                            created_at=now,
-                            available_at=now,
-                            attempts=0,
-                        )
+        for event in self._events:
+            for consumer in sorted(consumers):
+                session.add(
+                    OutboxRow(
+                        consumer=consumer,
+                        event_type=event.name,
+                        payload=event.to_payload(),
+                        created_at=now,
+                        available_at=now,
+                        attempts=0,
                     )
+                )
         try:
             await session.commit()
         except IntegrityError:

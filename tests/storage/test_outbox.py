@@ -107,3 +107,25 @@ async def test_a_restarted_worker_takes_back_its_own_claims(
     restarted = Outbox(db, "up-DEVICE", clock)
     assert await restarted.release_own_claims() == 3
     assert {m.id for m in taken} <= {m.id for m in await restarted.claim(limit=10)}
+
+
+async def test_each_service_has_its_own_copy_of_the_events(
+    db: Database, territories: TerritoryRegistry
+) -> None:
+    before = await seed(db, territories)  # committed before the bridge existed
+    bridge = Outbox(db, "bridge-1", consumer="bridge")
+    assert await bridge.register() is True
+    assert await Outbox(db, "bridge-2", consumer="bridge").register() is False  # one copy
+    assert await bridge.events() == []  # it receives what is committed from now on
+    async with SqlUnitOfWork(db.sessions) as unit:
+        unit.record(MemberAdded(matrix_id="@new:x", organisation="pcs-mons"))
+        await unit.commit()
+    bots = Outbox(db, "up-1")
+    assert len(await bots.events()) == before + 1
+    assert [e for _, e in await bridge.events()] == [MemberAdded("@new:x", "pcs-mons")]
+    for message in await bots.claim(limit=100):
+        await bots.mark_delivered(message.id)
+    assert (await bots.stats()).pending == 0
+    assert (await bridge.stats()).pending == 1  # the bots' progress is not the bridge's
+    [claimed] = await bridge.claim()
+    assert claimed.event == MemberAdded("@new:x", "pcs-mons")

@@ -35,7 +35,9 @@ def _log_file(data: Path) -> Path:
     return data / "prevnet-up.log"
 
 
-async def start(data: Path, port: int, env: dict[str, str] | None = None) -> Running:
+async def start(
+    data: Path, port: int, env: dict[str, str] | None = None, *, demo: bool = True
+) -> Running:
     """Start ``prevnet up --demo`` and wait for its ready line; its log goes to the data dir."""
     log_path = _log_file(data)
     api_port = free_port()
@@ -49,7 +51,7 @@ async def start(data: Path, port: int, env: dict[str, str] | None = None) -> Run
             str(data),
             "--port",
             str(port),
-            "--demo",
+            *(["--demo"] if demo else []),
             "--fast-hashing",
             "-v",
             stdout=asyncio.subprocess.PIPE,
