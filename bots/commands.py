@@ -193,5 +193,7 @@ class CommandRegistry:
         except DomainError as exc:
             return Reply(str(exc))
         except Exception:
-            log.exception("message %r from %s failed", body[:200], context.sender)
+            # the command words only: the rest may be an alert's text, possibly TLP:RED
+            command = " ".join(body.split()[:2])[:40]
+            log.exception("command %r from %s failed", command, context.sender)
             return Reply("Something went wrong on our side; the error is logged. Try again later.")

@@ -58,7 +58,8 @@ class Database:
         kwargs: dict[str, Any] = {"echo": echo}
         if not is_sqlite:
             kwargs.update(pool_pre_ping=True, pool_size=5, max_overflow=5)
-        engine = create_async_engine(url, **kwargs)
+        # hide_parameters: a database error must not print an alert's text (maybe TLP:RED)
+        engine = create_async_engine(url, hide_parameters=True, **kwargs)
         if is_sqlite:
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return cls(engine, async_sessionmaker(engine, expire_on_commit=False))
