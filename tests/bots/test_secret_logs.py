@@ -8,7 +8,7 @@ import logging
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from bots.commands import CommandRegistry, Context, Reply
+from bots.commands import Arguments, CommandRegistry, Context, Reply
 from phenomena.partners import Member, Role
 from phenomena.storage.database import Database
 from phenomena.storage.schema import ProcessedCommandRow
@@ -23,7 +23,7 @@ async def test_a_failing_command_logs_its_name_not_its_text(
     registry = CommandRegistry()
 
     @registry.command("alert", help="alerts", raw=True)
-    async def broken(context: Context, args: str) -> Reply:
+    async def broken(context: Context, args: Arguments) -> Reply:
         raise RuntimeError("boom")
 
     member = Member("@a:x", "A", "org", frozenset({Role.MEMBER, Role.AUTHOR}))
