@@ -98,7 +98,10 @@ def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
         moderated = organisation is not None and desk.policy.needs_moderation(content, organisation)
         return preview(alert, route, desk.territories, moderated, await desk.source(alert))
 
-    guided = GuidedEntry(desk.territories, desk.clock, start_draft)
+    def languages_of(context: Context) -> tuple[str, ...]:
+        return room_languages(context.room_key, desk.territories) if context.room_key else ()
+
+    guided = GuidedEntry(desk.territories, desk.clock, start_draft, languages_of=languages_of)
     registry.fallback = guided.answer
 
     @registry.command(

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bots.commands import Context, Reply
+from bots.i18n import Labels
 from phenomena.alert_text import FIELD_ORDER, HINTS, REQUIRED, check_field
 from phenomena.errors import DomainError
 from phenomena.territory import TerritoryRegistry
@@ -21,6 +22,7 @@ from phenomena.text import fold
 CANCEL_WORDS = frozenset({"cancel", "annuler", "annuleren", "abbrechen", "stop"})
 SKIP_WORDS = frozenset({"-", "skip", "passer", "overslaan", "uberspringen", "none"})
 Finish = Callable[[Context, str], Awaitable[Reply]]
+LanguagesOf = Callable[[Context], tuple[str, ...]]
 
 
 @dataclass
@@ -39,24 +41,29 @@ class GuidedEntry:
         clock: Callable[[], datetime],
         finish: Finish,
         idle_seconds: float = 1800,
+        languages_of: LanguagesOf = lambda context: (),
     ) -> None:
         self._territories = territories
+        self._languages_of = languages_of  # the room's languages (English when none)
         self._clock = clock
         self._finish = finish
         self._idle = idle_seconds
         self._open: dict[tuple[str, str], _Dialogue] = {}
 
-    def _question(self, step: int) -> str:
+    def _question(self, step: int, labels: Labels) -> str:
         name = FIELD_ORDER[step]
-        optional = "" if name in REQUIRED else " (optional: '-' to skip)"
-        return f"({step + 1}/{len(FIELD_ORDER)}) {name}: {HINTS[name]}{optional}"
+        skip = labels("optional: '-' to skip")
+        optional = "" if name in REQUIRED else f" ({skip})"
+        return f"({step + 1}/{len(FIELD_ORDER)}) {name}: {labels(HINTS[name])}{optional}"
 
     def start(self, context: Context) -> Reply:
-        """Open a dialogue and ask the first question."""
+        """Open a dialogue and ask the first question, in the room's language."""
         self._open[(context.room_id, context.sender)] = _Dialogue()
+        labels = Labels(self._languages_of(context))
         return Reply(
-            "New alert: answer each question in a message of its own; 'cancel' stops.\n"
-            + self._question(0)
+            labels("New alert: answer each question in a message of its own; 'cancel' stops.")
+            + "\n"
+            + self._question(0, labels)
         )
 
     async def answer(self, context: Context, body: str) -> Reply | None:
@@ -69,23 +76,25 @@ class GuidedEntry:
             del self._open[key]
             return None
         dialogue.touched = time.monotonic()
+        labels = Labels(self._languages_of(context))
         text = body.strip()
         if fold(text) in CANCEL_WORDS:
             del self._open[key]
-            return Reply("Cancelled; nothing was published.")
+            return Reply(labels("Cancelled; nothing was published."))
         name = FIELD_ORDER[dialogue.step]
         if fold(text) in SKIP_WORDS or text == "-":
             if name in REQUIRED:
-                return Reply(f"'{name}' is required.\n" + self._question(dialogue.step))
+                required = labels("'{name}' is required.", name=name)
+                return Reply(required + "\n" + self._question(dialogue.step, labels))
         else:
             try:
                 check_field(name, text, self._territories, self._clock().date())
             except DomainError as exc:
-                return Reply(f"{exc}\n" + self._question(dialogue.step))
+                return Reply(f"{exc}\n" + self._question(dialogue.step, labels))
             dialogue.answers[name] = text
         dialogue.step += 1
         if dialogue.step < len(FIELD_ORDER):
-            return Reply(self._question(dialogue.step))
+            return Reply(self._question(dialogue.step, labels))
         del self._open[key]
         lines = []
         for field_name in FIELD_ORDER:

@@ -216,7 +216,8 @@ async def test_rejection_guided_entry_and_refusals(network: Running, cast: Cast)
     zone = await author.room(f"#zone-5324:{SERVER}")
 
     await author.say(zone, "!alert new")
-    await author.wait_for(notice(zone, "(1/8) type:"))
+    # the guided entry speaks the room's language (Mons: French)
+    await author.wait_for(notice(zone, "Nouvelle alerte", "(1/8) type: un type de phénomène"))
     for answer, next_question in [
         ("burglary of sheds", "unknown phenomenon type"),
         ("vandalism", "(2/8) area:"),
@@ -225,7 +226,7 @@ async def test_rejection_guided_entry_and_refusals(network: Running, cast: Cast)
         ("2026-11-20", "(4/8) to:"),
         ("-", "(5/8) tlp:"),
         ("green", "(6/8) summary:"),
-        ("Graffiti on bus shelters, call 0475 12 34 56.", "(7/8) modus:"),
+        ("Graffiti on bus shelters, call 0475 12 34 56.", "(7/8) modus: comment les auteurs"),
         ("-", "(8/8) advice:"),
     ]:
         await author.say(zone, answer)
