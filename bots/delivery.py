@@ -20,6 +20,7 @@ from phenomena.events import (
     AlertExpired,
     AlertPublished,
     AlertRejected,
+    AlertRevised,
     AlertSubmitted,
     AlertUpdated,
     Event,
@@ -172,6 +173,8 @@ class AlertDelivery:
             await self.closed(event.alert_id)
         elif isinstance(event, AlertRejected):
             await self.rejected(event.alert_id, event.reason, event.by)
+        elif isinstance(event, AlertRevised):
+            await self.revised(event.alert_id, event.fields, event.by)
 
     async def submitted(self, alert_id: int) -> None:
         """Show a pending alert to the moderators, and tell its author it waits."""
@@ -182,21 +185,7 @@ class AlertDelivery:
                 "there is no moderation room yet; it is created with the first moderator"
             )
         if await self._ledger.moderation_notice(alert_id) is None:
-            withhold = not alert.content.tlp.leaves_the_zone
-            footer = (
-                f"Approve: react with ✅ or type !approve {alert.ref}. "
-                f"Reject: !reject {alert.ref} <reason> (or react with ❌)."
-            )
-            if withhold:
-                footer = f"{alert.content.tlp.label}: content shown only in its rooms. " + footer
-            rendered = render_alert(
-                alert,
-                self._territories,
-                Labels(()),
-                await self._source_of(alert),
-                withhold_content=withhold,
-                footer=footer,
-            )
+            rendered = await self._moderation_notice(alert)
             event_id = await self._post(
                 room_id, _notice(rendered), tx_id=f"prevnet-moderation-{alert_id}"
             )
@@ -212,6 +201,43 @@ class AlertDelivery:
             await self._ledger.record_moderation_notice(alert_id, room_id, event_id)
         await self._tell_author(
             alert, f"{alert.ref} is waiting for a moderator's approval.", "submitted"
+        )
+
+    async def _moderation_notice(self, alert: Alert) -> Rendered:
+        """The notice moderators decide on (RED and AMBER+STRICT without their text)."""
+        withhold = not alert.content.tlp.leaves_the_zone
+        footer = (
+            f"Approve: react with ✅ or type !approve {alert.ref}. "
+            f"Reject: !reject {alert.ref} <reason> (or react with ❌)."
+        )
+        if withhold:
+            footer = f"{alert.content.tlp.label}: content shown only in its rooms. " + footer
+        return render_alert(
+            alert,
+            self._territories,
+            Labels(()),
+            await self._source_of(alert),
+            withhold_content=withhold,
+            footer=footer,
+        )
+
+    async def revised(self, alert_id: int, fields: tuple[str, ...], by: str) -> None:
+        """A moderator edited a pending alert: the notice shows the new text, in place."""
+        alert = await self._load(alert_id)
+        notice = await self._ledger.moderation_notice(alert_id)
+        if notice is None or alert.status is not AlertStatus.PENDING_MODERATION:
+            return  # no notice yet (it will show the new text) or already decided
+        room_id, event_id = notice
+        stamp = alert.updated_at.strftime("%Y%m%d%H%M%S%f") if alert.updated_at else "0"
+        await self._post(
+            room_id,
+            edit_content(event_id, await self._moderation_notice(alert)),
+            tx_id=f"prevnet-moderation-{alert_id}-revised-{stamp}",
+        )
+        await self._post(
+            room_id,
+            thread_note(event_id, f"Edited by {by}: {', '.join(fields)}."),
+            tx_id=f"prevnet-moderation-{alert_id}-revised-{stamp}-note",
         )
 
     async def published(self, alert_id: int, rooms: tuple[str, ...]) -> None:

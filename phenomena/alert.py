@@ -21,6 +21,7 @@ from phenomena.events import (
     AlertExpired,
     AlertPublished,
     AlertRejected,
+    AlertRevised,
     AlertSubmitted,
     AlertUpdated,
     Event,
@@ -205,13 +206,15 @@ class Alert:
         )
         return changed
 
-    def revise_pending(self, content: AlertContent, at: datetime) -> tuple[str, ...]:
+    def revise_pending(self, content: AlertContent, at: datetime, by: str = "") -> tuple[str, ...]:
         """A moderator edits an alert before approving it; nothing was shared yet."""
         if self.status is not AlertStatus.PENDING_MODERATION:
             raise IllegalTransition(f"alert {self.ref} is not waiting for a moderator")
         changed = self.content.changed_fields(content)
         self.content = content
         self.updated_at = at
+        if changed:  # the moderators' notice shows the new text
+            self.events.append(AlertRevised(alert_id=self.id, fields=changed, by=by))
         return changed
 
     def close(self, by: str, reason: str, at: datetime) -> None:

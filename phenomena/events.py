@@ -61,6 +61,15 @@ class AlertSubmitted(Event):
 
 
 @dataclass(frozen=True)
+class AlertRevised(Event):
+    """A moderator edited an alert that waits for approval (nothing was shared yet)."""
+
+    alert_id: int
+    fields: tuple[str, ...]
+    by: str
+
+
+@dataclass(frozen=True)
 class AlertPublished(Event):
     """An alert went out; ``rooms`` is the routing decided at that moment (room keys)."""
 

@@ -12,6 +12,7 @@ from phenomena.events import (
     AlertExpired,
     AlertPublished,
     AlertRejected,
+    AlertRevised,
     AlertSubmitted,
     AlertUpdated,
     Event,
@@ -73,7 +74,15 @@ def bulletin_subscription(delivery: AlertDelivery) -> Subscription:
     """Post moderation notices and bulletins, and edit them as alerts change."""
     return Subscription(
         "matrix-bulletins",
-        (AlertSubmitted, AlertPublished, AlertUpdated, AlertClosed, AlertExpired, AlertRejected),
+        (
+            AlertSubmitted,
+            AlertRevised,
+            AlertPublished,
+            AlertUpdated,
+            AlertClosed,
+            AlertExpired,
+            AlertRejected,
+        ),
         delivery.handle,
     )
 

@@ -203,7 +203,7 @@ async def update_alert(
         if alert.status is AlertStatus.PENDING_MODERATION:
             member = await _acting_member(uow, actor)
             member.require(Role.MODERATOR, f"edit alert {alert.ref} before it is approved")
-            changed = alert.revise_pending(content, now)
+            changed = alert.revise_pending(content, now, actor)
             await uow.alerts.save(alert)
             await uow.commit()
             return alert, changed

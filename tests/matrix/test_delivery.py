@@ -312,3 +312,43 @@ async def test_a_detected_wave_reaches_the_moderators_with_its_pictures(
         m for m in messages if m["content"].get("m.relates_to", {}).get("event_id") == notice_event
     ]
     assert len(threaded) == 2
+
+
+async def test_a_moderator_edit_rewrites_the_moderation_notice_in_place(
+    stage: Stage, admin: SynapseAdmin
+) -> None:
+    prevention = stage.registry.member("prevention").matrix_id  # not police: moderated
+    alert, _ = await use.create_alert(
+        SqlUnitOfWork(stage.db.sessions, stage.clock),
+        GREEN_IN_MONS,
+        prevention,
+        stage.territories,
+        ModerationPolicy(),
+        stage.clock(),
+    )
+    dispatcher = stage.dispatcher(stage.delivery(stage.bot.post))
+    await dispatcher.run_once()
+    notice = await stage.ledger.moderation_notice(alert.id)
+    assert notice is not None
+    room_id, notice_event = notice
+    analyst = stage.registry.member("analyst").matrix_id
+    stage.clock.now += timedelta(minutes=5)
+    revised = GREEN_IN_MONS.__class__(
+        **{**GREEN_IN_MONS.__dict__, "summary": "Fake water-company agents, now also in Nimy."}
+    )
+    await use.update_alert(
+        SqlUnitOfWork(stage.db.sessions, stage.clock),
+        alert.id,
+        revised,
+        analyst,
+        stage.territories,
+        stage.clock(),
+    )
+    await dispatcher.run_once()
+    await dispatcher.run_once()  # a repeat changes nothing
+    messages = await bot_messages(admin, room_id, stage.bot.client.user_id)
+    relations = [m["content"].get("m.relates_to", {}) for m in messages]
+    edits = [r for r in relations if r.get("rel_type") == "m.replace"]
+    notes = [r for r in relations if r.get("rel_type") == "m.thread"]
+    assert [e["event_id"] for e in edits] == [notice_event]
+    assert [n["event_id"] for n in notes] == [notice_event]
