@@ -123,7 +123,7 @@ def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
         usage="alert publish A-12",
         help="publish your draft (or send it to moderation)",
     )
-    async def publish(context: Context, args: Arguments) -> Reply:
+    async def publish(context: Context, args: Arguments) -> Reply | None:
         ref = _ref(args)
         alert, route = await use.submit_draft(
             desk.uow(context.event_id),
@@ -135,7 +135,11 @@ def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
         )
         if alert.status is AlertStatus.PENDING_MODERATION:
             return Reply(f"{alert.ref} is sent to the moderators; you will be told here.")
-        return Reply(f"{alert.ref} is published; it is on its way to {len(route.targets)} room(s).")
+        # No reply now: the delivery tells the author "published in N room(s)" as soon as the
+        # bulletins are out. A reply here would reach the homeserver first and, when the author
+        # typed in a routed room, hold the bulletin back: Synapse writes a room's events one
+        # after the other.
+        return None
 
     @registry.command(
         "alert cancel",

@@ -51,7 +51,7 @@ class Arguments:
         return self.options.get(name, default)
 
 
-Handler = Callable[[Context, Arguments], Awaitable[Reply]]
+Handler = Callable[[Context, Arguments], Awaitable[Reply | None]]  # None: answered later
 Fallback = Callable[[Context, str], Awaitable[Reply | None]]
 
 
