@@ -125,7 +125,7 @@ def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
     )
     async def publish(context: Context, args: Arguments) -> Reply | None:
         ref = _ref(args)
-        alert, route = await use.submit_draft(
+        alert, _ = await use.submit_draft(
             desk.uow(context.event_id),
             parse_ref(ref),
             context.sender,
