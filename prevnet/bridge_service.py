@@ -23,7 +23,7 @@ from bridge.members import MemberSync
 from bridge.store import BridgeStore
 from bridge.sync import TopicSync
 from bridge.webhook import WEBHOOK_PATH, WebhookReceiver
-from phenomena.alert import Alert
+from phenomena.alert import Alert, AlertStatus
 from phenomena.events import (
     AlertClosed,
     AlertExpired,
@@ -52,6 +52,35 @@ log = logging.getLogger(__name__)
 
 TOPIC_EVENTS = 1  # Discourse's web hook event type ids: topic and post events
 POST_EVENTS = 2
+
+
+async def catch_up_events(db: Database) -> list[Event]:
+    """What a bridge starting on an existing network must sync: every organisation's group,
+    every member's group membership, every open alert's topic (the handlers skip what is
+    already there and what may not leave Matrix)."""
+    async with SqlUnitOfWork(db.sessions) as unit:
+        organisations = list(await unit.organisations.list())
+        members = list(await unit.members.list())
+        alerts = list(await unit.alerts.list(statuses=[AlertStatus.PUBLISHED, AlertStatus.UPDATED]))
+    events: list[Event] = [OrganisationAdded(key=o.key) for o in organisations]
+    events += [MemberChanged(matrix_id=m.matrix_id, fields=("toolbox",)) for m in members]
+    events += [
+        AlertPublished(alert_id=a.id, tlp=a.content.tlp.value, rooms=a.rooms) for a in alerts
+    ]
+    return events
+
+
+async def join_outbox(outbox: Outbox, db: Database) -> int:
+    """Register the bridge as an outbox consumer; the first time, queue the catch-up."""
+    if not await outbox.register():
+        return 0
+    queued = await outbox.enqueue(await catch_up_events(db))
+    log.info(
+        "the bridge now receives every event committed from here on; %d queued to catch up "
+        "with the partners and open alerts that came before it",
+        queued,
+    )
+    return queued
 
 
 def bridge_subscriptions(topics: TopicSync, members: MemberSync) -> list[Subscription]:
@@ -170,8 +199,7 @@ async def run_bridge(settings: Settings, ready: Callable[[str], None], stop: asy
         metrics = Metrics()
         worker = f"bridge-{socket.gethostname()}-{discourse.listen_port}"
         outbox = Outbox(db, worker, consumer="bridge")
-        if await outbox.register():
-            log.info("the bridge now receives every event committed from here on")
+        await join_outbox(outbox, db)
         dispatcher = Dispatcher(
             outbox,
             [],

@@ -138,6 +138,23 @@ class Outbox:
                 for r in rows
             ]
 
+    async def enqueue(self, events: Sequence[Event]) -> int:
+        """Add events for this consumer only (a service catching up on what came before it)."""
+        now = self._clock()
+        async with self._db.sessions() as session, session.begin():
+            for event in events:
+                session.add(
+                    OutboxRow(
+                        consumer=self.consumer,
+                        event_type=event.name,
+                        payload=event.to_payload(),
+                        created_at=now,
+                        available_at=now,
+                        attempts=0,
+                    )
+                )
+        return len(events)
+
     async def release_own_claims(self) -> int:
         """At start-up: free what an earlier run under this worker name claimed and never settled.
 

@@ -23,7 +23,7 @@ from phenomena.storage.database import Database
 from phenomena.storage.outbox import Outbox
 from phenomena.storage.unit_of_work import SqlUnitOfWork
 from phenomena.territory import TerritoryRegistry
-from prevnet.bridge_service import bridge_subscriptions
+from prevnet.bridge_service import bridge_subscriptions, join_outbox
 from prevnet.dispatch import Dispatcher
 from tests.support.discourse.double import DiscourseDouble
 from tests.unit.test_partners_file import GOOD
@@ -75,7 +75,7 @@ async def make_bridge(
     http_timeout: float = 5.0,
 ) -> Bridge:
     outbox = Outbox(db, "bridge-test", consumer="bridge")
-    await outbox.register()
+    await join_outbox(outbox, db)
     api = ToolboxApi(double.url, double.api_username, double.api_key, timeout=http_timeout)
     toolbox = Toolbox(api, RateLimiter(limit, window))
     store = BridgeStore(db)

@@ -9,12 +9,16 @@ import pytest
 from aiohttp import web
 
 from bridge.webhook import WEBHOOK_PATH, WebhookReceiver
-from phenomena.events import ThreadReplied, ToolboxReplied, ToolboxTopicCreated
+from phenomena.alert_text import parse_alert_text
+from phenomena.events import ThreadReplied
 from phenomena.partners_file import parse_partner_file
+from phenomena.services import alerts as alert_use
 from phenomena.services import partners as partner_use
+from phenomena.services.alerts import ModerationPolicy, ToolboxReplied, ToolboxTopicCreated
 from phenomena.services.partners import import_partners
 from phenomena.storage.database import Database
 from phenomena.storage.outbox import Outbox
+from phenomena.storage.unit_of_work import SqlUnitOfWork
 from phenomena.territory import TerritoryRegistry
 from prevnet.bridge_service import ToolboxCategories, register_web_hook
 from prevnet.settings import DiscourseSettings
@@ -22,6 +26,7 @@ from tests.bridge.conftest import NOW, Bridge, make_bridge
 from tests.bridge.test_topics import publish
 from tests.support.discourse.double import DiscourseDouble
 from tests.support.synapse import free_port
+from tests.unit.test_alert_text import EXAMPLE
 from tests.unit.test_partners_file import GOOD
 
 SECRET = "a-long-shared-secret"
@@ -205,3 +210,41 @@ async def test_the_client_keeps_under_the_limit_and_honours_retry_after(
     assert greedy.toolbox.throttled > 0  # told by 429, waited its Retry-After
     assert len(discourse.forum.topics) == 24
     assert len({t.external_id for t in discourse.forum.topics.values()}) == 24
+
+
+async def test_a_bridge_started_on_a_running_network_catches_up(
+    db: Database, discourse: DiscourseDouble, territories: TerritoryRegistry
+) -> None:
+    """Partners and open alerts that existed before the bridge's first start are synced."""
+
+    discourse.add_user("alice", "Alice Dupont", "alice@example.org")
+
+    def uow() -> SqlUnitOfWork:
+        return SqlUnitOfWork(db.sessions)
+
+    await import_partners(uow(), parse_partner_file(GOOD, territories), "t", NOW)
+    open_alert, _ = await alert_use.create_alert(
+        uow(),
+        parse_alert_text(EXAMPLE, territories),
+        "@alice:prevnet.example",
+        territories,
+        ModerationPolicy(),
+        NOW,
+    )
+    closed, _ = await alert_use.create_alert(
+        uow(),
+        parse_alert_text(EXAMPLE.replace("tlp: amber", "tlp: green"), territories),
+        "@alice:prevnet.example",
+        territories,
+        ModerationPolicy(),
+        NOW,
+    )
+    await alert_use.close_alert(uow(), closed.id, "@alice:prevnet.example", "over", NOW)
+    bridge = await make_bridge(db, discourse, territories)
+    await bridge.drain()
+    forum = discourse.forum
+    assert [t.external_id for t in forum.topics.values()] == [f"prevnet-alert-{open_alert.id}"]
+    assert forum.groups["zp-mons-quevy"].members == {"alice"}
+    assert {"pcs-mons", "spf-interieur", "prov-hainaut"} <= set(forum.groups)
+    again = await make_bridge(db, discourse, territories)  # a restart queues nothing more
+    assert (await again.outbox.stats()).pending == 0
