@@ -10,11 +10,11 @@ from aiohttp import web
 
 from bridge.webhook import WEBHOOK_PATH, WebhookReceiver
 from phenomena.alert_text import parse_alert_text
-from phenomena.events import ThreadReplied
+from phenomena.events import ThreadReplied, ToolboxReplied, ToolboxTopicCreated
 from phenomena.partners_file import parse_partner_file
 from phenomena.services import alerts as alert_use
 from phenomena.services import partners as partner_use
-from phenomena.services.alerts import ModerationPolicy, ToolboxReplied, ToolboxTopicCreated
+from phenomena.services.alerts import ModerationPolicy
 from phenomena.services.partners import import_partners
 from phenomena.storage.database import Database
 from phenomena.storage.outbox import Outbox
