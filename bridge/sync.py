@@ -39,7 +39,7 @@ AlertLoader = Callable[[int], Awaitable[Alert | None]]
 OrganisationsLoader = Callable[[], Awaitable[Sequence[Organisation]]]
 SourceOf = Callable[[Alert], Awaitable[str]]
 
-CATEGORY_COLOURS = {"province": "0E76BD", "amber": "FFC000"}
+CATEGORY_COLOURS = {"province": "0E76BD", "single": "0E76BD", "amber": "FFC000"}
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,7 @@ class TopicSync:
         source_of: SourceOf,
         *,
         external_prefix: str = "prevnet",
+        alerts_category: str | None = None,
     ) -> None:
         self.toolbox = toolbox
         self.store = store
@@ -82,6 +83,7 @@ class TopicSync:
         self._organisations = organisations
         self._source_of = source_of
         self._prefix = external_prefix
+        self._single = alerts_category  # None: one category per province
         self.groups = Groups(toolbox, store)
 
     def external_id(self, alert_id: int) -> str:
@@ -160,7 +162,7 @@ class TopicSync:
 
     async def _create(self, alert: Alert) -> TopicRecord:
         organisations = await self._organisations()
-        place = placement(alert, organisations, self.territories)
+        place = placement(alert, organisations, self.territories, self._single)
         category = await self.category_for(place, alert)
         external = self.external_id(alert.id)
         topic_id: int | None = None
@@ -211,7 +213,7 @@ class TopicSync:
             return
         category = record.category_id
         if record.synced_version < alert.version:
-            place = placement(alert, await self._organisations(), self.territories)
+            place = placement(alert, await self._organisations(), self.territories, self._single)
             category = await self.category_for(place, alert)
             await self.toolbox.run(
                 ToolboxApi.retitle_topic,

@@ -159,9 +159,13 @@ def routed_organisations(
 
 
 def placement(
-    alert: Alert, organisations: Iterable[Organisation], territories: TerritoryRegistry
+    alert: Alert,
+    organisations: Iterable[Organisation],
+    territories: TerritoryRegistry,
+    single: str | None = None,
 ) -> Placement:
-    """One category per province; AMBER goes to a restricted sub-category of the area's zone.
+    """One category per province (or the ``single`` one configured); AMBER goes to a restricted
+    sub-category of the area's zone.
 
     The sub-category admits only the Discourse groups of the organisations the alert was
     routed to, so the toolbox shows an AMBER alert to the same partners as the chat does.
@@ -180,7 +184,11 @@ def placement(
             else province.name_nl
         )
     )
-    general = Placement(key=f"province:{province.nis}", name=name)
+    general = (
+        Placement(key=f"single:{single}", name=single)
+        if single
+        else Placement(key=f"province:{province.nis}", name=name)
+    )
     if tlp is not Tlp.AMBER:
         return general
     zone = territories.zones[first.zone_key]

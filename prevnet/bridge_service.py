@@ -253,6 +253,7 @@ async def run_bridge(settings: Settings, ready: Callable[[str], None], stop: asy
             organisations,
             source_of,
             external_prefix=discourse.external_prefix,
+            alerts_category=discourse.alerts_category,
         )
         members = MemberSync(toolbox, store, member_of, organisations)
         for subscription in bridge_subscriptions(topics, members):

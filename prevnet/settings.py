@@ -34,6 +34,7 @@ class DiscourseSettings:
     listen_host: str = "127.0.0.1"
     listen_port: int = 8091
     toolbox_category: str = "Toolbox"
+    alerts_category: str | None = None  # one category for all alert topics; None: per province
     requests_per_minute: int = 60
     window_seconds: float = 60.0  # Discourse's window; only tests compress it
     timeout_seconds: float = 15.0

@@ -73,6 +73,7 @@ async def make_bridge(
     limit: int = 60,
     window: float = 60.0,
     http_timeout: float = 5.0,
+    alerts_category: str | None = None,
 ) -> Bridge:
     outbox = Outbox(db, "bridge-test", consumer="bridge")
     await join_outbox(outbox, db)
@@ -95,7 +96,15 @@ async def make_bridge(
     async def source_of(alert: Alert) -> str:
         return f"{alert.author} ({alert.organisation})"
 
-    topics = TopicSync(toolbox, store, territories, alert_of, organisations, source_of)
+    topics = TopicSync(
+        toolbox,
+        store,
+        territories,
+        alert_of,
+        organisations,
+        source_of,
+        alerts_category=alerts_category,
+    )
     members = MemberSync(toolbox, store, member_of, organisations)
     dispatcher = Dispatcher(
         outbox, bridge_subscriptions(topics, members), idle_seconds=0.05, retry_base=0.05

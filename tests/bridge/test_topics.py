@@ -8,12 +8,17 @@ import pytest
 
 from phenomena.alert import Alert
 from phenomena.alert_text import parse_alert_text
+from phenomena.partners_file import parse_partner_file
 from phenomena.services import alerts as use
 from phenomena.services.alerts import ModerationPolicy
+from phenomena.services.partners import import_partners
+from phenomena.storage.database import Database
 from phenomena.territory import TerritoryRegistry
 from phenomena.tlp import Tlp
-from tests.bridge.conftest import NOW, Bridge
+from tests.bridge.conftest import NOW, Bridge, make_bridge
+from tests.support.discourse.double import DiscourseDouble
 from tests.unit.test_alert_text import EXAMPLE
+from tests.unit.test_partners_file import GOOD
 
 POLICE = "@alice:prevnet.example"
 POLICY = ModerationPolicy()
@@ -148,3 +153,18 @@ async def test_discourse_down_delays_the_sync_and_loses_nothing(
     bridge.double.down = False
     await bridge.drain()
     assert len(bridge.double.forum.topics) == 1
+
+
+async def test_one_configured_category_instead_of_one_per_province(
+    db: Database, discourse: DiscourseDouble, territories: TerritoryRegistry
+) -> None:
+    bridge = await make_bridge(db, discourse, territories, alerts_category="Alertes prevnet")
+    await import_partners(bridge.uow(), parse_partner_file(GOOD, territories), "t", NOW)
+    await publish(bridge, territories, EXAMPLE.replace("tlp: amber", "tlp: green"))
+    await publish(bridge, territories)
+    await bridge.drain()
+    forum = discourse.forum
+    green, amber = (forum.categories[t.category_id] for t in forum.topics.values())
+    assert green.name == "Alertes prevnet" and green.permissions == {"everyone": 1}
+    assert amber.parent_id == green.id and "everyone" not in amber.permissions
+    assert not [c for c in forum.categories.values() if c.name.startswith("Province")]
