@@ -5,6 +5,13 @@ convenience wrappers send form bodies with Rails-style keys (``post[raw]``, ``ta
 the spec does not describe, so the writes here send the spec's JSON bodies through the client's
 own request method; the reads use its wrappers where they match the spec. Calls are blocking
 (``requests``): ``bridge.client`` runs them in worker threads behind the rate limiter.
+
+Errors (never a library's own)::
+
+    ToolboxError
+    ├── Unavailable   5xx, timeout, refused connection: the outbox tries again later
+    ├── Refused       another 4xx: the message says what Discourse objected to
+    └── Throttled     429: wait ``retry_after`` seconds (the client does, then sends again)
 """
 
 from __future__ import annotations
