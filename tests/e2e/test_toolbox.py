@@ -43,6 +43,10 @@ class Stack:
         async with aiohttp.ClientSession() as http, http.get(f"{self.bridge_url}/health") as r:
             return dict(await r.json())
 
+    async def bridge_metrics(self) -> str:
+        async with aiohttp.ClientSession() as http, http.get(f"{self.bridge_url}/metrics") as r:
+            return await r.text()
+
 
 @pytest.fixture
 async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
@@ -178,6 +182,9 @@ async def test_chat_and_toolbox_speak_to_each_other(stack: Stack, cast: Cast) ->
     assert double.forum.topic_by_external_id(f"prevnet-alert-{red_ref.split('-')[1]}") is None
     assert not any(b"1-XYZ-987" in r.body for r in double.requests)
     assert len(double.forum.topics) == 2  # the AMBER alert and the toolbox kit
+    metrics = await stack.bridge_metrics()
+    assert 'prevnet_discourse_requests_total{call="create_topic"} 1.0' in metrics
+    assert "prevnet_outbox_depth 0.0" in metrics
 
 
 @pytest.fixture
