@@ -134,6 +134,11 @@ class BridgeStore:
                     ToolboxMembershipRow(matrix_id=matrix_id, username=username, group_name=group)
                 )
 
+    async def members_in_groups(self) -> set[str]:
+        """The Matrix IDs the bridge has put in a Discourse group."""
+        async with self._db.sessions() as session:
+            return set(await session.scalars(select(ToolboxMembershipRow.matrix_id)))
+
     async def category(self, key: str) -> tuple[int, list[str] | None] | None:
         async with self._db.sessions() as session:
             row = await session.get(ToolboxCategoryRow, key)

@@ -15,6 +15,8 @@ import time
 from collections.abc import Callable, Sequence
 
 from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 
 from bridge.api import ToolboxApi, Unavailable
 from bridge.client import Toolbox
@@ -38,9 +40,10 @@ from phenomena.events import (
     OrganisationAdded,
     ThreadReplied,
 )
-from phenomena.partners import Member, Organisation
+from phenomena.partners import Member, MemberStatus, Organisation
 from phenomena.services.detection import DETECTION_AUTHOR
 from phenomena.storage.database import Database
+from phenomena.storage.locks import exclusive
 from phenomena.storage.outbox import Outbox
 from phenomena.storage.unit_of_work import SqlUnitOfWork, utc_now
 from prevnet.dispatch import Dispatcher, Subscription
@@ -68,6 +71,22 @@ async def catch_up_events(db: Database) -> list[Event]:
         AlertPublished(alert_id=a.id, tlp=a.content.tlp.value, rooms=a.rooms) for a in alerts
     ]
     return events
+
+
+async def members_without_group(db: Database, store: BridgeStore) -> list[Event]:
+    """Active members the bridge could not put in their group yet (no toolbox account then).
+
+    Run periodically: a partner who logs in to the toolbox for the first time after joining
+    prevnet is added to their organisation's group at the next round.
+    """
+    async with SqlUnitOfWork(db.sessions) as unit:
+        members = list(await unit.members.list(statuses=[MemberStatus.ACTIVE]))
+    placed = await store.members_in_groups()
+    return [
+        MemberChanged(matrix_id=m.matrix_id, fields=("toolbox",))
+        for m in members
+        if m.matrix_id not in placed
+    ]
 
 
 async def join_outbox(outbox: Outbox, db: Database) -> int:
@@ -258,6 +277,24 @@ async def run_bridge(settings: Settings, ready: Callable[[str], None], stop: asy
         members = MemberSync(toolbox, store, member_of, organisations)
         for subscription in bridge_subscriptions(topics, members):
             dispatcher.subscribe(subscription)
+
+        async def retry_members() -> None:
+            async with exclusive(db, "toolbox-members") as mine:  # one instance a round
+                queued = await outbox.enqueue(await members_without_group(db, store)) if mine else 0
+            if queued:
+                dispatcher.wake()
+                log.info("membership sync: %d member(s) without a toolbox group retried", queued)
+
+        scheduler = AsyncIOScheduler(timezone="UTC")
+        scheduler.add_job(
+            retry_members,
+            IntervalTrigger(hours=discourse.member_sync_hours),
+            id="toolbox-members",
+            max_instances=1,
+            coalesce=True,
+        )
+        scheduler.start()
+        stack.callback(scheduler.shutdown, wait=False)
 
         categories = ToolboxCategories(toolbox, discourse.toolbox_category)
         while not stop.is_set():  # Discourse may start after the bridge

@@ -36,6 +36,7 @@ class DiscourseSettings:
     toolbox_category: str = "Toolbox"
     alerts_category: str | None = None  # one category for all alert topics; None: per province
     requests_per_minute: int = 60
+    member_sync_hours: float = 6.0  # retry members who had no toolbox account yet
     window_seconds: float = 60.0  # Discourse's window; only tests compress it
     timeout_seconds: float = 15.0
     external_prefix: str = "prevnet"

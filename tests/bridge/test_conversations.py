@@ -10,7 +10,7 @@ from aiohttp import web
 
 from bridge.webhook import WEBHOOK_PATH, WebhookReceiver
 from phenomena.alert_text import parse_alert_text
-from phenomena.events import ThreadReplied, ToolboxReplied, ToolboxTopicCreated
+from phenomena.events import MemberChanged, ThreadReplied, ToolboxReplied, ToolboxTopicCreated
 from phenomena.partners_file import parse_partner_file
 from phenomena.services import alerts as alert_use
 from phenomena.services import partners as partner_use
@@ -20,7 +20,7 @@ from phenomena.storage.database import Database
 from phenomena.storage.outbox import Outbox
 from phenomena.storage.unit_of_work import SqlUnitOfWork
 from phenomena.territory import TerritoryRegistry
-from prevnet.bridge_service import ToolboxCategories, register_web_hook
+from prevnet.bridge_service import ToolboxCategories, members_without_group, register_web_hook
 from prevnet.settings import DiscourseSettings
 from tests.bridge.conftest import NOW, Bridge, make_bridge
 from tests.bridge.test_topics import publish
@@ -248,3 +248,19 @@ async def test_a_bridge_started_on_a_running_network_catches_up(
     assert {"pcs-mons", "spf-interieur", "prov-hainaut"} <= set(forum.groups)
     again = await make_bridge(db, discourse, territories)  # a restart queues nothing more
     assert (await again.outbox.stats()).pending == 0
+
+
+async def test_a_member_without_a_toolbox_account_is_added_once_they_have_one(
+    bridge: Bridge,
+) -> None:
+    """The fixture's members had no Discourse account when they joined; Bob logs in later."""
+    await bridge.drain()
+    groups = bridge.double.forum.groups
+    assert groups["pcs-mons"].members == set()
+    bridge.double.add_user("bob", "Bob Peeters", "bob@x.be", external_id="@bob:prevnet.example")
+    queued = await bridge.outbox.enqueue(await members_without_group(bridge.db, bridge.store))
+    assert queued == 2  # Alice and Bob are still without a group
+    await bridge.drain()
+    assert groups["pcs-mons"].members == {"bob"}
+    remaining = await members_without_group(bridge.db, bridge.store)
+    assert remaining == [MemberChanged("@alice:prevnet.example", ("toolbox",))]
