@@ -8,6 +8,7 @@ import pytest
 
 from phenomena.alert import Alert
 from phenomena.alert_text import parse_alert_text
+from phenomena.events import ThreadReplied
 from phenomena.partners_file import parse_partner_file
 from phenomena.services import alerts as use
 from phenomena.services.alerts import ModerationPolicy
@@ -79,6 +80,19 @@ async def test_red_and_amber_strict_never_reach_discourse(
         territories,
         NOW,
     )
+    async with bridge.uow(f"thread:$red-{label}") as unit:  # a reply in its bulletin's thread
+        unit.record(
+            ThreadReplied(
+                alert.id,
+                "zone:5324",
+                f"$red-{label}",
+                POLICE,
+                "Alice Dupont",
+                "ZP Mons/Quévy",
+                "Hyon again last night, same screwdriver marks.",
+            )
+        )
+        await unit.commit()
     await use.close_alert(bridge.uow(), alert.id, POLICE, "over", NOW)
     await bridge.drain()
     assert bridge.double.forum.topics == {}
