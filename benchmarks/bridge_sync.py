@@ -79,7 +79,7 @@ async def main(alerts: int, window: float) -> None:
             "bench",
             NOW,
         )
-        await bridge.drain()  # the organisations' groups: set-up, not the backlog
+        await bridge.drain(within=3600)  # the organisations' groups: set-up, not the backlog
         setup_requests = len(double.requests)
         labels = [Tlp.AMBER, Tlp.GREEN, Tlp.CLEAR, Tlp.AMBER]
         for n in range(alerts):
