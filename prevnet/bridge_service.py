@@ -18,7 +18,7 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bridge.api import ToolboxApi, Unavailable
+from bridge.api import ToolboxApi, ToolboxError, Unavailable
 from bridge.client import Toolbox
 from bridge.limiter import RateLimiter
 from bridge.members import MemberSync
@@ -144,11 +144,16 @@ def bridge_subscriptions(topics: TopicSync, members: MemberSync) -> list[Subscri
 
 
 class ToolboxCategories:
-    """The toolbox category and its sub-categories (id to name), looked up when needed."""
+    """The toolbox category and its sub-categories (id to name), looked up when needed.
 
-    def __init__(self, toolbox: Toolbox, name: str) -> None:
+    The listing is refreshed at most every ``refresh_seconds`` while deliveries come in, so a
+    sub-category made later is recognised without a restart.
+    """
+
+    def __init__(self, toolbox: Toolbox, name: str, refresh_seconds: float = 300) -> None:
         self._toolbox = toolbox
         self._name = name
+        self._refresh = refresh_seconds
         self._known: dict[int, str] = {}
         self._looked_at = 0.0
 
@@ -174,6 +179,12 @@ class ToolboxCategories:
         self._looked_at = time.monotonic()
 
     async def names(self) -> dict[int, str]:
+        if time.monotonic() - self._looked_at > self._refresh:
+            try:
+                await self.ensure()
+            except ToolboxError as exc:  # keep what is known; Discourse may be busy
+                log.warning("could not refresh the toolbox categories: %s", exc)
+                self._looked_at = time.monotonic()
         return dict(self._known)
 
     @property

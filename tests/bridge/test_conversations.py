@@ -264,3 +264,11 @@ async def test_a_member_without_a_toolbox_account_is_added_once_they_have_one(
     assert groups["pcs-mons"].members == {"bob"}
     remaining = await members_without_group(bridge.db, bridge.store)
     assert remaining == [MemberChanged("@alice:prevnet.example", ("toolbox",))]
+
+
+async def test_a_toolbox_sub_category_made_later_is_recognised(bridge: Bridge) -> None:
+    categories = ToolboxCategories(bridge.toolbox, "Toolbox", refresh_seconds=0)
+    await categories.ensure()
+    toolbox = next(c for c in bridge.double.forum.categories.values() if c.name == "Toolbox")
+    kits = bridge.double.forum.add_category("Starter kits", parent_id=toolbox.id)
+    assert (await categories.names())[kits.id] == "Toolbox › Starter kits"
