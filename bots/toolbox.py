@@ -11,45 +11,21 @@ from __future__ import annotations
 
 import html
 from collections.abc import Awaitable, Callable, Mapping
-from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol
 
-from bots.delivery import thread_note
+from bots.delivery import BulletinRecordLike, Post, RoomIdOf, thread_note
 from phenomena.errors import AlreadyDone
 from phenomena.events import Event, ThreadReplied, ToolboxReplied, ToolboxTopicCreated
 from phenomena.partners import Member
 from phenomena.rooms import TOOLBOX
-
-Post = Callable[..., Awaitable[str]]
-RoomIdOf = Callable[[str], Awaitable[str | None]]
+from phenomena.services.unit_of_work import UnitOfWork
 
 
-class BulletinLike(Protocol):
-    @property
-    def alert_id(self) -> int: ...
-    @property
-    def room(self) -> str: ...
-    @property
-    def room_id(self) -> str: ...
-    @property
-    def event_id(self) -> str: ...
+class ThreadLedger(Protocol):
+    """The bulletins a thread reply may answer (``SqlBulletinLedger``)."""
 
-
-class Ledger(Protocol):
-    async def find_bulletin(self, event_id: str) -> BulletinLike | None: ...
-    async def bulletins(self, alert_id: int) -> Mapping[str, BulletinLike]: ...
-
-
-class RecordingUnit(Protocol):
-    async def __aenter__(self) -> Self: ...
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-    def record(self, event: Event) -> None: ...
-    async def commit(self) -> None: ...
+    async def find_bulletin(self, event_id: str) -> BulletinRecordLike | None: ...
+    async def bulletins(self, alert_id: int) -> Mapping[str, BulletinRecordLike]: ...
 
 
 def thread_root(content: Mapping[str, Any]) -> str | None:
@@ -62,8 +38,8 @@ def thread_root(content: Mapping[str, Any]) -> str | None:
 
 
 async def record_thread_reply(
-    ledger: Ledger,
-    uow: Callable[[str], RecordingUnit],
+    ledger: ThreadLedger,
+    uow: Callable[[str], UnitOfWork],
     organisation_name: Callable[[str], Awaitable[str]],
     member: Member | None,
     event_id: str,
@@ -99,7 +75,7 @@ async def record_thread_reply(
 class ToolboxNotices:
     """Outbox handler for the bridge's events (subscription ``matrix-toolbox``)."""
 
-    def __init__(self, post: Post, room_id_of: RoomIdOf, ledger: Ledger) -> None:
+    def __init__(self, post: Post, room_id_of: RoomIdOf, ledger: ThreadLedger) -> None:
         self._post = post
         self._room_id_of = room_id_of
         self._ledger = ledger

@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from phenomena.alert import Alert, AlertContent, AlertStatus
+from phenomena.events import Event
 from phenomena.partners import Member, MemberStatus, Organisation
 
 if TYPE_CHECKING:
@@ -110,5 +111,6 @@ class UnitOfWork(Protocol):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None: ...
+    def record(self, event: Event) -> None: ...
     async def commit(self) -> None: ...
     async def rollback(self) -> None: ...

@@ -19,7 +19,7 @@ from phenomena.storage.outbox import Outbox
 from tests.conftest import _admin
 from tests.e2e.test_alerts import ALERT, Cast, bulletins_in, notice
 from tests.support.synapse import free_port
-from tests.support.up import SERVER, Running, start
+from tests.support.up import SERVER, Running, start, terminate
 
 _names = itertools.count()
 
@@ -68,13 +68,7 @@ async def two_instances(
         yield first, second
     finally:
         for instance in reversed(running):
-            if instance.process.returncode is None:
-                instance.process.terminate()
-                try:
-                    await asyncio.wait_for(instance.process.wait(), 30)
-                except TimeoutError:
-                    instance.process.kill()
-                    await instance.process.wait()
+            await terminate(instance.process)
 
 
 async def test_two_bot_processes_send_each_bulletin_once(

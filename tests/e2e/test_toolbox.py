@@ -4,6 +4,7 @@ Synapse, people at encrypted Matrix clients, and the Discourse double."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -17,7 +18,7 @@ from tests.e2e.test_alerts import ALERT, Cast, notice
 from tests.support.discourse.double import DiscourseDouble
 from tests.support.discourse.forum import Post, Topic
 from tests.support.synapse import free_port
-from tests.support.up import SERVER, Running, start, start_bridge
+from tests.support.up import SERVER, Running, start, start_bridge, terminate
 
 T = TypeVar("T")
 SECRET = "e2e-web-hook-secret"
@@ -48,9 +49,16 @@ class Stack:
             return await r.text()
 
 
-@pytest.fixture
-async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
-    double = DiscourseDouble()
+@contextlib.asynccontextmanager
+async def running_stack(
+    tmp_path: Path, double: DiscourseDouble, extra_env: dict[str, str]
+) -> AsyncIterator[Stack]:
+    """``prevnet up --demo`` and ``prevnet bridge`` on one data directory, with ``double``.
+
+    The rate limit's minute is compressed to 5 s on both sides (same rule, shorter test): the
+    bridge's catch-up of the demo's partners alone spends more than a minute's budget.
+    """
+    double.window = 5.0
     await double.start()
     port = free_port()
     env = {
@@ -59,23 +67,27 @@ async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
         "PREVNET_DISCOURSE_WEBHOOK_SECRET": SECRET,
         "PREVNET_DISCOURSE_WEBHOOK_URL": f"http://127.0.0.1:{port}",
         "PREVNET_DISCOURSE_LISTEN_PORT": str(port),
+        "PREVNET_DISCOURSE_WINDOW_SECONDS": "5",
+        **extra_env,
     }
     data = tmp_path / "data"
     network = await start(data, free_port(), env)
-    bridge = await start_bridge(data, env)
     try:
-        yield Stack(network, double, f"http://127.0.0.1:{port}")
+        bridge = await start_bridge(data, env)
+        try:
+            yield Stack(network, double, f"http://127.0.0.1:{port}")
+        finally:
+            await terminate(bridge)
     finally:
-        for process in (bridge, network.process):
-            if process.returncode is None:
-                process.terminate()
-                try:
-                    await asyncio.wait_for(process.wait(), 30)
-                except TimeoutError:
-                    process.kill()
-                    await process.wait()
+        await terminate(network.process)
         await double.stop()
     assert double.violations == [], "\n".join(double.violations)
+
+
+@pytest.fixture
+async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
+    async with running_stack(tmp_path, DiscourseDouble(), {}) as running:
+        yield running
 
 
 @pytest.fixture
@@ -192,33 +204,10 @@ async def flaky_stack(tmp_path: Path) -> AsyncIterator[Stack]:
     """The same stack with 30% of Discourse calls failing: 5xx, or late answers after the work."""
     double = DiscourseDouble(seed=11)
     double.timeout_delay = 2.5
-    await double.start()
-    port = free_port()
-    env = {
-        "PREVNET_DISCOURSE_URL": double.url,
-        "PREVNET_DISCOURSE_API_KEY": double.api_key,
-        "PREVNET_DISCOURSE_WEBHOOK_SECRET": SECRET,
-        "PREVNET_DISCOURSE_LISTEN_PORT": str(port),
-        "PREVNET_DISCOURSE_TIMEOUT_SECONDS": "1.5",
-        "PREVNET_RETRY_SECONDS": "0.3",
-    }
-    data = tmp_path / "data"
-    network = await start(data, free_port(), env)
-    bridge = await start_bridge(data, env)
-    double.fail_ratio = 0.3  # from now on: the bridge's set-up went through
-    try:
-        yield Stack(network, double, f"http://127.0.0.1:{port}")
-    finally:
-        for process in (bridge, network.process):
-            if process.returncode is None:
-                process.terminate()
-                try:
-                    await asyncio.wait_for(process.wait(), 30)
-                except TimeoutError:
-                    process.kill()
-                    await process.wait()
-        await double.stop()
-    assert double.violations == [], "\n".join(double.violations)
+    quick = {"PREVNET_DISCOURSE_TIMEOUT_SECONDS": "1.5", "PREVNET_RETRY_SECONDS": "0.3"}
+    async with running_stack(tmp_path, double, quick) as running:
+        double.fail_ratio = 0.3  # from now on: the bridge's set-up went through
+        yield running
 
 
 async def test_with_30_percent_of_calls_failing_each_alert_is_synced_once(

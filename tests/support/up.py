@@ -130,3 +130,15 @@ async def start_bridge(data: Path, env: dict[str, str]) -> asyncio.subprocess.Pr
         tail = log_path.read_text(errors="replace")[-3000:]
         raise AssertionError(f"prevnet bridge did not get ready: {line!r}\n{tail}")
     return process
+
+
+async def terminate(process: asyncio.subprocess.Process) -> None:
+    """SIGTERM, and SIGKILL if it has not stopped within 30 s."""
+    if process.returncode is not None:
+        return
+    process.terminate()
+    try:
+        await asyncio.wait_for(process.wait(), 30)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
