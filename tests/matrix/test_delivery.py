@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -315,7 +315,7 @@ async def test_a_detected_wave_reaches_the_moderators_with_its_pictures(
 
 
 async def test_a_moderator_edit_rewrites_the_moderation_notice_in_place(
-    stage: Stage, admin: SynapseAdmin
+    stage: Stage, admin: SynapseAdmin, homeserver: LocalHomeserver, tmp_path: Path
 ) -> None:
     prevention = stage.registry.member("prevention").matrix_id  # not police: moderated
     alert, _ = await use.create_alert(
@@ -332,23 +332,44 @@ async def test_a_moderator_edit_rewrites_the_moderation_notice_in_place(
     assert notice is not None
     room_id, notice_event = notice
     analyst = stage.registry.member("analyst").matrix_id
-    stage.clock.now += timedelta(minutes=5)
-    revised = GREEN_IN_MONS.__class__(
-        **{**GREEN_IN_MONS.__dict__, "summary": "Fake water-company agents, now also in Nimy."}
-    )
-    await use.update_alert(
-        SqlUnitOfWork(stage.db.sessions, stage.clock),
-        alert.id,
-        revised,
-        analyst,
-        stage.territories,
-        stage.clock(),
-    )
-    await dispatcher.run_once()
-    await dispatcher.run_once()  # a repeat changes nothing
-    messages = await bot_messages(admin, room_id, stage.bot.client.user_id)
-    relations = [m["content"].get("m.relates_to", {}) for m in messages]
-    edits = [r for r in relations if r.get("rel_type") == "m.replace"]
-    notes = [r for r in relations if r.get("rel_type") == "m.thread"]
-    assert [e["event_id"] for e in edits] == [notice_event]
-    assert [n["event_id"] for n in notes] == [notice_event]
+    await admin.put_user(analyst, password="analyst-pw")
+    moderator = Person(homeserver.url, analyst, tmp_path / "analyst-keys")
+    await moderator.login("analyst-pw")
+    try:
+        stage.clock.now += timedelta(minutes=5)
+        revised = replace(GREEN_IN_MONS, summary="Fake water-company agents, now also in Nimy.")
+        await use.update_alert(
+            SqlUnitOfWork(stage.db.sessions, stage.clock),
+            alert.id,
+            revised,
+            analyst,
+            stage.territories,
+            stage.clock(),
+        )
+        await stage.bot.client.sync(timeout=0)
+        await dispatcher.run_once()
+        await dispatcher.run_once()  # a repeat changes nothing
+        messages = await bot_messages(admin, room_id, stage.bot.client.user_id)
+        relations = [m["content"].get("m.relates_to", {}) for m in messages]
+        edits = [r for r in relations if r.get("rel_type") == "m.replace"]
+        notes = [r for r in relations if r.get("rel_type") == "m.thread"]
+        assert [e["event_id"] for e in edits] == [notice_event]
+        assert [n["event_id"] for n in notes] == [notice_event]
+        # what the moderator's client shows: the new text in place, and who changed it
+        edit = await moderator.wait_for(
+            lambda r, e: (
+                r == room_id
+                and isinstance(e, nio.RoomMessageNotice)
+                and "now also in Nimy" in e.body
+            )
+        )
+        assert edit.source["content"]["m.relates_to"]["event_id"] == notice_event
+        await moderator.wait_for(
+            lambda r, e: (
+                r == room_id
+                and isinstance(e, nio.RoomMessageNotice)
+                and f"Edited by {analyst}: summary." in e.body
+            )
+        )
+    finally:
+        await moderator.close()
