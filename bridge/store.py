@@ -7,7 +7,7 @@ bridge instance, a restart) finds what was already done and does not do it twice
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select
@@ -69,7 +69,7 @@ class BridgeStore:
         async with self._db.sessions() as session, session.begin():
             row = await session.get(ToolboxTopicRow, record.alert_id)
             if row is None:
-                session.add(ToolboxTopicRow(**record.__dict__))
+                session.add(ToolboxTopicRow(**asdict(record)))
             else:
                 row.synced_version = record.synced_version
                 row.closed = record.closed

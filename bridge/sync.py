@@ -12,7 +12,7 @@ import html
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bridge.api import Refused, ToolboxApi
 from bridge.client import Toolbox
@@ -207,9 +207,7 @@ class TopicSync:
             )
             if not record.closed:
                 await self.toolbox.run(ToolboxApi.close_topic, record.topic_id)
-            await self.store.save_topic(
-                TopicRecord(**{**record.__dict__, "synced_version": alert.version, "closed": True})
-            )
+            await self.store.save_topic(replace(record, synced_version=alert.version, closed=True))
             return
         category = record.category_id
         if record.synced_version < alert.version:
@@ -239,13 +237,11 @@ class TopicSync:
             await self.toolbox.run(ToolboxApi.close_topic, record.topic_id)
         if closing or record.synced_version < alert.version:
             await self.store.save_topic(
-                TopicRecord(
-                    alert.id,
-                    record.topic_id,
-                    record.first_post_id,
-                    category,
-                    alert.version,
-                    record.closed or closing,
+                replace(
+                    record,
+                    category_id=category,
+                    synced_version=alert.version,
+                    closed=record.closed or closing,
                 )
             )
 

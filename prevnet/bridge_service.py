@@ -187,14 +187,8 @@ class ToolboxCategories:
                 self._looked_at = time.monotonic()
         return dict(self._known)
 
-    @property
-    def ids(self) -> list[int]:
-        return sorted(self._known)
 
-
-async def register_web_hook(
-    toolbox: Toolbox, discourse: DiscourseSettings, category_ids: Sequence[int]
-) -> None:
+async def register_web_hook(toolbox: Toolbox, discourse: DiscourseSettings) -> None:
     """Make sure Discourse sends post and topic events to this bridge (once)."""
     if not discourse.webhook_url:
         log.warning("no webhook_url: the bridge registers no web hook (replies stay one-way)")
@@ -311,7 +305,7 @@ async def run_bridge(settings: Settings, ready: Callable[[str], None], stop: asy
         while not stop.is_set():  # Discourse may start after the bridge
             try:
                 await categories.ensure()
-                await register_web_hook(toolbox, discourse, categories.ids)
+                await register_web_hook(toolbox, discourse)
                 break
             except Unavailable as exc:
                 log.warning("Discourse is not reachable yet (%s); trying again in 5 s", exc)

@@ -143,16 +143,7 @@ class Outbox:
         now = self._clock()
         async with self._db.sessions() as session, session.begin():
             for event in events:
-                session.add(
-                    OutboxRow(
-                        consumer=self.consumer,
-                        event_type=event.name,
-                        payload=event.to_payload(),
-                        created_at=now,
-                        available_at=now,
-                        attempts=0,
-                    )
-                )
+                session.add(OutboxRow.pending(event, self.consumer, now))
         return len(events)
 
     async def release_own_claims(self) -> int:

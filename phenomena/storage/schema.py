@@ -21,6 +21,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from phenomena.events import Event
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -153,6 +155,18 @@ class OutboxRow(Base):
     claimed_until: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+
+    @classmethod
+    def pending(cls, event: Event, consumer: str, now: datetime) -> OutboxRow:
+        """A new row: ``event`` for ``consumer``, due now."""
+        return cls(
+            consumer=consumer,
+            event_type=event.name,
+            payload=event.to_payload(),
+            created_at=now,
+            available_at=now,
+            attempts=0,
+        )
 
 
 class OutboxConsumerRow(Base):

@@ -119,16 +119,7 @@ class SqlUnitOfWork:
             session.add(ProcessedCommandRow(event_id=self._once, at=now))
         for event in self._events:
             for consumer in sorted(consumers):
-                session.add(
-                    OutboxRow(
-                        consumer=consumer,
-                        event_type=event.name,
-                        payload=event.to_payload(),
-                        created_at=now,
-                        available_at=now,
-                        attempts=0,
-                    )
-                )
+                session.add(OutboxRow.pending(event, consumer, now))
         try:
             await session.commit()
         except IntegrityError:

@@ -48,8 +48,8 @@ async def receiver(bridge: Bridge) -> AsyncIterator[str]:
         webhook_secret=SECRET,
         webhook_url=f"http://127.0.0.1:{port}",
     )
-    await register_web_hook(bridge.toolbox, settings, categories.ids)
-    await register_web_hook(bridge.toolbox, settings, categories.ids)  # idempotent
+    await register_web_hook(bridge.toolbox, settings)
+    await register_web_hook(bridge.toolbox, settings)  # idempotent
     assert len(bridge.double.forum.web_hooks) == 1
     hook = WebhookReceiver(
         SECRET,
