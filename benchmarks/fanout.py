@@ -1,12 +1,17 @@
 """Fan-out benchmark: from the ``!alert publish`` event to the last bulletin a member can see.
 
 The interval starts when the homeserver has accepted the command event and ends when an
-observer's sync has delivered the last bulletin; the floor is the same bulletins sent one after
-the other by a plain matrix-nio client, seen by the same observer.
+observer's sync has delivered the last bulletin. For 1, 10 and 50 routed rooms, prevnet
+(command, database commit, outbox, encrypted fan-out) is timed against two floors of raw
+matrix-nio sends of the same bulletins to the same rooms, one after the other, seen by the same
+observer, in the same run on the same homeserver (target: at most 1.3):
 
-For 1, 10 and 50 routed rooms, prevnet (command, database commit, outbox, encrypted fan-out)
-is timed against the floor of raw matrix-nio sends of the same bulletins to the same rooms,
-measured in the same run on the same homeserver, and the ratio printed (target: at most 1.3).
+- the *echo floor* measures the same interval as prevnet: a plain matrix-nio client (another
+  device of the bot's account, encrypted, syncing like the bot) sees the author's message and
+  sends the bulletins at once, with no parsing, checks, database or outbox. It is what any
+  bot must spend to turn a command event into bulletins.
+- the *send floor* starts its clock just before the first send, so it leaves out receiving the
+  command; for one room it is a single bare send, which no command, of any bot, can match.
 
     python -m benchmarks.fanout [--repeat 3]
 
@@ -81,6 +86,42 @@ class Observer:
                 return max(seen.values()) - start
             await asyncio.sleep(0.002)
         raise TimeoutError(f"only {len(seen)} of {len(rooms)} rooms got the message")
+
+
+async def send_all(client: nio.AsyncClient, messages: list[tuple[str, dict[str, str]]]) -> None:
+    """The raw sends: one after the other, encrypted, each with a fresh transaction ID."""
+    for room_id, content in messages:
+        await client.room_send(
+            room_id,
+            "m.room.message",
+            content,
+            tx_id=uuid.uuid4().hex,
+            ignore_unverified_devices=True,
+        )
+
+
+class EchoFloor:
+    """A plain matrix-nio client that sends prepared bulletins when the author next speaks.
+
+    It reacts in a sync callback, as prevnet's bot does, to the author's next message in the
+    origin room, decrypted or not (decrypting is work it may skip, so the floor stays a floor).
+    """
+
+    def __init__(self, client: nio.AsyncClient, author: str, origin: str) -> None:
+        self.client = client
+        self.author = author
+        self.origin = origin
+        self._armed: list[tuple[str, dict[str, str]]] | None = None
+        client.add_event_callback(self._on_event, (nio.RoomMessageText, nio.MegolmEvent))
+
+    def arm(self, messages: list[tuple[str, dict[str, str]]]) -> None:
+        self._armed = messages
+
+    async def _on_event(self, room: nio.MatrixRoom, event: nio.Event) -> None:
+        if self._armed is None or room.room_id != self.origin or event.sender != self.author:
+            return
+        messages, self._armed = self._armed, None
+        await send_all(self.client, messages)
 
 
 async def main(repeat: int) -> None:
@@ -166,6 +207,8 @@ async def main(repeat: int) -> None:
             await floor_client.keys_upload()
             await floor_client.sync(timeout=0, full_state=True)
             origin = room_of[zones[0]]
+            echo = EchoFloor(floor_client, author_id, origin)
+            echoing = asyncio.create_task(floor_client.sync_forever(timeout=30000))
 
             async def say(text: str) -> None:
                 await author.sync(timeout=0)
@@ -203,39 +246,59 @@ async def main(repeat: int) -> None:
                 start = time.perf_counter()
                 return await observer.rooms_seen_after(start, {room_of[z] for z in zones[:n]})
 
-            async def floor_once(n: int) -> float:
-                text = parse_alert_text(
-                    "type: phone-scam\narea: Mons\nfrom: 2026-11-20\ntlp: red\nsummary: x\n",
-                    territories,
-                )
-                alert = Alert(0, text, author_id, "zp", AlertStatus.PUBLISHED)
-                start = time.perf_counter()
+            text = parse_alert_text(
+                "type: phone-scam\narea: Mons\nfrom: 2026-11-20\ntlp: red\nsummary: x\n",
+                territories,
+            )
+            alert = Alert(0, text, author_id, "zp", AlertStatus.PUBLISHED)
+
+            def bulletins(n: int) -> list[tuple[str, dict[str, str]]]:
+                out = []
                 for z in zones[:n]:
-                    rendered = render_alert(
-                        alert, territories, Labels(room_languages(f"zone:{z}", territories)), "Zone"
-                    )
-                    await floor_client.room_send(
-                        room_of[z],
-                        "m.room.message",
-                        {
-                            "msgtype": "m.notice",
-                            "body": rendered.text,
-                            "format": "org.matrix.custom.html",
-                            "formatted_body": rendered.html,
-                        },
-                        tx_id=uuid.uuid4().hex,
-                        ignore_unverified_devices=True,
-                    )
+                    labels = Labels(room_languages(f"zone:{z}", territories))
+                    rendered = render_alert(alert, territories, labels, "Zone")
+                    content = {
+                        "msgtype": "m.notice",
+                        "body": rendered.text,
+                        "format": "org.matrix.custom.html",
+                        "formatted_body": rendered.html,
+                    }
+                    out.append((room_of[z], content))
+                return out
+
+            async def send_floor_once(n: int) -> float:
+                start = time.perf_counter()
+                await send_all(floor_client, bulletins(n))
                 return await observer.rooms_seen_after(start, {room_of[z] for z in zones[:n]})
 
-            await prevnet_once(max(SIZES))  # warm-up: sessions shared in every room, both sides
-            await floor_once(max(SIZES))
-            print(f"{'rooms':>5} {'prevnet ms':>11} {'floor ms':>9} {'ratio':>6}")
+            async def echo_floor_once(n: int) -> float:
+                echo.arm(bulletins(n))
+                # not a command: prevnet reads it and does nothing; the echo client answers it
+                await say(f"publish {n} (floor)")
+                start = time.perf_counter()
+                return await observer.rooms_seen_after(start, {room_of[z] for z in zones[:n]})
+
+            # warm-up: encryption sessions shared in every room, on every side
+            await prevnet_once(max(SIZES))
+            await echo_floor_once(max(SIZES))
+            await send_floor_once(max(SIZES))
+            print(
+                f"{'rooms':>5} {'prevnet ms':>11} {'echo floor':>11} {'ratio':>6}"
+                f" {'send floor':>11} {'ratio':>6}"
+            )
             for n in SIZES:
-                ours = statistics.median([await prevnet_once(n) for _ in range(repeat)])
-                floor = statistics.median([await floor_once(n) for _ in range(repeat)])
-                print(f"{n:>5} {1000 * ours:>11.0f} {1000 * floor:>9.0f} {ours / floor:>6.2f}")
-            watching.cancel()
+                ours, echoed, sent = [], [], []
+                for _ in range(repeat):  # interleaved, so drift in the homeserver hits all three
+                    ours.append(await prevnet_once(n))
+                    echoed.append(await echo_floor_once(n))
+                    sent.append(await send_floor_once(n))
+                mine, e, f = (statistics.median(x) for x in (ours, echoed, sent))
+                print(
+                    f"{n:>5} {1000 * mine:>11.0f} {1000 * e:>11.0f} {mine / e:>6.2f}"
+                    f" {1000 * f:>11.0f} {mine / f:>6.2f}"
+                )
+            for task in (watching, echoing):
+                task.cancel()
             for client in (author, observer.client, floor_client):
                 await client.close()
         stop.set()

@@ -70,11 +70,11 @@ class AlertDesk:
         return alert, organisations
 
     async def source(self, alert: Alert) -> str:
+        """The source line of a bulletin: organisation (author), as they are named today."""
         async with self.uow(None) as unit:
-            org = await unit.organisations.get(alert.organisation)
-            author = await unit.members.get(alert.author)
-        org_name = org.name if org else alert.organisation
-        return f"{org_name} ({author.display_name})" if author else org_name
+            org_name = await unit.organisations.name(alert.organisation) or alert.organisation
+            author = await unit.members.display_name(alert.author)
+        return f"{org_name} ({author})" if author else org_name
 
 
 def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:

@@ -1,8 +1,9 @@
 """The prevnet bot: syncs with the homeserver, answers commands, and posts notices.
 
 End-to-end encryption is on (matrix-nio with its ``e2e`` extra and a persistent key store), so
-commands typed in encrypted rooms are read and replies are encrypted. The sync token is stored,
-so a restart resumes where the bot stopped instead of replaying old commands.
+commands typed in encrypted rooms are read and replies are encrypted. The sync token is stored
+once a sync's events are handled, so a restart carries on where the bot stopped: what was typed
+while it was down is answered, and what it had handled is not carried out again.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import contextlib
 import html
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 import nio
 
@@ -27,6 +28,13 @@ RoomKeyLookup = Callable[[str], Awaitable[str | None]]
 ReactionHandler = Callable[[Member | None, str, str, str], Awaitable[object]]
 # (member, event ID, thread root, text): a reply in a thread, e.g. under a bulletin
 ThreadReplyHandler = Callable[[Member | None, str, str, str], Awaitable[object]]
+
+
+class SyncTokens(Protocol):
+    """Where the bot's sync stopped (``phenomena.storage.sync_tokens.SqlSyncTokens``)."""
+
+    async def load(self) -> str | None: ...
+    async def save(self, token: str) -> None: ...
 
 
 def notice_content(reply: Reply, in_reply_to: str | None = None) -> dict[str, Any]:
@@ -50,6 +58,7 @@ class Bot:
         room_key_of: RoomKeyLookup,
         on_reaction: ReactionHandler | None = None,
         on_thread_reply: ThreadReplyHandler | None = None,
+        sync_tokens: SyncTokens | None = None,
     ) -> None:
         self.client = client
         self.commands = commands
@@ -58,22 +67,49 @@ class Bot:
         self._on_reaction_handler = on_reaction
         self._on_thread_reply = on_thread_reply
         self._handled: set[str] = set()
-        self._background: set[asyncio.Task[None]] = set()
         self._shared_with: dict[str, frozenset[tuple[str, str]]] = {}
+        self._tokens = sync_tokens
+        self._listening = False  # off during a first sync that only catches up on state
         self.ready = asyncio.Event()
+        client.add_event_callback(self._on_message, (nio.RoomMessageText,))
+        client.add_event_callback(self._on_undecryptable, (nio.MegolmEvent,))
+        client.add_event_callback(self._on_invite, (nio.InviteMemberEvent,))
+        client.add_event_callback(self._on_reaction, (nio.ReactionEvent,))
+        client.add_response_callback(self._on_sync, (nio.SyncResponse,))
 
     async def start(self) -> None:
-        """Upload keys if needed and sync once, so only new messages are answered."""
+        """Upload keys if needed and sync once.
+
+        With a stored sync token, that sync hands over everything that happened since, and the
+        bot answers it (a command typed while it was down). Without one (a new device, or a
+        token the homeserver refuses), the first sync only learns the rooms' state: old
+        messages in them are history, not commands.
+        """
         if self.client.should_upload_keys:
             await self.client.keys_upload()
-        first = await self.client.sync(timeout=0, full_state=True)
-        if isinstance(first, nio.SyncError):
-            raise ConnectionError(f"first sync failed: {first.message}")
-        self.client.add_event_callback(self._on_message, (nio.RoomMessageText,))
-        self.client.add_event_callback(self._on_undecryptable, (nio.MegolmEvent,))
-        self.client.add_event_callback(self._on_invite, (nio.InviteMemberEvent,))
-        self.client.add_event_callback(self._on_reaction, (nio.ReactionEvent,))
+        stored = await self._tokens.load() if self._tokens is not None else None
+        first: nio.SyncResponse | nio.SyncError | None = None
+        if stored:
+            self._listening = True
+            first = await self.client.sync(timeout=0, full_state=True, since=stored)
+            if isinstance(first, nio.SyncError):
+                log.warning("the stored sync token was refused (%s); starting afresh", first)
+                self._listening = False
+        if not isinstance(first, nio.SyncResponse):
+            first = await self.client.sync(timeout=0, full_state=True)
+            if isinstance(first, nio.SyncError):
+                raise ConnectionError(f"first sync failed: {first.message}")
+        await self._on_sync(first)  # sync_forever runs the response callbacks, sync() does not
+        self._listening = True
         self.ready.set()
+
+    async def _on_sync(self, response: nio.SyncResponse) -> None:
+        """Every event of this sync is handled: the next run starts after them."""
+        if self._tokens is not None:
+            try:
+                await self._tokens.save(response.next_batch)
+            except Exception:  # the next sync saves again; a replay repeats no command
+                log.exception("the sync token could not be saved")
 
     async def run(self, stop: asyncio.Event) -> None:
         """Sync until ``stop`` is set."""
@@ -143,6 +179,8 @@ class Bot:
         self._shared_with[room_id] = devices
 
     async def _on_message(self, room: nio.MatrixRoom, event: nio.RoomMessageText) -> None:
+        if not self._listening:
+            return
         if event.sender == self.client.user_id or event.event_id in self._handled:
             return
         self._handled.add(event.event_id)
@@ -169,6 +207,8 @@ class Bot:
                 log.exception("could not answer %s", event.event_id)
 
     async def _on_reaction(self, room: nio.MatrixRoom, event: nio.ReactionEvent) -> None:
+        if not self._listening:
+            return
         if event.sender == self.client.user_id or self._on_reaction_handler is None:
             return
         if event.event_id in self._handled:
@@ -186,11 +226,15 @@ class Bot:
             log.exception("reaction %s could not be handled", event.event_id)
 
     async def _on_undecryptable(self, room: nio.MatrixRoom, event: nio.MegolmEvent) -> None:
+        if not self._listening:
+            return
         log.warning("cannot decrypt %s in %s yet; asking for the key", event.event_id, room.room_id)
         with contextlib.suppress(Exception):
             await self.client.request_room_key(event)
 
     async def _on_invite(self, room: nio.MatrixRoom, event: nio.InviteMemberEvent) -> None:
+        if not self._listening:
+            return
         if event.state_key != self.client.user_id or event.membership != "invite":
             return
         member = await self._member_of(event.sender)

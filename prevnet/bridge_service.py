@@ -263,10 +263,8 @@ async def run_bridge(settings: Settings, ready: Callable[[str], None], stop: asy
             if alert.author == DETECTION_AUTHOR:
                 return "prevnet detection (space-time scan of incident reports)"
             async with uow() as unit:
-                author = await unit.members.get(alert.author)
-                organisation = await unit.organisations.get(alert.organisation)
-            who = author.display_name if author is not None else alert.author
-            org = organisation.name if organisation is not None else alert.organisation
+                who = await unit.members.display_name(alert.author) or alert.author
+                org = await unit.organisations.name(alert.organisation) or alert.organisation
             return f"{who} ({org})"
 
         topics = TopicSync(

@@ -12,12 +12,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from phenomena.events import Event
-from phenomena.storage.outbox import Outbox, OutboxMessage, delivery_attempt
+from phenomena.storage.handoff import OutboxMessage
+from phenomena.storage.outbox import Outbox, delivery_attempt
 from phenomena.storage.unit_of_work import utc_now
 
 log = logging.getLogger(__name__)
@@ -40,7 +42,12 @@ def backoff(attempts: int, base: float = 2.0, cap: float = 300.0) -> timedelta:
 
 
 class Dispatcher:
-    """Claims outbox events and runs the subscribed handlers until stopped."""
+    """Claims outbox events and runs the subscribed handlers until stopped.
+
+    It is also a ``Handoff``: a unit of work made with ``handoff=dispatcher`` commits this
+    consumer's copy of its events already claimed by this dispatcher and passes them over, so
+    the first message goes out without reading them back (see ``phenomena.storage.handoff``).
+    """
 
     def __init__(
         self,
@@ -59,6 +66,7 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._on_failure = on_failure  # e.g. count failures for the metrics
         self._retry_base = retry_base  # seconds before the first retry (tests shorten it)
+        self._handed: deque[OutboxMessage] = deque()
 
     def subscribe(self, subscription: Subscription) -> None:
         """Add a handler (before ``run``: the composition root wires handlers after creation)."""
@@ -68,9 +76,27 @@ class Dispatcher:
         """Look at the outbox now (a use case just committed events)."""
         self._wake.set()
 
+    @property
+    def consumer(self) -> str:
+        """The consumer this dispatcher delivers for (``Handoff``)."""
+        return self._outbox.consumer
+
+    def lease(self, now: datetime) -> tuple[str, datetime]:
+        """A claim under this dispatcher's worker name (``Handoff``)."""
+        return self._outbox.lease(now)
+
+    def take(self, messages: Sequence[OutboxMessage]) -> None:
+        """Events committed already claimed by this dispatcher: deliver them next (``Handoff``)."""
+        self._handed.extend(messages)
+        self._wake.set()
+
     async def run_once(self, limit: int = 50) -> int:
-        """Deliver one batch of due events; returns how many were claimed."""
-        batch = await self._outbox.claim(limit=limit)
+        """Deliver the events handed over, or else one batch of due events; returns how many."""
+        batch: list[OutboxMessage] = []
+        while self._handed and len(batch) < limit:
+            batch.append(self._handed.popleft())
+        if not batch:
+            batch = await self._outbox.claim(limit=limit)
         for message in batch:
             await self._deliver(message)
         return len(batch)
@@ -114,6 +140,8 @@ class Dispatcher:
         if released:
             log.info("took back %d event(s) claimed by an earlier run that stopped", released)
         while not stop.is_set():
+            # cleared before looking, so a wake-up or handoff during the look is not lost
+            self._wake.clear()
             try:
                 claimed = await self.run_once()
             except Exception:
@@ -121,7 +149,6 @@ class Dispatcher:
                 claimed = 0
             if claimed:
                 continue
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._idle)
 

@@ -47,6 +47,7 @@ from phenomena.storage.incidents import SqlApiTokens, SqlIncidentStore
 from phenomena.storage.locks import exclusive
 from phenomena.storage.outbox import Outbox
 from phenomena.storage.retention import purge_personal_data
+from phenomena.storage.sync_tokens import SqlSyncTokens
 from phenomena.storage.unit_of_work import SqlUnitOfWork, utc_now
 from prevnet.bot_account import ensure_bot_session
 from prevnet.demo import seed_demo_registry, write_demo_accounts
@@ -128,7 +129,8 @@ async def run_up(
             session.user_id,
             device_id=session.device_id,
             store_path=str(store),
-            config=nio.AsyncClientConfig(encryption_enabled=True, store_sync_tokens=True),
+            # the sync token lives in prevnet's database (SqlSyncTokens), saved after handling
+            config=nio.AsyncClientConfig(encryption_enabled=True, store_sync_tokens=False),
         )
         client.restore_login(session.user_id, session.device_id, session.access_token)
         stack.push_async_callback(client.close)
@@ -143,7 +145,7 @@ async def run_up(
         )
 
         def uow() -> SqlUnitOfWork:
-            return SqlUnitOfWork(db.sessions, after_commit=dispatcher.wake)
+            return SqlUnitOfWork(db.sessions, handoff=dispatcher)
 
         network = MatrixNetwork(client, admin, settings.server_name, territories)
         if options.demo:
@@ -173,7 +175,7 @@ async def run_up(
 
         ledger = SqlBulletinLedger(db)
         desk = AlertDesk(
-            uow=lambda once: SqlUnitOfWork(db.sessions, once=once, after_commit=dispatcher.wake),
+            uow=lambda once: SqlUnitOfWork(db.sessions, once=once, handoff=dispatcher),
             territories=territories,
             policy=settings.moderation,
             clock=utc_now,
@@ -197,7 +199,7 @@ async def run_up(
         async def thread_reply(member: Member | None, event_id: str, root: str, text: str) -> str:
             return await record_thread_reply(
                 ledger,
-                lambda once: SqlUnitOfWork(db.sessions, once=once, after_commit=dispatcher.wake),
+                lambda once: SqlUnitOfWork(db.sessions, once=once, handoff=dispatcher),
                 organisation_name,
                 member,
                 event_id,
@@ -205,7 +207,15 @@ async def run_up(
                 text,
             )
 
-        bot = Bot(client, commands, member_lookup(uow), network.key_of_room, reaction, thread_reply)
+        bot = Bot(
+            client,
+            commands,
+            member_lookup(uow),
+            network.key_of_room,
+            reaction,
+            thread_reply,
+            SqlSyncTokens(db, f"{session.user_id}/{session.device_id}"),
+        )
 
         async def alert_of(alert_id: int) -> Alert | None:
             async with uow() as unit:

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from phenomena.events import Event, event_from_payload
 from phenomena.storage.database import Database
+from phenomena.storage.handoff import OutboxMessage
 from phenomena.storage.schema import OutboxConsumerRow, OutboxHandledRow, OutboxRow
 from phenomena.storage.unit_of_work import utc_now
 
@@ -25,16 +26,8 @@ from phenomena.storage.unit_of_work import utc_now
 # whose earlier attempt may have half-succeeded (a timeout) checks before doing it again.
 delivery_attempt: ContextVar[int] = ContextVar("delivery_attempt", default=0)
 
-
-@dataclass(frozen=True)
-class OutboxMessage:
-    """A claimed event, with the handlers that already finished with it."""
-
-    id: int
-    event: Event
-    attempts: int
-    created_at: datetime
-    handled: frozenset[str]
+# How long a claim keeps other dispatchers off an event (a dispatcher that died lets go then).
+LEASE = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -77,16 +70,18 @@ class Outbox:
             return False
         return True
 
-    async def claim(
-        self, limit: int = 50, lease: timedelta = timedelta(seconds=60)
-    ) -> list[OutboxMessage]:
+    def lease(self, now: datetime, lease: timedelta = LEASE) -> tuple[str, datetime]:
+        """A claim token unique to one claim by this worker, and when its lease ends."""
+        return f"{self._worker}:{uuid.uuid4().hex}"[:100], now + lease
+
+    async def claim(self, limit: int = 50, lease: timedelta = LEASE) -> list[OutboxMessage]:
         """Lease up to ``limit`` due events, oldest first.
 
         One conditional UPDATE stamps the rows with a token unique to this claim; it is atomic
         on SQLite (one writer) and skips rows another dispatcher holds on PostgreSQL.
         """
         now = self._clock()
-        token = f"{self._worker}:{uuid.uuid4().hex}"[:100]
+        token, until = self.lease(now, lease)
         due = (
             OutboxRow.consumer == self.consumer,
             OutboxRow.delivered_at.is_(None),
@@ -108,7 +103,7 @@ class Outbox:
             await session.execute(
                 update(OutboxRow)
                 .where(OutboxRow.id.in_(select(candidates.c.id)), *due)
-                .values(claimed_by=token, claimed_until=now + lease)
+                .values(claimed_by=token, claimed_until=until)
                 .execution_options(synchronize_session=False)
             )
         async with self._db.sessions() as session:

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defaultload
 
 from phenomena.alert import Alert, AlertContent, AlertStatus
 from phenomena.errors import NotFound
@@ -74,6 +75,12 @@ class SqlOrganisationRepository(_Repository):
         row = await self._row(key)
         return _organisation(row) if row else None
 
+    async def name(self, key: str) -> str | None:
+        """Just the name (a bulletin's source line), without the territories."""
+        return await self.session.scalar(
+            select(OrganisationRow.name).where(OrganisationRow.key == key)
+        )
+
     async def list(self) -> Sequence[Organisation]:
         rows = await self.session.scalars(select(OrganisationRow).order_by(OrganisationRow.key))
         return [_organisation(r) for r in rows]
@@ -123,10 +130,19 @@ class SqlMemberRepository(_Repository):
     """Members, with their organisation joined in one query."""
 
     async def _row(self, matrix_id: str) -> MemberRow | None:
+        # a member needs its organisation's key, not its territories (read on every message)
         result = await self.session.execute(
-            select(MemberRow).where(MemberRow.matrix_id == matrix_id)
+            select(MemberRow)
+            .where(MemberRow.matrix_id == matrix_id)
+            .options(defaultload(MemberRow.organisation).lazyload(OrganisationRow.territories))
         )
         return result.scalar_one_or_none()
+
+    async def display_name(self, matrix_id: str) -> str | None:
+        """Just the name (a bulletin's source line), without the organisation."""
+        return await self.session.scalar(
+            select(MemberRow.display_name).where(MemberRow.matrix_id == matrix_id)
+        )
 
     async def _org_id(self, key: str) -> int:
         org_id = await self.session.scalar(
@@ -197,6 +213,12 @@ def _member(row: MemberRow) -> Member:
 class SqlAlertRepository(_Repository):
     """Alerts and the municipalities they affect."""
 
+    def __init__(self, session: AsyncSession, collect: Collect, clock: Clock) -> None:
+        super().__init__(session, collect, clock)
+        # The session's identity map holds rows weakly: without a reference here, a row read by
+        # ``get`` is gone by ``save`` and read again (two queries more per change of an alert).
+        self._loaded: dict[int, AlertRow] = {}
+
     async def create(
         self,
         content: AlertContent,
@@ -221,7 +243,10 @@ class SqlAlertRepository(_Repository):
 
     async def get(self, alert_id: int) -> Alert | None:
         row = await self.session.get(AlertRow, alert_id)
-        return _alert(row) if row else None
+        if row is None:
+            return None
+        self._loaded[alert_id] = row
+        return _alert(row)
 
     async def list(
         self,

@@ -182,6 +182,20 @@ class OutboxConsumerRow(Base):
     registered_at: Mapped[datetime]
 
 
+class SyncTokenRow(Base):
+    """Where a bot device's sync stopped: the next run reads on from here.
+
+    Saved after the events of a sync were handled, so a crash in between replays them (commands
+    are carried out once anyway, see ``ProcessedCommandRow``) instead of skipping them.
+    """
+
+    __tablename__ = "sync_tokens"
+
+    device: Mapped[str] = mapped_column(String(255), primary_key=True)  # user ID / device ID
+    token: Mapped[str] = mapped_column(Text)
+    saved_at: Mapped[datetime]
+
+
 class OutboxHandledRow(Base):
     """A handler that has finished with an event, so a retry runs only the ones that failed."""
 

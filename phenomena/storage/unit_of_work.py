@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from phenomena.errors import AlreadyDone
 from phenomena.events import Event
+from phenomena.storage.handoff import Handoff, OutboxMessage
 from phenomena.storage.repositories import (
     SqlAlertRepository,
     SqlAuditLog,
@@ -48,11 +49,13 @@ class SqlUnitOfWork:
         *,
         once: str | None = None,
         after_commit: Callable[[], None] | None = None,
+        handoff: Handoff | None = None,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
         self._once = once  # a chat event ID: its effects commit at most once
         self._after_commit = after_commit  # e.g. wake the outbox dispatcher
+        self._handoff = handoff  # a dispatcher in this process that takes its events at commit
         self._session: AsyncSession | None = None
         self._events: list[Event] = []
 
@@ -106,7 +109,8 @@ class SqlUnitOfWork:
     async def commit(self) -> None:
         """Write the recorded events to the outbox and commit everything in one transaction.
 
-        Each registered consumer (the bots, the bridge) gets its own row of every event.
+        Each registered consumer (the bots, the bridge) gets its own row of every event. The
+        handoff's consumer gets its rows already claimed and, after the commit, handed over.
         """
         session = self.session
         now = self._clock()
@@ -117,9 +121,15 @@ class SqlUnitOfWork:
             consumers = consumers or ["bots"]
         if self._once is not None:
             session.add(ProcessedCommandRow(event_id=self._once, at=now))
+        handed: list[tuple[OutboxRow, Event]] = []
+        claim = self._handoff.lease(now) if self._handoff and self._events else None
         for event in self._events:
             for consumer in sorted(consumers):
-                session.add(OutboxRow.pending(event, consumer, now))
+                row = OutboxRow.pending(event, consumer, now)
+                if claim is not None and self._handoff and consumer == self._handoff.consumer:
+                    row.claimed_by, row.claimed_until = claim
+                    handed.append((row, event))
+                session.add(row)
         try:
             await session.commit()
         except IntegrityError:
@@ -128,6 +138,10 @@ class SqlUnitOfWork:
             raise AlreadyDone(f"command {self._once} was already carried out") from None
         had_events = bool(self._events)
         self._events.clear()
+        if handed and self._handoff is not None:
+            self._handoff.take(
+                [OutboxMessage(row.id, event, 0, now, frozenset()) for row, event in handed]
+            )
         if had_events and self._after_commit is not None:
             self._after_commit()
 

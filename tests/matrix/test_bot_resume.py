@@ -1,0 +1,148 @@
+"""The bot after a restart: what was typed while it was down is answered, nothing twice.
+
+A real Synapse, a person at an encrypted client, and the bot stopped and started again on the
+same device and key store, with its sync token in prevnet's database (SQLite and PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import nio
+
+from bots.bot import Bot
+from bots.commands import Arguments, CommandRegistry, Context, Reply
+from bots.synapse_admin import Session, SynapseAdmin
+from phenomena.partners import Member, Role
+from phenomena.storage.database import Database
+from phenomena.storage.sync_tokens import SqlSyncTokens
+from phenomena.storage.unit_of_work import SqlUnitOfWork
+from tests.support.people import Person
+from tests.support.synapse import LocalHomeserver
+
+
+def notes_registry(db: Database) -> CommandRegistry:
+    """``!note <word>``: writes one audit row, at most once per chat event, and says so."""
+    registry = CommandRegistry()
+
+    @registry.command("note", help="note a word", usage="note WORD")
+    async def note(context: Context, args: Arguments) -> Reply:
+        async with SqlUnitOfWork(db.sessions, once=context.event_id) as uow:
+            await uow.audit.record(
+                context.sender, "note", args.positional[0], {}, datetime.now(UTC)
+            )
+            await uow.commit()
+        return Reply(f"noted {args.positional[0]}")
+
+    return registry
+
+
+async def notes(db: Database) -> list[str]:
+    async with SqlUnitOfWork(db.sessions) as uow:
+        return sorted(e.subject for e in await uow.audit.list(subject=None) if e.action == "note")
+
+
+def replies(person: Person, room_id: str, text: str) -> list[nio.Event]:
+    return [
+        e
+        for r, e in person.received
+        if r == room_id and isinstance(e, nio.RoomMessageNotice) and e.body == text
+    ]
+
+
+def reply_is(room_id: str, text: str) -> Callable[[str, nio.Event], bool]:
+    return lambda r, e: r == room_id and isinstance(e, nio.RoomMessageNotice) and e.body == text
+
+
+async def test_commands_typed_while_the_bot_was_down_are_answered_and_none_twice(
+    db: Database, homeserver: LocalHomeserver, admin: SynapseAdmin, tmp_path: Path
+) -> None:
+    writer_id = homeserver.user_id(homeserver.unique("writer"))
+    await admin.put_user(writer_id, password="writer-pw")
+    writer = Person(homeserver.url, writer_id, tmp_path / "writer-keys")
+    await writer.login("writer-pw")
+    member = Member(writer_id, "Writer", "zp-mons", frozenset({Role.MEMBER}))
+    session: Session = await admin.login(homeserver.bot.user_id, homeserver.bot_password)
+    tokens = SqlSyncTokens(db, f"{session.user_id}/{session.device_id}")
+    store = tmp_path / "bot-store"
+    store.mkdir()
+
+    async def member_of(user: str) -> Member | None:
+        return member if user == writer_id else None
+
+    async def no_key(room_id: str) -> str | None:
+        return None
+
+    @asynccontextmanager
+    async def running_bot() -> AsyncIterator[Bot]:
+        """The bot process: same device and key store each time, as after a restart."""
+        client = nio.AsyncClient(
+            homeserver.url,
+            session.user_id,
+            device_id=session.device_id,
+            store_path=str(store),
+            config=nio.AsyncClientConfig(encryption_enabled=True, store_sync_tokens=False),
+        )
+        client.restore_login(session.user_id, session.device_id, session.access_token)
+        bot = Bot(client, notes_registry(db), member_of, no_key, sync_tokens=tokens)
+        stop = asyncio.Event()
+        task = asyncio.create_task(bot.run(stop))
+        try:
+            await asyncio.wait_for(bot.ready.wait(), 30)
+            yield bot
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 30)
+            await client.close()
+
+    try:
+        async with running_bot():
+            created = await writer.client.room_create(
+                name="notes",
+                invite=[session.user_id],
+                initial_state=[
+                    {
+                        "type": "m.room.encryption",
+                        "state_key": "",
+                        "content": {"algorithm": "m.megolm.v1.aes-sha2"},
+                    }
+                ],
+            )
+            assert isinstance(created, nio.RoomCreateResponse), created
+            room = created.room_id
+            for _ in range(100):  # the bot accepts a member's invitation
+                if (await admin.room_members(room)).get(session.user_id) == "join":
+                    break
+                await asyncio.sleep(0.1)
+            assert (await admin.room_members(room)).get(session.user_id) == "join"
+            await writer.say(room, "!note one")
+            await writer.wait_for(reply_is(room, "noted one"))
+
+        # the bot is down: the person types anyway
+        await writer.say(room, "!note two")
+        async with running_bot():
+            await writer.wait_for(reply_is(room, "noted two"))
+            before_three = await tokens.load()
+            await writer.say(room, "!note three")
+            await writer.wait_for(reply_is(room, "noted three"))
+
+        # a crash after "three" was carried out but before its sync token was saved
+        assert before_three is not None
+        await tokens.save(before_three)
+        assert await tokens.load() == before_three
+        async with running_bot():
+            await writer.say(room, "!note four")
+            await writer.wait_for(reply_is(room, "noted four"))
+            await asyncio.sleep(1)  # a repeated answer, if any, would be here by now
+            await writer.client.sync(timeout=1000)
+
+        assert await notes(db) == ["four", "one", "three", "two"]
+        for word in ("one", "two", "three", "four"):
+            assert len(replies(writer, room, f"noted {word}")) == 1, word
+        assert await tokens.load() != before_three  # the replayed sync moved the token on
+    finally:
+        await writer.close()
