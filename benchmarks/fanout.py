@@ -24,7 +24,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import signal
 import statistics
+import sys
 import tempfile
 import time
 import uuid
@@ -56,7 +59,6 @@ from phenomena.storage.outbox import Outbox
 from phenomena.storage.unit_of_work import SqlUnitOfWork
 from prevnet.reference import load_territories
 from prevnet.settings import Settings
-from prevnet.up import UpOptions, run_up
 
 SERVER = "bench.prevnet"
 SIZES = (1, 10, 50)
@@ -124,6 +126,25 @@ class EchoFloor:
         await send_all(self.client, messages)
 
 
+async def start_prevnet(data: Path, port: int) -> asyncio.subprocess.Process:
+    """``prevnet up`` on the prepared data directory; returns once it says it is ready."""
+    with (data / "prevnet-up.log").open("ab") as log:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            *("-m", "prevnet", "up", "--data-dir", str(data), "--port", str(port)),
+            "--fast-hashing",
+            stdout=asyncio.subprocess.PIPE,
+            stderr=log,
+            env={**os.environ, "PREVNET_SERVER_NAME": SERVER, "PREVNET_API_PORT": str(free_port())},
+        )
+    assert process.stdout is not None
+    line = await asyncio.wait_for(process.stdout.readline(), 180)
+    if not line.startswith(b"prevnet ready: "):
+        process.kill()
+        raise RuntimeError(f"prevnet up did not start: see {data / 'prevnet-up.log'}")
+    return process
+
+
 async def main(repeat: int) -> None:
     territories = load_territories(Settings())
     zones = sorted(territories.zones)[: max(SIZES)]
@@ -159,14 +180,9 @@ async def main(repeat: int) -> None:
             "bench",
             datetime.now(UTC),
         )
-        stop = asyncio.Event()
-        ready = asyncio.Event()
-        runner = asyncio.create_task(
-            run_up(settings, UpOptions(fast_hashing=True), lambda url: ready.set(), stop)
-        )
-        await asyncio.wait(
-            [asyncio.create_task(ready.wait()), runner], return_when=asyncio.FIRST_COMPLETED
-        )
+        # prevnet in its own process, as deployed: its bot does not share an event loop with
+        # the author, the observer and the echo client of this benchmark
+        runner = await start_prevnet(data, settings.homeserver_port)
         url = f"http://127.0.0.1:{settings.homeserver_port}"
         outbox = Outbox(db, "bench")
         while (await outbox.stats()).pending:  # noqa: ASYNC110 - polling the shared outbox
@@ -208,7 +224,6 @@ async def main(repeat: int) -> None:
             await floor_client.sync(timeout=0, full_state=True)
             origin = room_of[zones[0]]
             echo = EchoFloor(floor_client, author_id, origin)
-            echoing = asyncio.create_task(floor_client.sync_forever(timeout=30000))
 
             async def say(text: str) -> None:
                 await author.sync(timeout=0)
@@ -272,11 +287,18 @@ async def main(repeat: int) -> None:
                 return await observer.rooms_seen_after(start, {room_of[z] for z in zones[:n]})
 
             async def echo_floor_once(n: int) -> float:
+                # the echo client syncs only while it is armed, so it takes no time from the
+                # others in this process otherwise; what it missed is read before arming it
+                await floor_client.sync(timeout=0)
                 echo.arm(bulletins(n))
+                echoing = asyncio.create_task(floor_client.sync_forever(timeout=30000))
                 # not a command: prevnet reads it and does nothing; the echo client answers it
                 await say(f"publish {n} (floor)")
                 start = time.perf_counter()
-                return await observer.rooms_seen_after(start, {room_of[z] for z in zones[:n]})
+                try:
+                    return await observer.rooms_seen_after(start, {room_of[z] for z in zones[:n]})
+                finally:
+                    echoing.cancel()
 
             # warm-up: encryption sessions shared in every room, on every side
             await prevnet_once(max(SIZES))
@@ -297,12 +319,11 @@ async def main(repeat: int) -> None:
                     f"{n:>5} {1000 * mine:>11.0f} {1000 * e:>11.0f} {mine / e:>6.2f}"
                     f" {1000 * f:>11.0f} {mine / f:>6.2f}"
                 )
-            for task in (watching, echoing):
-                task.cancel()
+            watching.cancel()
             for client in (author, observer.client, floor_client):
                 await client.close()
-        stop.set()
-        await runner
+        runner.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(runner.wait(), 60)
         await db.close()
 
 

@@ -70,6 +70,7 @@ class Bot:
         self._shared_with: dict[str, frozenset[tuple[str, str]]] = {}
         self._tokens = sync_tokens
         self._listening = False  # off during a first sync that only catches up on state
+        self._saving: asyncio.Future[None] | None = None
         self.ready = asyncio.Event()
         client.add_event_callback(self._on_message, (nio.RoomMessageText,))
         client.add_event_callback(self._on_undecryptable, (nio.MegolmEvent,))
@@ -105,11 +106,14 @@ class Bot:
 
     async def _on_sync(self, response: nio.SyncResponse) -> None:
         """Every event of this sync is handled: the next run starts after them."""
-        if self._tokens is not None:
-            try:
-                await self._tokens.save(response.next_batch)
-            except Exception:  # the next sync saves again; a replay repeats no command
-                log.exception("the sync token could not be saved")
+        if self._tokens is None:
+            return
+        # shielded: stopping the bot must not cut a database write in half; run() waits for it
+        self._saving = asyncio.ensure_future(self._tokens.save(response.next_batch))
+        try:
+            await asyncio.shield(self._saving)
+        except Exception:  # the next sync saves again; a replay repeats no command
+            log.exception("the sync token could not be saved")
 
     async def run(self, stop: asyncio.Event) -> None:
         """Sync until ``stop`` is set."""
@@ -125,6 +129,9 @@ class Bot:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            if self._saving is not None:
+                with contextlib.suppress(Exception):
+                    await self._saving
 
     async def send(
         self,

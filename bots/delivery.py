@@ -242,9 +242,9 @@ class AlertDelivery:
 
     async def published(self, alert_id: int, rooms: tuple[str, ...]) -> None:
         """Send the bulletin to every routed room that has none yet, then tell the author."""
-        alert = await self._load(alert_id)
+        # read side by side: this is the way from a command to its first bulletin
+        alert, sent = await asyncio.gather(self._load(alert_id), self._ledger.bulletins(alert_id))
         source = await self._source_of(alert)
-        sent = await self._ledger.bulletins(alert_id)
         missing = [room for room in rooms if room not in sent]
         results = await asyncio.gather(
             *(self._send_bulletin(alert, room, source) for room in missing)
