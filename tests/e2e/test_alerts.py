@@ -134,19 +134,7 @@ async def test_an_alert_typed_in_a_zone_room_reaches_the_routed_rooms_only(
     await ostend.wait_for(notice(zone_ostend, f"{ref} is not shared with you here"))
 
     # the same works in a direct chat with the bot
-    created = await frameries.client.room_create(
-        is_direct=True,
-        invite=[f"@prevnet:{SERVER}"],
-        initial_state=[
-            {
-                "type": "m.room.encryption",
-                "state_key": "",
-                "content": {"algorithm": "m.megolm.v1.aes-sha2"},
-            }
-        ],
-    )
-    assert isinstance(created, nio.RoomCreateResponse), created
-    direct = created.room_id
+    direct = await frameries.create_encrypted_room(f"@prevnet:{SERVER}", is_direct=True)
     for _ in range(100):
         await frameries.client.sync(timeout=200)
         room = frameries.client.rooms.get(direct)

@@ -101,19 +101,7 @@ async def test_commands_typed_while_the_bot_was_down_are_answered_and_none_twice
 
     try:
         async with running_bot():
-            created = await writer.client.room_create(
-                name="notes",
-                invite=[session.user_id],
-                initial_state=[
-                    {
-                        "type": "m.room.encryption",
-                        "state_key": "",
-                        "content": {"algorithm": "m.megolm.v1.aes-sha2"},
-                    }
-                ],
-            )
-            assert isinstance(created, nio.RoomCreateResponse), created
-            room = created.room_id
+            room = await writer.create_encrypted_room(session.user_id)
             for _ in range(100):  # the bot accepts a member's invitation
                 if (await admin.room_members(room)).get(session.user_id) == "join":
                     break

@@ -39,6 +39,22 @@ class Person:
         assert isinstance(response, nio.RoomResolveAliasResponse), response
         return str(response.room_id)
 
+    async def create_encrypted_room(self, invite: str, *, is_direct: bool = False) -> str:
+        """A new end-to-end encrypted room with ``invite`` invited, as Element makes them."""
+        created = await self.client.room_create(
+            is_direct=is_direct,
+            invite=[invite],
+            initial_state=[
+                {
+                    "type": "m.room.encryption",
+                    "state_key": "",
+                    "content": {"algorithm": "m.megolm.v1.aes-sha2"},
+                }
+            ],
+        )
+        assert isinstance(created, nio.RoomCreateResponse), created
+        return str(created.room_id)
+
     async def say(self, room_id: str, text: str) -> str:
         await self.client.sync(timeout=0)
         response = await self.client.room_send(
