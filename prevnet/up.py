@@ -285,8 +285,7 @@ async def run_up(
         async def expire_alerts() -> None:
             grace = timedelta(days=settings.alert_grace_days)
             now = utc_now()
-            await expire_due_alerts(uow(), now.date(), grace, now)
-            dispatcher.wake()
+            await expire_due_alerts(uow(), now.date(), grace, now)  # its events are handed over
 
         members, organisations = await load_registry(uow)
         startup = await network.reconcile(members, organisations)

@@ -122,11 +122,12 @@ class SqlUnitOfWork:
         if self._once is not None:
             session.add(ProcessedCommandRow(event_id=self._once, at=now))
         handed: list[tuple[OutboxRow, Event]] = []
-        claim = self._handoff.lease(now) if self._handoff and self._events else None
+        local = self._handoff.consumer if self._handoff is not None else None
+        claim = self._handoff.lease(now) if self._handoff is not None and self._events else None
         for event in self._events:
             for consumer in sorted(consumers):
                 row = OutboxRow.pending(event, consumer, now)
-                if claim is not None and self._handoff and consumer == self._handoff.consumer:
+                if claim is not None and consumer == local:
                     row.claimed_by, row.claimed_until = claim
                     handed.append((row, event))
                 session.add(row)
