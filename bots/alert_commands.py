@@ -94,8 +94,8 @@ def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
             origin_room=context.room_id,
         )
         async with desk.uow(None) as unit:
-            organisation = await unit.organisations.get(alert.organisation)
-        moderated = organisation is not None and desk.policy.needs_moderation(content, organisation)
+            kind = await unit.organisations.kind(alert.organisation)
+        moderated = kind is not None and desk.policy.needs_moderation(content, kind)
         return preview(alert, route, desk.territories, moderated, await desk.source(alert))
 
     def languages_of(context: Context) -> tuple[str, ...]:

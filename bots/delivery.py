@@ -242,9 +242,12 @@ class AlertDelivery:
 
     async def published(self, alert_id: int, rooms: tuple[str, ...]) -> None:
         """Send the bulletin to every routed room that has none yet, then tell the author."""
-        # read side by side: this is the way from a command to its first bulletin
-        alert, sent = await asyncio.gather(self._load(alert_id), self._ledger.bulletins(alert_id))
-        source = await self._source_of(alert)
+        # this is the way from a command to its first bulletin: the alert comes with the event
+        # when it was handed over at commit, and the rest is read side by side
+        alert = await self._load(alert_id)
+        sent, source = await asyncio.gather(
+            self._ledger.bulletins(alert_id), self._source_of(alert)
+        )
         missing = [room for room in rooms if room not in sent]
         results = await asyncio.gather(
             *(self._send_bulletin(alert, room, source) for room in missing)

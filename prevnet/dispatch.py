@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from phenomena.events import Event
-from phenomena.storage.handoff import OutboxMessage
+from phenomena.storage.handoff import OutboxMessage, delivered_with
 from phenomena.storage.outbox import Outbox, delivery_attempt
 from phenomena.storage.unit_of_work import utc_now
 
@@ -107,8 +107,16 @@ class Dispatcher:
             for sub in self._subscriptions
             if isinstance(message.event, sub.events) and sub.name not in message.handled
         ]
+        attempt = delivery_attempt.set(message.attempts)
+        alerts = delivered_with.set(message.alerts)
+        try:
+            await self._run_handlers(message, due)
+        finally:
+            delivery_attempt.reset(attempt)
+            delivered_with.reset(alerts)
+
+    async def _run_handlers(self, message: OutboxMessage, due: list[Subscription]) -> None:
         done: list[str] = []
-        delivery_attempt.set(message.attempts)
         for sub in due:
             try:
                 await sub.handle(message.event)

@@ -43,6 +43,7 @@ from phenomena.services.alerts import expire_due_alerts
 from phenomena.services.detection import DETECTION_AUTHOR
 from phenomena.storage.bulletins import BulletinRecord, SqlBulletinLedger
 from phenomena.storage.database import Database
+from phenomena.storage.handoff import committed_alert
 from phenomena.storage.incidents import SqlApiTokens, SqlIncidentStore
 from phenomena.storage.locks import exclusive
 from phenomena.storage.outbox import Outbox
@@ -218,6 +219,9 @@ async def run_up(
         )
 
         async def alert_of(alert_id: int) -> Alert | None:
+            handed = committed_alert(alert_id)  # as the event being delivered committed it
+            if handed is not None:
+                return handed
             async with uow() as unit:
                 return await unit.alerts.get(alert_id)
 

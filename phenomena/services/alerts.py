@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 from phenomena.alert import Alert, AlertContent, AlertStatus, format_ref
 from phenomena.errors import IllegalTransition, NotFound, PermissionDenied
-from phenomena.partners import Member, Organisation, Role
+from phenomena.partners import Member, OrganisationKind, Role
 from phenomena.routing import Route, route_alert
 from phenomena.services.unit_of_work import UnitOfWork
 from phenomena.territory import TerritoryRegistry
@@ -25,11 +25,11 @@ class ModerationPolicy:
     moderate_non_police: bool = True
     moderate_clear: bool = True
 
-    def needs_moderation(self, content: AlertContent, organisation: Organisation) -> bool:
-        """Whether this alert from this organisation waits for a moderator."""
+    def needs_moderation(self, content: AlertContent, kind: OrganisationKind) -> bool:
+        """Whether this alert from an organisation of this kind waits for a moderator."""
         if self.moderate_clear and content.tlp is Tlp.CLEAR:
             return True
-        return self.moderate_non_police and not organisation.kind.is_police
+        return self.moderate_non_police and not kind.is_police
 
 
 async def _acting_member(uow: UnitOfWork, matrix_id: str) -> Member:
@@ -77,12 +77,12 @@ async def create_alert(
     async with uow:
         member = await _acting_member(uow, author)
         member.require(Role.AUTHOR, "publish alerts")
-        organisation = await uow.organisations.get(member.organisation)
-        if organisation is None:
+        kind = await uow.organisations.kind(member.organisation)
+        if kind is None:
             raise NotFound(f"your organisation '{member.organisation}' is not registered")
         route = route_alert(content, territories)
-        alert = await uow.alerts.create(content, author, organisation.key, now)
-        if policy.needs_moderation(content, organisation):
+        alert = await uow.alerts.create(content, author, member.organisation, now)
+        if policy.needs_moderation(content, kind):
             alert.submit_for_moderation(now)
         else:
             alert.publish(route.rooms, author, now)
@@ -129,11 +129,11 @@ async def submit_draft(
         member = await _acting_member(uow, author)
         member.require(Role.AUTHOR, "publish alerts")
         alert = await _own_draft(uow, alert_id, author)
-        organisation = await uow.organisations.get(alert.organisation)
-        if organisation is None:
+        kind = await uow.organisations.kind(alert.organisation)
+        if kind is None:
             raise NotFound(f"organisation '{alert.organisation}' is not registered")
         route = route_alert(alert.content, territories)
-        if policy.needs_moderation(alert.content, organisation):
+        if policy.needs_moderation(alert.content, kind):
             alert.submit_for_moderation(now)
         else:
             alert.publish(route.rooms, author, now)

@@ -81,6 +81,13 @@ class SqlOrganisationRepository(_Repository):
             select(OrganisationRow.name).where(OrganisationRow.key == key)
         )
 
+    async def kind(self, key: str) -> OrganisationKind | None:
+        """Just the kind (what the moderation policy asks), without the territories."""
+        value = await self.session.scalar(
+            select(OrganisationRow.kind).where(OrganisationRow.key == key)
+        )
+        return OrganisationKind(value) if value is not None else None
+
     async def list(self) -> Sequence[Organisation]:
         rows = await self.session.scalars(select(OrganisationRow).order_by(OrganisationRow.key))
         return [_organisation(r) for r in rows]
@@ -218,6 +225,7 @@ class SqlAlertRepository(_Repository):
         # The session's identity map holds rows weakly: without a reference here, a row read by
         # ``get`` is gone by ``save`` and read again (two queries more per change of an alert).
         self._loaded: dict[int, AlertRow] = {}
+        self._written: dict[int, AlertRow] = {}  # created or saved in this transaction
 
     async def create(
         self,
@@ -239,6 +247,7 @@ class SqlAlertRepository(_Repository):
         self._fill_content(row, content)
         self.session.add(row)
         await self.session.flush()
+        self._written[row.id] = row
         return _alert(row)
 
     async def get(self, alert_id: int) -> Alert | None:
@@ -275,7 +284,16 @@ class SqlAlertRepository(_Repository):
         row.status_by = alert.status_by
         row.updated_at = alert.updated_at or self._clock()
         await self.session.flush()
+        self._written[alert.id] = row
         self._take_events(alert)
+
+    def written(self) -> dict[int, Alert]:
+        """The alerts this transaction created or changed, as they are about to be committed.
+
+        Handed over with the transaction's events, so that delivering them in this process
+        needs no read-back (see ``phenomena.storage.handoff``).
+        """
+        return {alert_id: _alert(row) for alert_id, row in self._written.items()}
 
     async def delete_draft(self, alert_id: int) -> None:
         """Forget a draft its author cancelled (only drafts: published alerts stay on record)."""
@@ -283,6 +301,7 @@ class SqlAlertRepository(_Repository):
         if row is not None and row.status == AlertStatus.DRAFT.value:
             await self.session.delete(row)
             await self.session.flush()
+            self._written.pop(alert_id, None)
 
     @staticmethod
     def _fill_content(row: AlertRow, content: AlertContent) -> None:

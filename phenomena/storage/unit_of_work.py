@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from phenomena.errors import AlreadyDone
+from phenomena.errors import AlreadyDone, DomainError
 from phenomena.events import Event
 from phenomena.storage.handoff import Handoff, OutboxMessage
 from phenomena.storage.repositories import (
@@ -53,7 +53,7 @@ class SqlUnitOfWork:
     ) -> None:
         self._sessions = sessions
         self._clock = clock
-        self._once = once  # a chat event ID: its effects commit at most once
+        self._once = once  # a chat event ID: its effects commit at most once, and a repeat is quiet
         self._after_commit = after_commit  # e.g. wake the outbox dispatcher
         self._handoff = handoff  # a dispatcher in this process that takes its events at commit
         self._session: AsyncSession | None = None
@@ -71,12 +71,6 @@ class SqlUnitOfWork:
         self.alerts = SqlAlertRepository(self._session, self._events.extend, self._clock)
         self.audit = SqlAuditLog(self._session)
         self.detections = SqlDetectionRepository(self._session)
-        done = None
-        if self._once is not None:
-            done = await self._session.get(ProcessedCommandRow, self._once)
-        if done is not None:
-            await self.__aexit__(None, None, None)
-            raise AlreadyDone(f"command {self._once} was already carried out")
         return self
 
     async def __aexit__(
@@ -90,6 +84,16 @@ class SqlUnitOfWork:
             return
         try:
             await session.rollback()
+            # A command seen again (a sync replayed after a crash) usually fails as a repeat
+            # ("already published"); it ran the first time, so it stays silent. Checked only
+            # here, and at commit, so a command's normal path pays nothing for it.
+            repeat = isinstance(exc, DomainError) and not isinstance(exc, AlreadyDone)
+            if (
+                repeat
+                and self._once is not None
+                and await session.get(ProcessedCommandRow, self._once) is not None
+            ):
+                raise AlreadyDone(f"command {self._once} was already carried out") from exc
         finally:
             await session.close()
             self._events = []
@@ -131,6 +135,7 @@ class SqlUnitOfWork:
                     row.claimed_by, row.claimed_until = claim
                     handed.append((row, event))
                 session.add(row)
+        written = self.alerts.written() if handed else {}
         try:
             await session.commit()
         except IntegrityError:
@@ -141,7 +146,10 @@ class SqlUnitOfWork:
         self._events.clear()
         if handed and self._handoff is not None:
             self._handoff.take(
-                [OutboxMessage(row.id, event, 0, now, frozenset()) for row, event in handed]
+                [
+                    OutboxMessage(row.id, event, 0, now, frozenset(), written)
+                    for row, event in handed
+                ]
             )
         if had_events and self._after_commit is not None:
             self._after_commit()

@@ -195,6 +195,35 @@ async def test_the_same_chat_event_never_runs_twice(
     assert second.id != first.id
 
 
+async def test_a_command_seen_again_is_quiet_even_where_doing_it_again_would_fail(
+    registry: Database, territories: TerritoryRegistry
+) -> None:
+    """A replayed ``!alert publish`` says nothing, not "cannot be published": it was, by it."""
+    from phenomena.errors import AlreadyDone
+
+    content = parse_alert_text(EXAMPLE, territories)
+    draft, _ = await use.draft_alert(
+        SqlUnitOfWork(registry.sessions), content, POLICE, territories, NOW
+    )
+
+    async def publish(event_id: str) -> None:
+        await use.submit_draft(
+            SqlUnitOfWork(registry.sessions, once=event_id),
+            draft.id,
+            POLICE,
+            territories,
+            POLICY,
+            NOW,
+        )
+
+    await publish("$publish")
+    with pytest.raises(AlreadyDone):
+        await publish("$publish")
+    with pytest.raises(IllegalTransition, match="cannot be published"):
+        await publish("$another")  # someone else asking again is told why not
+    assert len(await alert_events(registry)) == 1
+
+
 async def test_a_moderator_cannot_approve_a_draft(
     registry: Database, territories: TerritoryRegistry
 ) -> None:
