@@ -7,9 +7,10 @@ matrix-nio sends of the same bulletins to the same rooms, one after the other, s
 observer, in the same run on the same homeserver (target: at most 1.3):
 
 - the *echo floor* measures the same interval as prevnet: a plain matrix-nio client (another
-  device of the bot's account, encrypted, syncing like the bot) sees the author's message and
-  sends the bulletins at once, with no parsing, checks, database or outbox. It is what any
-  bot must spend to turn a command event into bulletins.
+  device of the bot's account, encrypted, syncing like the bot, in a process of its own as
+  prevnet is) sees the author's message and sends the bulletins at once, with no parsing,
+  checks, database or outbox. It is what any bot must spend to turn a command event into
+  bulletins.
 - the *send floor* starts its clock just before the first send, so it leaves out receiving the
   command; for one room it is a single bare send, which no command, of any bot, can match.
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -59,6 +61,7 @@ from phenomena.storage.outbox import Outbox
 from phenomena.storage.unit_of_work import SqlUnitOfWork
 from prevnet.reference import load_territories
 from prevnet.settings import Settings
+from tests.support.postgres import postgres_server
 
 SERVER = "bench.prevnet"
 SIZES = (1, 10, 50)
@@ -107,6 +110,8 @@ class EchoFloor:
 
     It reacts in a sync callback, as prevnet's bot does, to the author's next message in the
     origin room, decrypted or not (decrypting is work it may skip, so the floor stays a floor).
+    It runs in a process of its own (``echo_floor``), as prevnet does, so that the observer's
+    work in the benchmark's process does not slow it down.
     """
 
     def __init__(self, client: nio.AsyncClient, author: str, origin: str) -> None:
@@ -114,9 +119,11 @@ class EchoFloor:
         self.author = author
         self.origin = origin
         self._armed: list[tuple[str, dict[str, str]]] | None = None
+        self.sent = asyncio.Event()
         client.add_event_callback(self._on_event, (nio.RoomMessageText, nio.MegolmEvent))
 
     def arm(self, messages: list[tuple[str, dict[str, str]]]) -> None:
+        self.sent.clear()
         self._armed = messages
 
     async def _on_event(self, room: nio.MatrixRoom, event: nio.Event) -> None:
@@ -124,9 +131,43 @@ class EchoFloor:
             return
         messages, self._armed = self._armed, None
         await send_all(self.client, messages)
+        self.sent.set()
 
 
-async def start_prevnet(data: Path, port: int) -> asyncio.subprocess.Process:
+async def echo_floor(config: dict[str, str]) -> None:
+    """The echo client's process: one JSON line of bulletins on stdin arms it for one message.
+
+    It syncs only while armed, so it takes no time from prevnet's runs; what it missed is read
+    before it says ``armed``.
+    """
+    client = nio.AsyncClient(
+        config["url"],
+        config["user_id"],
+        store_path=config["store"],
+        config=nio.AsyncClientConfig(encryption_enabled=True),
+    )
+    await client.login(config["password"], device_name="echo floor")
+    await client.keys_upload()
+    await client.sync(timeout=0, full_state=True)
+    echo = EchoFloor(client, config["author"], config["origin"])
+    stdin = asyncio.StreamReader()
+    loop = asyncio.get_running_loop()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stdin), sys.stdin)
+    print("ready", flush=True)
+    while line := await stdin.readline():
+        await client.sync(timeout=0)
+        echo.arm([(room, content) for room, content in json.loads(line)])
+        syncing = asyncio.create_task(client.sync_forever(timeout=30000))
+        print("armed", flush=True)
+        await echo.sent.wait()
+        syncing.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await syncing
+        print("sent", flush=True)
+    await client.close()
+
+
+async def start_prevnet(data: Path, port: int, database: str) -> asyncio.subprocess.Process:
     """``prevnet up`` on the prepared data directory; returns once it says it is ready."""
     with (data / "prevnet-up.log").open("ab") as log:
         process = await asyncio.create_subprocess_exec(
@@ -135,7 +176,12 @@ async def start_prevnet(data: Path, port: int) -> asyncio.subprocess.Process:
             "--fast-hashing",
             stdout=asyncio.subprocess.PIPE,
             stderr=log,
-            env={**os.environ, "PREVNET_SERVER_NAME": SERVER, "PREVNET_API_PORT": str(free_port())},
+            env={
+                **os.environ,
+                "PREVNET_SERVER_NAME": SERVER,
+                "PREVNET_API_PORT": str(free_port()),
+                "PREVNET_DATABASE_URL": database,
+            },
         )
     assert process.stdout is not None
     line = await asyncio.wait_for(process.stdout.readline(), 180)
@@ -145,12 +191,26 @@ async def start_prevnet(data: Path, port: int) -> asyncio.subprocess.Process:
     return process
 
 
-async def main(repeat: int) -> None:
+async def main(repeat: int, database: str) -> None:
+    if database == "postgres":
+        # PostgreSQL with its default durability (fsync, synchronous commit), as deployed
+        with postgres_server(durable=True) as url:
+            await run(repeat, url)
+    else:
+        await run(repeat, None)
+
+
+async def run(repeat: int, database_url: str | None) -> None:
     territories = load_territories(Settings())
     zones = sorted(territories.zones)[: max(SIZES)]
     with tempfile.TemporaryDirectory(prefix="prevnet-fanout-") as root:
         data = Path(root)
-        settings = Settings(data_dir=data, server_name=SERVER, homeserver_port=free_port())
+        settings = Settings(
+            data_dir=data,
+            server_name=SERVER,
+            homeserver_port=free_port(),
+            database_url=database_url,
+        )
         db = Database.connect(settings.database)
         await db.upgrade()
         police = [
@@ -182,7 +242,7 @@ async def main(repeat: int) -> None:
         )
         # prevnet in its own process, as deployed: its bot does not share an event loop with
         # the author, the observer and the echo client of this benchmark
-        runner = await start_prevnet(data, settings.homeserver_port)
+        runner = await start_prevnet(data, settings.homeserver_port, settings.database)
         url = f"http://127.0.0.1:{settings.homeserver_port}"
         outbox = Outbox(db, "bench")
         while (await outbox.stats()).pending:  # noqa: ASYNC110 - polling the shared outbox
@@ -223,7 +283,26 @@ async def main(repeat: int) -> None:
             await floor_client.keys_upload()
             await floor_client.sync(timeout=0, full_state=True)
             origin = room_of[zones[0]]
-            echo = EchoFloor(floor_client, author_id, origin)
+            (data / "echo").mkdir()
+            echo_config = {
+                "url": url,
+                "user_id": credentials["user_id"],
+                "password": credentials["password"],
+                "store": str(data / "echo"),
+                "author": author_id,
+                "origin": origin,
+            }
+            echo = await asyncio.create_subprocess_exec(
+                sys.executable,
+                *("-m", "benchmarks.fanout", "--echo-floor", json.dumps(echo_config)),
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+            )
+            assert echo.stdin is not None
+            assert echo.stdout is not None
+            echo_in, echo_out = echo.stdin, echo.stdout
+            if await asyncio.wait_for(echo_out.readline(), 120) != b"ready\n":
+                raise RuntimeError("the echo floor client did not start")
 
             async def say(text: str) -> None:
                 await author.sync(timeout=0)
@@ -287,18 +366,16 @@ async def main(repeat: int) -> None:
                 return await observer.rooms_seen_after(start, {room_of[z] for z in zones[:n]})
 
             async def echo_floor_once(n: int) -> float:
-                # the echo client syncs only while it is armed, so it takes no time from the
-                # others in this process otherwise; what it missed is read before arming it
-                await floor_client.sync(timeout=0)
-                echo.arm(bulletins(n))
-                echoing = asyncio.create_task(floor_client.sync_forever(timeout=30000))
+                echo_in.write(json.dumps(bulletins(n)).encode() + b"\n")
+                if await asyncio.wait_for(echo_out.readline(), 60) != b"armed\n":
+                    raise RuntimeError("the echo floor client stopped")
                 # not a command: prevnet reads it and does nothing; the echo client answers it
                 await say(f"publish {n} (floor)")
                 start = time.perf_counter()
-                try:
-                    return await observer.rooms_seen_after(start, {room_of[z] for z in zones[:n]})
-                finally:
-                    echoing.cancel()
+                took = await observer.rooms_seen_after(start, {room_of[z] for z in zones[:n]})
+                if await asyncio.wait_for(echo_out.readline(), 60) != b"sent\n":
+                    raise RuntimeError("the echo floor client stopped")
+                return took
 
             # warm-up: encryption sessions shared in every room, on every side
             await prevnet_once(max(SIZES))
@@ -320,6 +397,8 @@ async def main(repeat: int) -> None:
                     f" {1000 * f:>11.0f} {mine / f:>6.2f}"
                 )
             watching.cancel()
+            echo_in.close()
+            await asyncio.wait_for(echo.wait(), 60)
             for client in (author, observer.client, floor_client):
                 await client.close()
         runner.send_signal(signal.SIGTERM)
@@ -330,4 +409,15 @@ async def main(repeat: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3)
-    asyncio.run(main(parser.parse_args().repeat))
+    parser.add_argument(
+        "--database",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="prevnet's database: an SQLite file (the default) or a PostgreSQL server",
+    )
+    parser.add_argument("--echo-floor", help=argparse.SUPPRESS)  # the echo client's process
+    arguments = parser.parse_args()
+    if arguments.echo_floor:
+        asyncio.run(echo_floor(json.loads(arguments.echo_floor)))
+    else:
+        asyncio.run(main(arguments.repeat, arguments.database))

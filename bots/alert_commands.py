@@ -72,8 +72,8 @@ class AlertDesk:
     async def source(self, alert: Alert) -> str:
         """The source line of a bulletin: organisation (author), as they are named today."""
         async with self.uow(None) as unit:
-            org_name = await unit.organisations.name(alert.organisation) or alert.organisation
-            author = await unit.members.display_name(alert.author)
+            org_name, author = await unit.alerts.source_names(alert)
+        org_name = org_name or alert.organisation
         return f"{org_name} ({author})" if author else org_name
 
 

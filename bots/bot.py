@@ -23,6 +23,8 @@ from phenomena.partners import Member
 
 log = logging.getLogger(__name__)
 
+TOKEN_PAUSE = 0.2  # seconds between handling a sync and saving its token (see Bot._save_soon)
+
 MemberLookup = Callable[[str], Awaitable[Member | None]]
 RoomKeyLookup = Callable[[str], Awaitable[str | None]]
 ReactionHandler = Callable[[Member | None, str, str, str], Awaitable[object]]
@@ -70,7 +72,10 @@ class Bot:
         self._shared_with: dict[str, frozenset[tuple[str, str]]] = {}
         self._tokens = sync_tokens
         self._listening = False  # off during a first sync that only catches up on state
-        self._saving: asyncio.Future[None] | None = None
+        self._token: str | None = None  # the newest sync token whose events are handled
+        self._saved: str | None = None
+        self._saving: asyncio.Task[None] | None = None
+        self._flush = asyncio.Event()  # stopping: save now, without the pause
         self.ready = asyncio.Event()
         client.add_event_callback(self._on_message, (nio.RoomMessageText,))
         client.add_event_callback(self._on_undecryptable, (nio.MegolmEvent,))
@@ -108,12 +113,30 @@ class Bot:
         """Every event of this sync is handled: the next run starts after them."""
         if self._tokens is None:
             return
-        # shielded: stopping the bot must not cut a database write in half; run() waits for it
-        self._saving = asyncio.ensure_future(self._tokens.save(response.next_batch))
-        try:
-            await asyncio.shield(self._saving)
-        except Exception:  # the next sync saves again; a replay repeats no command
-            log.exception("the sync token could not be saved")
+        self._token = response.next_batch
+        if self._saving is None or self._saving.done():
+            self._saving = asyncio.create_task(self._save_soon())
+
+    async def _save_soon(self) -> None:
+        """Write the newest token after a short pause, and once more if a newer one came.
+
+        A busy bot so writes it a few times a second rather than after every sync, and not
+        while the events it just handed over are being delivered. A crash in the pause replays
+        those syncs after the restart: exactly-once markers keep every command to one run.
+        """
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(TOKEN_PAUSE):
+                await self._flush.wait()
+        while self._tokens is not None:
+            token = self._token
+            if token is None or token == self._saved:
+                return
+            try:
+                await self._tokens.save(token)
+            except Exception:  # the next sync saves again; a replay repeats no command
+                log.exception("the sync token could not be saved")
+                return
+            self._saved = token
 
     async def run(self, stop: asyncio.Event) -> None:
         """Sync until ``stop`` is set."""
@@ -129,9 +152,11 @@ class Bot:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            # not cancelled: stopping must not cut a database write in half, nor lose the token
+            self._flush.set()
             if self._saving is not None:
-                with contextlib.suppress(Exception):
-                    await self._saving
+                await self._saving
+            await self._save_soon()  # a token that came after the last save began
 
     async def send(
         self,

@@ -263,9 +263,8 @@ async def run_bridge(settings: Settings, ready: Callable[[str], None], stop: asy
             if alert.author == DETECTION_AUTHOR:
                 return "prevnet detection (space-time scan of incident reports)"
             async with uow() as unit:
-                who = await unit.members.display_name(alert.author) or alert.author
-                org = await unit.organisations.name(alert.organisation) or alert.organisation
-            return f"{who} ({org})"
+                org, who = await unit.alerts.source_names(alert)
+            return f"{who or alert.author} ({org or alert.organisation})"
 
         topics = TopicSync(
             toolbox,

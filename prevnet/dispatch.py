@@ -158,7 +158,8 @@ class Dispatcher:
             if claimed:
                 continue
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._idle)
+                async with asyncio.timeout(self._idle):  # woken in one step of the loop
+                    await self._wake.wait()
 
 
 def subscriptions_by_event(subs: Sequence[Subscription]) -> Mapping[str, list[str]]:

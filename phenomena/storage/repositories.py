@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import defaultload
+from sqlalchemy.orm import defaultload, joinedload
 
 from phenomena.alert import Alert, AlertContent, AlertStatus
 from phenomena.errors import NotFound
@@ -75,12 +75,6 @@ class SqlOrganisationRepository(_Repository):
         row = await self._row(key)
         return _organisation(row) if row else None
 
-    async def name(self, key: str) -> str | None:
-        """Just the name (a bulletin's source line), without the territories."""
-        return await self.session.scalar(
-            select(OrganisationRow.name).where(OrganisationRow.key == key)
-        )
-
     async def kind(self, key: str) -> OrganisationKind | None:
         """Just the kind (what the moderation policy asks), without the territories."""
         value = await self.session.scalar(
@@ -144,12 +138,6 @@ class SqlMemberRepository(_Repository):
             .options(defaultload(MemberRow.organisation).lazyload(OrganisationRow.territories))
         )
         return result.scalar_one_or_none()
-
-    async def display_name(self, matrix_id: str) -> str | None:
-        """Just the name (a bulletin's source line), without the organisation."""
-        return await self.session.scalar(
-            select(MemberRow.display_name).where(MemberRow.matrix_id == matrix_id)
-        )
 
     async def _org_id(self, key: str) -> int:
         org_id = await self.session.scalar(
@@ -251,7 +239,10 @@ class SqlAlertRepository(_Repository):
         return _alert(row)
 
     async def get(self, alert_id: int) -> Alert | None:
-        row = await self.session.get(AlertRow, alert_id)
+        # one statement with its municipalities (the relationship's default takes two)
+        row = await self.session.get(
+            AlertRow, alert_id, options=[joinedload(AlertRow.municipalities)]
+        )
         if row is None:
             return None
         self._loaded[alert_id] = row
@@ -286,6 +277,20 @@ class SqlAlertRepository(_Repository):
         await self.session.flush()
         self._written[alert.id] = row
         self._take_events(alert)
+
+    async def source_names(self, alert: Alert) -> tuple[str | None, str | None]:
+        """Its organisation's name and its author's display name as they are today (None: gone).
+
+        One statement: a bulletin's source line is read on the way to the first bulletin.
+        """
+        organisation = select(OrganisationRow.name).where(OrganisationRow.key == alert.organisation)
+        author = select(MemberRow.display_name).where(MemberRow.matrix_id == alert.author)
+        row = (
+            await self.session.execute(
+                select(organisation.scalar_subquery(), author.scalar_subquery())
+            )
+        ).one()
+        return row[0], row[1]
 
     def written(self) -> dict[int, Alert]:
         """The alerts this transaction created or changed, as they are about to be committed.

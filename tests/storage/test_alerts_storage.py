@@ -239,3 +239,28 @@ async def test_a_moderator_cannot_approve_a_draft(
         stored = await uow.alerts.get(draft.id)
     assert stored is not None and stored.status is AlertStatus.DRAFT
     assert await alert_events(registry) == []
+
+
+async def test_the_source_line_names_the_organisation_and_author_as_they_are_today(
+    registry: Database, territories: TerritoryRegistry
+) -> None:
+    content = parse_alert_text(EXAMPLE, territories)
+    alert, _ = await use.create_alert(
+        SqlUnitOfWork(registry.sessions), content, POLICE, territories, POLICY, NOW
+    )
+    async with SqlUnitOfWork(registry.sessions) as uow:
+        assert await uow.alerts.source_names(alert) == ("Zone de police Mons/Quévy", "Alice Dupont")
+    renamed = GOOD.replace("Zone de police Mons/Quévy", "Zone de police Mons-Quévy").replace(
+        "Alice Dupont", "Alice Dupont-Lambert"
+    )
+    await import_partners(
+        SqlUnitOfWork(registry.sessions), parse_partner_file(renamed, territories), "t", NOW
+    )
+    async with SqlUnitOfWork(registry.sessions) as uow:
+        assert await uow.alerts.source_names(alert) == (
+            "Zone de police Mons-Quévy",
+            "Alice Dupont-Lambert",
+        )
+        # an author who is no member (the detection) and an organisation that is gone
+        gone = replace(alert, author="prevnet-detection", organisation="gone")
+        assert await uow.alerts.source_names(gone) == (None, None)

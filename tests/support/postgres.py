@@ -45,8 +45,12 @@ def _as_user(command: list[str], user: str | None) -> list[str]:
 
 
 @contextmanager
-def postgres_server() -> Iterator[str]:
-    """Yield the URL of a PostgreSQL server's ``postgres`` database; stop it afterwards."""
+def postgres_server(*, durable: bool = False) -> Iterator[str]:
+    """Yield the URL of a PostgreSQL server's ``postgres`` database; stop it afterwards.
+
+    Tests run it without fsync; ``durable`` keeps PostgreSQL's production defaults, so that a
+    benchmark measures what a deployment would pay for each commit.
+    """
     existing = os.environ.get("PREVNET_TEST_POSTGRES_URL")
     if existing:
         yield existing
@@ -78,7 +82,9 @@ def postgres_server() -> Iterator[str]:
         check=True,
         capture_output=True,
     )
-    options = f"-h 127.0.0.1 -p {port} -k {sockets} -c fsync=off -c synchronous_commit=off"
+    options = f"-h 127.0.0.1 -p {port} -k {sockets}"
+    if not durable:
+        options += " -c fsync=off -c synchronous_commit=off"
     started = subprocess.run(
         _as_user([pg_ctl, "-D", str(data), "-l", str(log), "-o", options, "-w", "start"], user),
         capture_output=True,
