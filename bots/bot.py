@@ -138,6 +138,13 @@ class Bot:
                 return
             self._saved = token
 
+    async def flush_sync_token(self) -> None:
+        """Save the newest token now (on stop): no pause, and no write cut in half."""
+        self._flush.set()
+        if self._saving is not None:
+            await self._saving
+        await self._save_soon()  # a token that came after the last save began
+
     async def run(self, stop: asyncio.Event) -> None:
         """Sync until ``stop`` is set."""
         await self.start()
@@ -152,11 +159,7 @@ class Bot:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-            # not cancelled: stopping must not cut a database write in half, nor lose the token
-            self._flush.set()
-            if self._saving is not None:
-                await self._saving
-            await self._save_soon()  # a token that came after the last save began
+            await self.flush_sync_token()
 
     async def send(
         self,
