@@ -88,7 +88,7 @@ def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
         alert, route = await use.draft_alert(
             desk.uow(context.event_id),
             content,
-            context.sender,
+            context.actor,
             desk.territories,
             desk.clock(),
             origin_room=context.room_id,
@@ -128,7 +128,7 @@ def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
         alert, _ = await use.submit_draft(
             desk.uow(context.event_id),
             parse_ref(ref),
-            context.sender,
+            context.actor,
             desk.territories,
             desk.policy,
             desk.clock(),
@@ -149,7 +149,7 @@ def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
     )
     async def cancel(context: Context, args: Arguments) -> Reply:
         alert = await use.discard_draft(
-            desk.uow(context.event_id), parse_ref(_ref(args)), context.sender
+            desk.uow(context.event_id), parse_ref(_ref(args)), context.actor
         )
         return Reply(f"Draft {alert.ref} is dropped; nobody else saw it.")
 
@@ -177,7 +177,7 @@ def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
             desk.uow(context.event_id),
             alert.id,
             content,
-            context.sender,
+            context.actor,
             desk.territories,
             desk.clock(),
         )
@@ -201,7 +201,7 @@ def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
         ref = _ref(args)
         reason = _after_ref(args)
         alert = await use.close_alert(
-            desk.uow(context.event_id), parse_ref(ref), context.sender, reason.strip(), desk.clock()
+            desk.uow(context.event_id), parse_ref(ref), context.actor, reason.strip(), desk.clock()
         )
         return Reply(f"{alert.ref} is closed.")
 
@@ -300,7 +300,7 @@ def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
         alert, route = await use.approve_alert(
             desk.uow(context.event_id),
             parse_ref(_ref(args)),
-            context.sender,
+            context.actor,
             desk.territories,
             desk.clock(),
         )
@@ -317,7 +317,7 @@ def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
         ref = _ref(args)
         reason = _after_ref(args)
         alert = await use.reject_alert(
-            desk.uow(context.event_id), parse_ref(ref), context.sender, reason, desk.clock()
+            desk.uow(context.event_id), parse_ref(ref), context.actor, reason, desk.clock()
         )
         return Reply(f"{alert.ref} is rejected; its author is told why.")
 

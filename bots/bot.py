@@ -240,6 +240,9 @@ class Bot:
                 await self.send(room.room_id, reply, in_reply_to=event.event_id)
             except ConnectionError:
                 log.exception("could not answer %s", event.event_id)
+        # Let what the command handed over (its bulletins) start now: matrix-nio goes on with
+        # the rest of the sync without yielding, and the delivery's reads overlap with it.
+        await asyncio.sleep(0)
 
     async def _on_reaction(self, room: nio.MatrixRoom, event: nio.ReactionEvent) -> None:
         if not self._listening:

@@ -37,6 +37,12 @@ class Context:
     room_key: str | None
     event_id: str | None = None
 
+    @property
+    def actor(self) -> Member | str:
+        """Who acts, for the use cases: the member the bot read for this message, so the use
+        case does not read it again, or the Matrix ID when there is none (it is refused)."""
+        return self.member if self.member is not None else self.sender
+
 
 @dataclass(frozen=True)
 class Arguments:

@@ -32,13 +32,23 @@ class ModerationPolicy:
         return self.moderate_non_police and not kind.is_police
 
 
-async def _acting_member(uow: UnitOfWork, matrix_id: str) -> Member:
-    member = await uow.members.get(matrix_id)
+Actor = str | Member
+"""Who acts: a Matrix ID, read in the use case's own transaction, or the member the caller read
+for this very request (the bot reads the sender of every message before it looks at the
+command), which is not read a second time on the way to the first bulletin."""
+
+
+async def _acting_member(uow: UnitOfWork, actor: Actor) -> Member:
+    member = actor if isinstance(actor, Member) else await uow.members.get(actor)
     if member is None:
         raise PermissionDenied(
-            f"{matrix_id} is not a member of the network; ask an administrator to add you"
+            f"{actor} is not a member of the network; ask an administrator to add you"
         )
     return member
+
+
+def _matrix_id(actor: Actor) -> str:
+    return actor.matrix_id if isinstance(actor, Member) else actor
 
 
 async def _alert(uow: UnitOfWork, alert_id: int) -> Alert:
@@ -56,7 +66,7 @@ def _may_edit(member: Member, alert: Alert) -> bool:
     return alert.author == member.matrix_id or alert.organisation == member.organisation
 
 
-async def _editable_alert(uow: UnitOfWork, alert_id: int, actor: str, action: str) -> Alert:
+async def _editable_alert(uow: UnitOfWork, alert_id: int, actor: Actor, action: str) -> Alert:
     """The alert, if ``actor`` may change it: authors of its organisation, and moderators."""
     member = await _acting_member(uow, actor)
     alert = await _alert(uow, alert_id)
@@ -68,7 +78,7 @@ async def _editable_alert(uow: UnitOfWork, alert_id: int, actor: str, action: st
 async def create_alert(
     uow: UnitOfWork,
     content: AlertContent,
-    author: str,
+    author: Actor,
     territories: TerritoryRegistry,
     policy: ModerationPolicy,
     now: datetime,
@@ -81,11 +91,11 @@ async def create_alert(
         if kind is None:
             raise NotFound(f"your organisation '{member.organisation}' is not registered")
         route = route_alert(content, territories)
-        alert = await uow.alerts.create(content, author, member.organisation, now)
+        alert = await uow.alerts.create(content, member.matrix_id, member.organisation, now)
         if policy.needs_moderation(content, kind):
             alert.submit_for_moderation(now)
         else:
-            alert.publish(route.rooms, author, now)
+            alert.publish(route.rooms, member.matrix_id, now)
         await uow.alerts.save(alert)
         await uow.commit()
     return alert, route
@@ -94,7 +104,7 @@ async def create_alert(
 async def draft_alert(
     uow: UnitOfWork,
     content: AlertContent,
-    author: str,
+    author: Actor,
     territories: TerritoryRegistry,
     now: datetime,
     origin_room: str | None = None,
@@ -104,14 +114,16 @@ async def draft_alert(
         member = await _acting_member(uow, author)
         member.require(Role.AUTHOR, "publish alerts")
         route = route_alert(content, territories)
-        alert = await uow.alerts.create(content, author, member.organisation, now, origin_room)
+        alert = await uow.alerts.create(
+            content, member.matrix_id, member.organisation, now, origin_room
+        )
         await uow.commit()
     return alert, route
 
 
-async def _own_draft(uow: UnitOfWork, alert_id: int, author: str) -> Alert:
+async def _own_draft(uow: UnitOfWork, alert_id: int, author: Actor) -> Alert:
     alert = await _alert(uow, alert_id)
-    if alert.author != author:
+    if alert.author != _matrix_id(author):
         raise PermissionDenied(f"alert {alert.ref} is not your draft")
     return alert
 
@@ -119,7 +131,7 @@ async def _own_draft(uow: UnitOfWork, alert_id: int, author: str) -> Alert:
 async def submit_draft(
     uow: UnitOfWork,
     alert_id: int,
-    author: str,
+    author: Actor,
     territories: TerritoryRegistry,
     policy: ModerationPolicy,
     now: datetime,
@@ -129,20 +141,20 @@ async def submit_draft(
         member = await _acting_member(uow, author)
         member.require(Role.AUTHOR, "publish alerts")
         alert = await _own_draft(uow, alert_id, author)
-        kind = await uow.organisations.kind(alert.organisation)
+        kind = await uow.alerts.organisation_kind(alert)
         if kind is None:
             raise NotFound(f"organisation '{alert.organisation}' is not registered")
         route = route_alert(alert.content, territories)
         if policy.needs_moderation(alert.content, kind):
             alert.submit_for_moderation(now)
         else:
-            alert.publish(route.rooms, author, now)
+            alert.publish(route.rooms, member.matrix_id, now)
         await uow.alerts.save(alert)
         await uow.commit()
     return alert, route
 
 
-async def discard_draft(uow: UnitOfWork, alert_id: int, author: str) -> Alert:
+async def discard_draft(uow: UnitOfWork, alert_id: int, author: Actor) -> Alert:
     """The author drops a draft; nothing of it was ever shown to anyone else."""
     async with uow:
         alert = await _own_draft(uow, alert_id, author)
@@ -157,7 +169,7 @@ async def discard_draft(uow: UnitOfWork, alert_id: int, author: str) -> Alert:
 
 
 async def approve_alert(
-    uow: UnitOfWork, alert_id: int, moderator: str, territories: TerritoryRegistry, now: datetime
+    uow: UnitOfWork, alert_id: int, moderator: Actor, territories: TerritoryRegistry, now: datetime
 ) -> tuple[Alert, Route]:
     """A moderator publishes a pending alert; routing is decided now, on today's registry."""
     async with uow:
@@ -169,21 +181,21 @@ async def approve_alert(
                 f"alert {alert.ref} is not waiting for a moderator (it is {alert.status.value})"
             )
         route = route_alert(alert.content, territories)
-        alert.publish(route.rooms, moderator, now)
+        alert.publish(route.rooms, member.matrix_id, now)
         await uow.alerts.save(alert)
         await uow.commit()
     return alert, route
 
 
 async def reject_alert(
-    uow: UnitOfWork, alert_id: int, moderator: str, reason: str, now: datetime
+    uow: UnitOfWork, alert_id: int, moderator: Actor, reason: str, now: datetime
 ) -> Alert:
     """A moderator refuses a pending alert; the author is told why."""
     async with uow:
         member = await _acting_member(uow, moderator)
         member.require(Role.MODERATOR, "reject alerts")
         alert = await _alert(uow, alert_id)
-        alert.reject(moderator, reason, now)
+        alert.reject(member.matrix_id, reason, now)
         await uow.alerts.save(alert)
         await uow.commit()
     return alert
@@ -193,7 +205,7 @@ async def update_alert(
     uow: UnitOfWork,
     alert_id: int,
     content: AlertContent,
-    actor: str,
+    actor: Actor,
     territories: TerritoryRegistry,
     now: datetime,
 ) -> tuple[Alert, tuple[str, ...]]:
@@ -203,13 +215,13 @@ async def update_alert(
         if alert.status is AlertStatus.PENDING_MODERATION:
             member = await _acting_member(uow, actor)
             member.require(Role.MODERATOR, f"edit alert {alert.ref} before it is approved")
-            changed = alert.revise_pending(content, now, actor)
+            changed = alert.revise_pending(content, now, member.matrix_id)
             await uow.alerts.save(alert)
             await uow.commit()
             return alert, changed
         alert = await _editable_alert(uow, alert_id, actor, "change")
         route = route_alert(content, territories)
-        changed = alert.update(content, route.rooms, actor, now)
+        changed = alert.update(content, route.rooms, _matrix_id(actor), now)
         if changed:
             await uow.alerts.save(alert)
         await uow.commit()
@@ -217,12 +229,12 @@ async def update_alert(
 
 
 async def close_alert(
-    uow: UnitOfWork, alert_id: int, actor: str, reason: str, now: datetime
+    uow: UnitOfWork, alert_id: int, actor: Actor, reason: str, now: datetime
 ) -> Alert:
     """Close a published alert; authors of its organisation and moderators may."""
     async with uow:
         alert = await _editable_alert(uow, alert_id, actor, "close")
-        alert.close(actor, reason, now)
+        alert.close(_matrix_id(actor), reason, now)
         await uow.alerts.save(alert)
         await uow.commit()
     return alert

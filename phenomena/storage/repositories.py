@@ -6,9 +6,9 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import defaultload, joinedload
+from sqlalchemy.orm import defaultload, joinedload, undefer
 
 from phenomena.alert import Alert, AlertContent, AlertStatus
 from phenomena.errors import NotFound
@@ -241,7 +241,9 @@ class SqlAlertRepository(_Repository):
     async def get(self, alert_id: int) -> Alert | None:
         # one statement with its municipalities (the relationship's default takes two)
         row = await self.session.get(
-            AlertRow, alert_id, options=[joinedload(AlertRow.municipalities)]
+            AlertRow,
+            alert_id,
+            options=[joinedload(AlertRow.municipalities), undefer(AlertRow.organisation_kind)],
         )
         if row is None:
             return None
@@ -277,6 +279,21 @@ class SqlAlertRepository(_Repository):
         await self.session.flush()
         self._written[alert.id] = row
         self._take_events(alert)
+
+    async def organisation_kind(self, alert: Alert) -> OrganisationKind | None:
+        """The kind of the alert's organisation (what the moderation policy asks), or None.
+
+        Read along with the alert by ``get`` in this transaction, so it costs no statement of
+        its own on the way from ``!alert publish`` to the bulletins.
+        """
+        row = self._loaded.get(alert.id)
+        if row is None or "organisation_kind" in inspect(row).unloaded:
+            value = await self.session.scalar(
+                select(OrganisationRow.kind).where(OrganisationRow.key == alert.organisation)
+            )
+        else:
+            value = row.organisation_kind
+        return OrganisationKind(value) if value is not None else None
 
     async def source_names(self, alert: Alert) -> tuple[str | None, str | None]:
         """Its organisation's name and its author's display name as they are today (None: gone).

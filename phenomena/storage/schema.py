@@ -17,9 +17,10 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    select,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column, relationship
 
 from phenomena.events import Event
 
@@ -125,6 +126,15 @@ class AlertRow(Base):
     updated_at: Mapped[datetime]
     municipalities: Mapped[list[AlertMunicipalityRow]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="AlertMunicipalityRow.position"
+    )
+    # the kind of its organisation, for the moderation policy: read along with the alert where
+    # asked (SqlAlertRepository.get), not in a statement of its own
+    organisation_kind: Mapped[str | None] = column_property(
+        select(OrganisationRow.kind)
+        .where(OrganisationRow.key == organisation)
+        .correlate_except(OrganisationRow)
+        .scalar_subquery(),
+        deferred=True,
     )
 
 

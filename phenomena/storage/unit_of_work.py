@@ -5,11 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, cast
 
-from sqlalchemy import select
+from sqlalchemy import (
+    Table,
+    bindparam,
+    case,
+    exists,
+    insert,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql.dml import ReturningInsert
 
 from phenomena.errors import AlreadyDone, DomainError
 from phenomena.events import Event
@@ -115,28 +126,31 @@ class SqlUnitOfWork:
 
         Each registered consumer (the bots, the bridge) gets its own row of every event. The
         handoff's consumer gets its rows already claimed and, after the commit, handed over.
+        Every write fails (or not) here, so a replayed command's marker turns into AlreadyDone.
         """
         session = self.session
         now = self._clock()
-        consumers: list[str] = []
-        if self._events:  # no autoflush: every write must fail (or not) inside commit below
-            with session.no_autoflush:
-                consumers = list(await session.scalars(select(OutboxConsumerRow.name)))
-            consumers = consumers or ["bots"]
-        if self._once is not None:
-            session.add(ProcessedCommandRow(event_id=self._once, at=now))
-        handed: list[tuple[OutboxRow, Event]] = []
         local = self._handoff.consumer if self._handoff is not None else None
         claim = self._handoff.lease(now) if self._handoff is not None and self._events else None
-        for event in self._events:
-            for consumer in sorted(consumers):
-                row = OutboxRow.pending(event, consumer, now)
-                if claim is not None and consumer == local:
-                    row.claimed_by, row.claimed_until = claim
-                    handed.append((row, event))
-                session.add(row)
-        written = self.alerts.written() if handed else {}
+        handed: list[tuple[int, Event]] = []
         try:
+            if self._once is not None:
+                session.add(ProcessedCommandRow(event_id=self._once, at=now))
+            token, until = claim if claim is not None else (None, None)
+            for event in self._events:
+                rows = await session.execute(
+                    _OUTBOX_INSERT,
+                    {
+                        "event_type": event.name,
+                        "payload": event.to_payload(),
+                        "now": now,
+                        "local": local,
+                        "token": token,
+                        "until": until,
+                    },
+                )
+                handed.extend((row_id, event) for row_id, consumer in rows if consumer == local)
+            written = self.alerts.written() if handed else {}
             await session.commit()
         except IntegrityError:
             if self._once is None:
@@ -144,11 +158,11 @@ class SqlUnitOfWork:
             raise AlreadyDone(f"command {self._once} was already carried out") from None
         had_events = bool(self._events)
         self._events.clear()
-        if handed and self._handoff is not None:
+        if handed and claim is not None and self._handoff is not None:
             self._handoff.take(
                 [
-                    OutboxMessage(row.id, event, 0, now, frozenset(), written)
-                    for row, event in handed
+                    OutboxMessage(row_id, event, 0, now, frozenset(), written)
+                    for row_id, event in handed
                 ]
             )
         if had_events and self._after_commit is not None:
@@ -158,3 +172,44 @@ class SqlUnitOfWork:
         """Forget the changes and the events of this transaction."""
         await self.session.rollback()
         self._events.clear()
+
+
+def _outbox_insert() -> ReturningInsert[int, str]:
+    """One statement: a row of an event for every registered consumer, returning their IDs.
+
+    Reading the consumers and inserting in one statement saves a round trip on the way to the
+    first bulletin, and a consumer registered at the same moment gets the event or not, never
+    half of it. The ``local`` consumer's row is written already claimed under ``token`` until
+    ``until`` (the handoff). With no consumer registered at all (the migrations register the
+    bots) the bots still get it. Built once: its compiled form is cached, not rebuilt per event.
+    """
+    table = cast(Table, OutboxRow.__table__)
+    consumers = union_all(
+        select(OutboxConsumerRow.name.label("name")),
+        select(literal("bots").label("name")).where(~exists(select(OutboxConsumerRow.name))),
+    ).subquery()
+    mine = consumers.c.name == bindparam("local", type_=table.c.consumer.type)
+    rows = select(
+        consumers.c.name,
+        bindparam("event_type", type_=table.c.event_type.type),
+        bindparam("payload", type_=table.c.payload.type),
+        bindparam("now", type_=table.c.created_at.type),
+        bindparam("now", type_=table.c.available_at.type),
+        literal(0, table.c.attempts.type),
+        case((mine, bindparam("token", type_=table.c.claimed_by.type)), else_=null()),
+        case((mine, bindparam("until", type_=table.c.claimed_until.type)), else_=null()),
+    )
+    columns = (
+        "consumer",
+        "event_type",
+        "payload",
+        "created_at",
+        "available_at",
+        "attempts",
+        "claimed_by",
+        "claimed_until",
+    )
+    return insert(table).from_select(columns, rows).returning(table.c.id, table.c.consumer)
+
+
+_OUTBOX_INSERT = _outbox_insert()

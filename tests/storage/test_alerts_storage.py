@@ -6,11 +6,13 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import event
 
 from phenomena.alert import AlertStatus
 from phenomena.alert_text import parse_alert_text
 from phenomena.errors import IllegalTransition, PermissionDenied
 from phenomena.events import AlertClosed, AlertPublished, AlertSubmitted, AlertUpdated
+from phenomena.partners import MemberStatus, OrganisationKind
 from phenomena.partners_file import parse_partner_file
 from phenomena.routing import route_alert
 from phenomena.services import alerts as use
@@ -264,3 +266,66 @@ async def test_the_source_line_names_the_organisation_and_author_as_they_are_tod
         # an author who is no member (the detection) and an organisation that is gone
         gone = replace(alert, author="prevnet-detection", organisation="gone")
         assert await uow.alerts.source_names(gone) == (None, None)
+
+
+async def test_the_member_the_bot_read_acts_without_being_read_again(
+    registry: Database, territories: TerritoryRegistry
+) -> None:
+    """The bot reads the sender of every message; a use case given that member trusts it."""
+    async with SqlUnitOfWork(registry.sessions) as uow:
+        alice = await uow.members.get(POLICE)
+    assert alice is not None
+    content = parse_alert_text(EXAMPLE, territories)
+    draft, _ = await use.draft_alert(
+        SqlUnitOfWork(registry.sessions), content, alice, territories, NOW
+    )
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    event.listen(registry.engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        published, _ = await use.submit_draft(
+            SqlUnitOfWork(registry.sessions), draft.id, alice, territories, POLICY, NOW
+        )
+    finally:
+        event.remove(registry.engine.sync_engine, "before_cursor_execute", seen)
+    assert published.status is AlertStatus.PUBLISHED
+    assert published.author == published.status_by == POLICE
+    assert not [s for s in statements if "FROM members" in s]
+    # the organisation's kind (for the moderation policy) came with the alert
+    assert not [s for s in statements if s.lstrip().startswith("SELECT organisations")]
+    # what it says still counts: a suspended member is refused, and nothing is recorded
+    other, _ = await use.draft_alert(
+        SqlUnitOfWork(registry.sessions), content, POLICE, territories, NOW
+    )
+    with pytest.raises(PermissionDenied, match="suspended"):
+        await use.submit_draft(
+            SqlUnitOfWork(registry.sessions),
+            other.id,
+            replace(alice, status=MemberStatus.SUSPENDED),
+            territories,
+            POLICY,
+            NOW,
+        )
+    assert len(await alert_events(registry)) == 1
+
+
+async def test_the_kind_of_an_alerts_organisation_comes_with_it_or_is_read(
+    registry: Database, territories: TerritoryRegistry
+) -> None:
+    content = parse_alert_text(EXAMPLE, territories)
+    police, _ = await use.draft_alert(
+        SqlUnitOfWork(registry.sessions), content, POLICE, territories, NOW
+    )
+    commune, _ = await use.draft_alert(
+        SqlUnitOfWork(registry.sessions), content, COMMUNE, territories, NOW
+    )
+    async with SqlUnitOfWork(registry.sessions) as uow:
+        loaded = await uow.alerts.get(commune.id)
+        assert loaded is not None
+        assert await uow.alerts.organisation_kind(loaded) is OrganisationKind.COMMUNE
+        # an alert this transaction did not load: read on its own
+        assert await uow.alerts.organisation_kind(police) is OrganisationKind.POLICE_ZONE
+        assert await uow.alerts.organisation_kind(replace(police, organisation="gone")) is None

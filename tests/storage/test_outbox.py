@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import delete
+
 from phenomena.events import MemberAdded
 from phenomena.partners_file import parse_partner_file
 from phenomena.services.partners import import_partners
 from phenomena.storage.database import Database
 from phenomena.storage.outbox import Outbox
+from phenomena.storage.schema import OutboxConsumerRow
 from phenomena.storage.unit_of_work import SqlUnitOfWork
 from phenomena.territory import TerritoryRegistry
 from tests.unit.test_partners_file import GOOD
@@ -129,3 +132,25 @@ async def test_each_service_has_its_own_copy_of_the_events(
     assert (await bridge.stats()).pending == 1  # the bots' progress is not the bridge's
     [claimed] = await bridge.claim()
     assert claimed.event == MemberAdded("@new:x", "pcs-mons")
+
+
+async def test_every_event_of_a_transaction_reaches_every_consumer_once(db: Database) -> None:
+    assert await Outbox(db, "bridge-1", consumer="bridge").register() is True
+    events = [MemberAdded(f"@m{n}:x", "pcs-mons") for n in range(3)]
+    async with SqlUnitOfWork(db.sessions) as unit:
+        for event in events:
+            unit.record(event)
+        await unit.commit()
+    for consumer in ("bots", "bridge"):
+        got = await Outbox(db, "w", consumer=consumer).events()
+        assert [e for _, e in got] == events, consumer
+
+
+async def test_with_no_consumer_registered_the_bots_still_get_the_events(db: Database) -> None:
+    async with db.sessions() as session, session.begin():
+        await session.execute(delete(OutboxConsumerRow))  # e.g. a hand-edited database
+    async with SqlUnitOfWork(db.sessions) as unit:
+        unit.record(MemberAdded("@new:x", "pcs-mons"))
+        await unit.commit()
+    assert [e for _, e in await Outbox(db, "up-1").events()] == [MemberAdded("@new:x", "pcs-mons")]
+    assert await Outbox(db, "bridge-1", consumer="bridge").events() == []
