@@ -62,6 +62,13 @@ class _Repository:
         aggregate.events.clear()
 
 
+_KIND = select(OrganisationRow.kind)
+
+
+def _kind(value: str | None) -> OrganisationKind | None:
+    return OrganisationKind(value) if value is not None else None
+
+
 class SqlOrganisationRepository(_Repository):
     """Partner organisations."""
 
@@ -77,10 +84,7 @@ class SqlOrganisationRepository(_Repository):
 
     async def kind(self, key: str) -> OrganisationKind | None:
         """Just the kind (what the moderation policy asks), without the territories."""
-        value = await self.session.scalar(
-            select(OrganisationRow.kind).where(OrganisationRow.key == key)
-        )
-        return OrganisationKind(value) if value is not None else None
+        return _kind(await self.session.scalar(_KIND.where(OrganisationRow.key == key)))
 
     async def list(self) -> Sequence[Organisation]:
         rows = await self.session.scalars(select(OrganisationRow).order_by(OrganisationRow.key))
@@ -288,12 +292,9 @@ class SqlAlertRepository(_Repository):
         """
         row = self._loaded.get(alert.id)
         if row is None or "organisation_kind" in inspect(row).unloaded:
-            value = await self.session.scalar(
-                select(OrganisationRow.kind).where(OrganisationRow.key == alert.organisation)
-            )
-        else:
-            value = row.organisation_kind
-        return OrganisationKind(value) if value is not None else None
+            query = _KIND.where(OrganisationRow.key == alert.organisation)
+            return _kind(await self.session.scalar(query))
+        return _kind(row.organisation_kind)
 
     async def source_names(self, alert: Alert) -> tuple[str | None, str | None]:
         """Its organisation's name and its author's display name as they are today (None: gone).

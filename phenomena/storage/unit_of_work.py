@@ -158,7 +158,7 @@ class SqlUnitOfWork:
             raise AlreadyDone(f"command {self._once} was already carried out") from None
         had_events = bool(self._events)
         self._events.clear()
-        if handed and claim is not None and self._handoff is not None:
+        if handed and self._handoff is not None:
             self._handoff.take(
                 [
                     OutboxMessage(row_id, event, 0, now, frozenset(), written)
