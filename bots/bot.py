@@ -24,12 +24,15 @@ from phenomena.partners import Member
 log = logging.getLogger(__name__)
 
 TOKEN_PAUSE = 0.2  # seconds between handling a sync and saving its token (see Bot._save_soon)
+SETTLE_SECONDS = 2.0  # at most this long a command's deliveries hold the next sync (Bot)
 
 MemberLookup = Callable[[str], Awaitable[Member | None]]
 RoomKeyLookup = Callable[[str], Awaitable[str | None]]
 ReactionHandler = Callable[[Member | None, str, str, str], Awaitable[object]]
 # (member, event ID, thread root, text): a reply in a thread, e.g. under a bulletin
 ThreadReplyHandler = Callable[[Member | None, str, str, str], Awaitable[object]]
+# returns once what the last command handed over for delivery has gone out
+Settled = Callable[[], Awaitable[None]]
 
 
 class SyncTokens(Protocol):
@@ -61,6 +64,7 @@ class Bot:
         on_reaction: ReactionHandler | None = None,
         on_thread_reply: ThreadReplyHandler | None = None,
         sync_tokens: SyncTokens | None = None,
+        settled: Settled | None = None,
     ) -> None:
         self.client = client
         self.commands = commands
@@ -71,6 +75,7 @@ class Bot:
         self._handled: set[str] = set()
         self._shared_with: dict[str, frozenset[tuple[str, str]]] = {}
         self._tokens = sync_tokens
+        self._settled = settled
         self._listening = False  # off during a first sync that only catches up on state
         self._token: str | None = None  # the newest sync token whose events are handled
         self._saved: str | None = None
@@ -240,9 +245,25 @@ class Bot:
                 await self.send(room.room_id, reply, in_reply_to=event.event_id)
             except ConnectionError:
                 log.exception("could not answer %s", event.event_id)
-        # Let what the command handed over (its bulletins) start now: matrix-nio goes on with
-        # the rest of the sync without yielding, and the delivery's reads overlap with it.
-        await asyncio.sleep(0)
+        await self._let_deliveries_go_out()
+
+    async def _let_deliveries_go_out(self) -> None:
+        """Hold the next sync while what the command handed over (its bulletins) goes out.
+
+        The homeserver serves one request at a time: a new long-poll that arrives while it
+        stores a bulletin costs it time then, and it would answer the bot's own poll about its
+        own bulletin ahead of the members' polls (and again for each bulletin of a fan-out).
+        So the sync goes on once the deliveries are through, or after ``SETTLE_SECONDS``, so
+        that a slow homeserver does not keep the next commands waiting longer than that.
+        """
+        if self._settled is None:
+            await asyncio.sleep(0)  # let the delivery start before matrix-nio goes on
+            return
+        try:
+            async with asyncio.timeout(SETTLE_SECONDS):
+                await self._settled()
+        except TimeoutError:
+            log.info("deliveries still going after %s s; syncing meanwhile", SETTLE_SECONDS)
 
     async def _on_reaction(self, room: nio.MatrixRoom, event: nio.ReactionEvent) -> None:
         if not self._listening:

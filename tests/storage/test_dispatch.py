@@ -177,6 +177,20 @@ async def test_a_handoff_during_a_look_at_the_outbox_is_not_left_waiting(db: Dat
     assert [e.key for e in seen if isinstance(e, OrganisationAdded)] == ["org-1"]
 
 
+async def publish_alert(
+    db: Database, territories: TerritoryRegistry, clock: Clock, handoff: Dispatcher
+) -> int:
+    """Publish an alert in a unit of work that hands its events over to ``handoff``."""
+    async with SqlUnitOfWork(db.sessions, clock, handoff=handoff) as uow:
+        alert = await uow.alerts.create(
+            parse_alert_text(EXAMPLE, territories), "@a:x", "zp", clock()
+        )
+        alert.publish(("zone:5324",), "@a:x", clock())
+        await uow.alerts.save(alert)
+        await uow.commit()
+    return alert.id
+
+
 async def test_handlers_of_a_handed_over_event_read_the_alert_as_it_was_committed(
     db: Database, territories: TerritoryRegistry
 ) -> None:
@@ -191,14 +205,7 @@ async def test_handlers_of_a_handed_over_event_read_the_alert_as_it_was_committe
     clock = Clock()
 
     async def publish(handoff: Dispatcher) -> int:
-        async with SqlUnitOfWork(db.sessions, clock, handoff=handoff) as uow:
-            alert = await uow.alerts.create(
-                parse_alert_text(EXAMPLE, territories), "@a:x", "zp", clock()
-            )
-            alert.publish(("zone:5324",), "@a:x", clock())
-            await uow.alerts.save(alert)
-            await uow.commit()
-        return alert.id
+        return await publish_alert(db, territories, clock, handoff)
 
     dispatcher = Dispatcher(Outbox(db, "here", clock), subs, clock=clock)
     first = await publish(dispatcher)
@@ -214,3 +221,43 @@ async def test_handlers_of_a_handed_over_event_read_the_alert_as_it_was_committe
     assert await Outbox(db, "here", clock).release_own_claims() == 1
     assert await Dispatcher(Outbox(db, "here", clock), subs, clock=clock).run_once() == 1
     assert seen[-1] == (second, None)
+
+
+async def test_waiting_for_handed_over_events_ends_once_their_handlers_are_through(
+    db: Database, territories: TerritoryRegistry
+) -> None:
+    """What the bot waits for before its next sync: the deliveries a command handed over."""
+    release, started = asyncio.Event(), asyncio.Event()
+    calls: list[int] = []
+
+    async def bulletins(event: Event) -> None:
+        assert isinstance(event, AlertPublished)
+        calls.append(event.alert_id)
+        started.set()
+        await release.wait()
+        if len(calls) == 2:
+            raise ConnectionError("homeserver down")
+
+    clock = Clock()
+    dispatcher = Dispatcher(
+        Outbox(db, "here", clock),
+        [Subscription("bulletins", (AlertPublished,), bulletins)],
+        clock=clock,
+    )
+    await asyncio.wait_for(dispatcher.handed_over_delivered(), 1)  # nothing handed over
+
+    for failing in (False, True):  # a failed delivery ends the wait too: its retry comes later
+        release.clear()
+        started.clear()
+        alert_id = await publish_alert(db, territories, clock, dispatcher)
+        waiting = asyncio.create_task(dispatcher.handed_over_delivered())
+        delivering = asyncio.create_task(dispatcher.run_once())
+        await asyncio.wait_for(started.wait(), 5)
+        assert calls[-1] == alert_id
+        await asyncio.sleep(0.05)
+        assert not waiting.done(), "the handler has not finished yet"
+        release.set()
+        await asyncio.wait_for(waiting, 1)
+        assert await delivering == 1
+        pending = (await Outbox(db, "here", clock).stats()).pending
+        assert pending == (1 if failing else 0)

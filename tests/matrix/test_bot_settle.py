@@ -1,0 +1,140 @@
+"""After a command, the bot lets what it handed over go out before it syncs again, but not forever.
+
+A real Synapse and a person at an encrypted client. The deliveries are stood in for by a gate
+the test opens: while it is closed, a second command is not read; once it opens, or once
+``SETTLE_SECONDS`` have passed, the bot reads and answers it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import nio
+import pytest
+
+import bots.bot
+from bots.bot import Bot
+from bots.commands import Arguments, CommandRegistry, Context, Reply
+from bots.synapse_admin import Session, SynapseAdmin
+from phenomena.partners import Member, Role
+from tests.support.people import Person
+from tests.support.synapse import LocalHomeserver
+
+
+class Deliveries:
+    """What ``!publish`` hands over: out once ``gone_out`` is set."""
+
+    def __init__(self) -> None:
+        self.pending = False
+        self.gone_out = asyncio.Event()
+
+    async def settled(self) -> None:
+        if self.pending:
+            await self.gone_out.wait()
+            self.pending = False
+
+
+def registry(deliveries: Deliveries) -> CommandRegistry:
+    commands = CommandRegistry()
+
+    @commands.command("publish", help="hand a delivery over", usage="publish")
+    async def publish(context: Context, args: Arguments) -> Reply:
+        deliveries.pending = True
+        deliveries.gone_out.clear()
+        return Reply("handed over")
+
+    @commands.command("ping", help="answer pong", usage="ping")
+    async def ping(context: Context, args: Arguments) -> Reply:
+        return Reply("pong")
+
+    return commands
+
+
+def notice(room_id: str, text: str) -> Callable[[str, nio.Event], bool]:
+    return lambda r, e: r == room_id and isinstance(e, nio.RoomMessageNotice) and e.body == text
+
+
+def count(person: Person, room_id: str, text: str) -> int:
+    return sum(
+        1
+        for r, e in person.received
+        if r == room_id and isinstance(e, nio.RoomMessageNotice) and e.body == text
+    )
+
+
+async def test_the_next_sync_waits_for_a_commands_deliveries_within_a_bound(
+    homeserver: LocalHomeserver,
+    admin: SynapseAdmin,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    writer_id = homeserver.user_id(homeserver.unique("writer"))
+    await admin.put_user(writer_id, password="writer-pw")
+    writer = Person(homeserver.url, writer_id, tmp_path / "writer-keys")
+    await writer.login("writer-pw")
+    member = Member(writer_id, "Writer", "zp-mons", frozenset({Role.MEMBER}))
+    session: Session = await admin.login(homeserver.bot.user_id, homeserver.bot_password)
+    (tmp_path / "bot-store").mkdir()
+    deliveries = Deliveries()
+
+    async def member_of(user: str) -> Member | None:
+        return member if user == writer_id else None
+
+    async def no_key(room_id: str) -> str | None:
+        return None
+
+    @asynccontextmanager
+    async def running_bot() -> AsyncIterator[Bot]:
+        client = nio.AsyncClient(
+            homeserver.url,
+            session.user_id,
+            device_id=session.device_id,
+            store_path=str(tmp_path / "bot-store"),
+            config=nio.AsyncClientConfig(encryption_enabled=True, store_sync_tokens=False),
+        )
+        client.restore_login(session.user_id, session.device_id, session.access_token)
+        bot = Bot(client, registry(deliveries), member_of, no_key, settled=deliveries.settled)
+        stop = asyncio.Event()
+        task = asyncio.create_task(bot.run(stop))
+        try:
+            await asyncio.wait_for(bot.ready.wait(), 30)
+            yield bot
+        finally:
+            deliveries.gone_out.set()  # so that stopping does not wait for the bound
+            stop.set()
+            await asyncio.wait_for(task, 30)
+            await client.close()
+
+    try:
+        monkeypatch.setattr(bots.bot, "SETTLE_SECONDS", 60.0)
+        async with running_bot():
+            room = await writer.create_encrypted_room(session.user_id)
+            for _ in range(100):
+                if (await admin.room_members(room)).get(session.user_id) == "join":
+                    break
+                await asyncio.sleep(0.1)
+            await writer.say(room, "!ping")
+            await writer.wait_for(notice(room, "pong"))  # the bot reads and answers
+
+            await writer.say(room, "!publish")
+            await writer.wait_for(notice(room, "handed over"))
+            await writer.say(room, "!ping")
+            await asyncio.sleep(1.5)  # an answer would take a tenth of that
+            await writer.client.sync(timeout=500)
+            assert count(writer, room, "pong") == 1, "the bot synced while delivering"
+            deliveries.gone_out.set()
+            await writer.wait_for(lambda r, e: count(writer, room, "pong") == 2)
+
+        # a delivery that never ends holds the sync no longer than the bound
+        monkeypatch.setattr(bots.bot, "SETTLE_SECONDS", 0.5)
+        async with running_bot():
+            await writer.say(room, "!publish")
+            await writer.wait_for(lambda r, e: count(writer, room, "handed over") == 2)
+            await writer.say(room, "!ping")
+            await writer.wait_for(lambda r, e: count(writer, room, "pong") == 3, within=10)
+            assert not deliveries.gone_out.is_set()
+    finally:
+        await writer.close()
