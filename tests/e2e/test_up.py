@@ -9,6 +9,7 @@ import aiohttp
 import nio
 
 from bots.synapse_admin import SynapseAdmin
+from tests.support.bots import wait_until_joined
 from tests.support.people import Person
 from tests.support.up import SERVER, Running, start, stop
 
@@ -54,12 +55,7 @@ async def test_up_demo_admin_in_chat_stop_and_resume(network: Running, tmp_path:
         )
         async with aiohttp.ClientSession() as http:
             synapse = SynapseAdmin(http, network.url, network.bot_token())
-            for _ in range(100):
-                members = await synapse.room_members(zone_room)
-                if members.get(newcomer) == "join":
-                    break
-                await asyncio.sleep(0.1)
-            assert members.get(newcomer) == "join", "the new member was not joined to #zone-5324"
+            await wait_until_joined(synapse, zone_room, newcomer)  # joined to #zone-5324
             user = await synapse.get_user(newcomer)
             assert user is not None and user["displayname"] == "Alice Nouvelle"
 

@@ -7,8 +7,8 @@ same device and key store, with its sync token in prevnet's database (SQLite and
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,6 +21,8 @@ from phenomena.partners import Member, Role
 from phenomena.storage.database import Database
 from phenomena.storage.sync_tokens import SqlSyncTokens
 from phenomena.storage.unit_of_work import SqlUnitOfWork
+from tests.support.bots import running_bot as start_bot
+from tests.support.bots import wait_until_joined
 from tests.support.people import Person
 from tests.support.synapse import LocalHomeserver
 
@@ -74,39 +76,16 @@ async def test_commands_typed_while_the_bot_was_down_are_answered_and_none_twice
     async def member_of(user: str) -> Member | None:
         return member if user == writer_id else None
 
-    async def no_key(room_id: str) -> str | None:
-        return None
-
-    @asynccontextmanager
-    async def running_bot() -> AsyncIterator[Bot]:
+    def running_bot() -> AbstractAsyncContextManager[Bot]:
         """The bot process: same device and key store each time, as after a restart."""
-        client = nio.AsyncClient(
-            homeserver.url,
-            session.user_id,
-            device_id=session.device_id,
-            store_path=str(store),
-            config=nio.AsyncClientConfig(encryption_enabled=True, store_sync_tokens=False),
+        return start_bot(
+            homeserver.url, session, store, notes_registry(db), member_of, sync_tokens=tokens
         )
-        client.restore_login(session.user_id, session.device_id, session.access_token)
-        bot = Bot(client, notes_registry(db), member_of, no_key, sync_tokens=tokens)
-        stop = asyncio.Event()
-        task = asyncio.create_task(bot.run(stop))
-        try:
-            await asyncio.wait_for(bot.ready.wait(), 30)
-            yield bot
-        finally:
-            stop.set()
-            await asyncio.wait_for(task, 30)
-            await client.close()
 
     try:
         async with running_bot():
             room = await writer.create_encrypted_room(session.user_id)
-            for _ in range(100):  # the bot accepts a member's invitation
-                if (await admin.room_members(room)).get(session.user_id) == "join":
-                    break
-                await asyncio.sleep(0.1)
-            assert (await admin.room_members(room)).get(session.user_id) == "join"
+            await wait_until_joined(admin, room, session.user_id)
             await writer.say(room, "!note one")
             await writer.wait_for(reply_is(room, "noted one"))
 

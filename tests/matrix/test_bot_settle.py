@@ -20,6 +20,8 @@ from bots.bot import Bot
 from bots.commands import Arguments, CommandRegistry, Context, Reply
 from bots.synapse_admin import Session, SynapseAdmin
 from phenomena.partners import Member, Role
+from tests.support.bots import running_bot as start_bot
+from tests.support.bots import wait_until_joined
 from tests.support.people import Person
 from tests.support.synapse import LocalHomeserver
 
@@ -83,39 +85,26 @@ async def test_the_next_sync_waits_for_a_commands_deliveries_within_a_bound(
     async def member_of(user: str) -> Member | None:
         return member if user == writer_id else None
 
-    async def no_key(room_id: str) -> str | None:
-        return None
-
     @asynccontextmanager
     async def running_bot() -> AsyncIterator[Bot]:
-        client = nio.AsyncClient(
+        async with start_bot(
             homeserver.url,
-            session.user_id,
-            device_id=session.device_id,
-            store_path=str(tmp_path / "bot-store"),
-            config=nio.AsyncClientConfig(encryption_enabled=True, store_sync_tokens=False),
-        )
-        client.restore_login(session.user_id, session.device_id, session.access_token)
-        bot = Bot(client, registry(deliveries), member_of, no_key, settled=deliveries.settled)
-        stop = asyncio.Event()
-        task = asyncio.create_task(bot.run(stop))
-        try:
-            await asyncio.wait_for(bot.ready.wait(), 30)
-            yield bot
-        finally:
-            deliveries.gone_out.set()  # so that stopping does not wait for the bound
-            stop.set()
-            await asyncio.wait_for(task, 30)
-            await client.close()
+            session,
+            tmp_path / "bot-store",
+            registry(deliveries),
+            member_of,
+            settled=deliveries.settled,
+        ) as bot:
+            try:
+                yield bot
+            finally:
+                deliveries.gone_out.set()  # so that stopping does not wait for the bound
 
     try:
         monkeypatch.setattr(bots.bot, "SETTLE_SECONDS", 60.0)
         async with running_bot():
             room = await writer.create_encrypted_room(session.user_id)
-            for _ in range(100):
-                if (await admin.room_members(room)).get(session.user_id) == "join":
-                    break
-                await asyncio.sleep(0.1)
+            await wait_until_joined(admin, room, session.user_id)
             await writer.say(room, "!ping")
             await writer.wait_for(notice(room, "pong"))  # the bot reads and answers
 
