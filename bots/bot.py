@@ -76,6 +76,8 @@ class Bot:
         self._shared_with: dict[str, frozenset[tuple[str, str]]] = {}
         self._tokens = sync_tokens
         self._settled = settled
+        # reactions being handled apart from the sync loop (they may wait for a bulletin record)
+        self._background: set[asyncio.Task[None]] = set()
         self._listening = False  # off during a first sync that only catches up on state
         self._token: str | None = None  # the newest sync token whose events are handled
         self._saved: str | None = None
@@ -136,6 +138,8 @@ class Bot:
             token = self._token
             if token is None or token == self._saved:
                 return
+            if not await self._background_finished():
+                return  # stopping: what was cut short comes again with its sync after a restart
             try:
                 await self._tokens.save(token)
             except Exception:  # the next sync saves again; a replay repeats no command
@@ -143,8 +147,25 @@ class Bot:
                 return
             self._saved = token
 
+    async def _background_finished(self) -> bool:
+        """Wait for the reactions being handled; False if one was cut short by a stop."""
+        running = set(self._background)
+        if running:
+            await asyncio.wait(running)
+        return not any(task.cancelled() for task in running)
+
     async def flush_sync_token(self) -> None:
-        """Save the newest token now (on stop): no pause, and no write cut in half."""
+        """Save the newest token now (on stop): no pause, and no write cut in half.
+
+        Reactions still being handled are cut short, and then no newer token is saved: their
+        syncs come again after the restart, and handling a reaction twice changes nothing.
+        """
+        unfinished = [task for task in self._background if not task.done()]
+        for task in unfinished:
+            task.cancel()
+        if unfinished:
+            await asyncio.wait(unfinished)
+            self._token = self._saved
         self._flush.set()
         if self._saving is not None:
             await self._saving
@@ -266,18 +287,29 @@ class Bot:
             log.info("deliveries still going after %s s; syncing meanwhile", SETTLE_SECONDS)
 
     async def _on_reaction(self, room: nio.MatrixRoom, event: nio.ReactionEvent) -> None:
+        """Handle a reaction apart from the sync loop: it may wait seconds for its target.
+
+        A reaction can come before the bulletin it answers is recorded, so its handler looks
+        again after pauses; a reaction on a colleague's message waits through all of them. In
+        the sync loop that would keep every command typed meanwhile waiting, so it runs as a
+        task of its own, and the sync token is saved only once it is through.
+        """
         if not self._listening:
             return
-        if event.sender == self.client.user_id or self._on_reaction_handler is None:
+        handler = self._on_reaction_handler
+        if event.sender == self.client.user_id or handler is None:
             return
         if event.event_id in self._handled:
             return
         self._handled.add(event.event_id)
-        member = await self._member_of(event.sender)
+        task = asyncio.create_task(self._react(handler, event), name=f"reaction {event.event_id}")
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _react(self, handler: ReactionHandler, event: nio.ReactionEvent) -> None:
         try:
-            outcome = await self._on_reaction_handler(
-                member, event.event_id, event.reacts_to, event.key
-            )
+            member = await self._member_of(event.sender)
+            outcome = await handler(member, event.event_id, event.reacts_to, event.key)
             log.info(
                 "reaction %s by %s on %s: %s", event.key, event.sender, event.reacts_to, outcome
             )
