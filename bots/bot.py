@@ -31,8 +31,19 @@ RoomKeyLookup = Callable[[str], Awaitable[str | None]]
 ReactionHandler = Callable[[Member | None, str, str, str], Awaitable[object]]
 # (member, event ID, thread root, text): a reply in a thread, e.g. under a bulletin
 ThreadReplyHandler = Callable[[Member | None, str, str, str], Awaitable[object]]
-# returns once what the last command handed over for delivery has gone out
-Settled = Callable[[], Awaitable[None]]
+
+
+class Deliveries(Protocol):
+    """What the bot's commands hand over for delivery (``prevnet.dispatch.Dispatcher``)."""
+
+    @property
+    def handed_over(self) -> int:
+        """How many events have been handed over so far."""
+        ...
+
+    async def handed_over_delivered(self) -> None:
+        """Return once every event handed over so far has been through its handlers."""
+        ...
 
 
 class SyncTokens(Protocol):
@@ -64,7 +75,7 @@ class Bot:
         on_reaction: ReactionHandler | None = None,
         on_thread_reply: ThreadReplyHandler | None = None,
         sync_tokens: SyncTokens | None = None,
-        settled: Settled | None = None,
+        deliveries: Deliveries | None = None,
     ) -> None:
         self.client = client
         self.commands = commands
@@ -75,7 +86,7 @@ class Bot:
         self._handled: set[str] = set()
         self._shared_with: dict[str, frozenset[tuple[str, str]]] = {}
         self._tokens = sync_tokens
-        self._settled = settled
+        self._deliveries = deliveries
         # reactions being handled apart from the sync loop (they may wait for a bulletin record)
         self._background: set[asyncio.Task[None]] = set()
         self._listening = False  # off during a first sync that only catches up on state
@@ -260,29 +271,31 @@ class Bot:
                 log.info("thread reply %s: %s", event.event_id, outcome)
             except Exception:
                 log.exception("thread reply %s could not be recorded", event.event_id)
+        handed_before = self._deliveries.handed_over if self._deliveries is not None else 0
         reply = await self.commands.dispatch(context, event.body)
         if reply is not None:
             try:
                 await self.send(room.room_id, reply, in_reply_to=event.event_id)
             except ConnectionError:
                 log.exception("could not answer %s", event.event_id)
-        await self._let_deliveries_go_out()
+        await self._let_deliveries_go_out(handed_before)
 
-    async def _let_deliveries_go_out(self) -> None:
+    async def _let_deliveries_go_out(self, handed_before: int) -> None:
         """Hold the next sync while what the command handed over (its bulletins) goes out.
 
         The homeserver serves one request at a time: a new long-poll that arrives while it
         stores a bulletin costs it time then, and it would answer the bot's own poll about its
         own bulletin ahead of the members' polls (and again for each bulletin of a fan-out).
         So the sync goes on once the deliveries are through, or after ``SETTLE_SECONDS``, so
-        that a slow homeserver does not keep the next commands waiting longer than that.
+        that a slow homeserver does not keep the next commands waiting longer than that. A
+        message that handed nothing over (chat, most commands) does not wait at all.
         """
-        if self._settled is None:
-            await asyncio.sleep(0)  # let the delivery start before matrix-nio goes on
+        if self._deliveries is None or self._deliveries.handed_over == handed_before:
+            await asyncio.sleep(0)  # let a delivery start before matrix-nio goes on
             return
         try:
             async with asyncio.timeout(SETTLE_SECONDS):
-                await self._settled()
+                await self._deliveries.handed_over_delivered()
         except TimeoutError:
             log.info("deliveries still going after %s s; syncing meanwhile", SETTLE_SECONDS)
 

@@ -67,6 +67,7 @@ class Dispatcher:
         self._on_failure = on_failure  # e.g. count failures for the metrics
         self._retry_base = retry_base  # seconds before the first retry (tests shorten it)
         self._handed: deque[OutboxMessage] = deque()
+        self._handed_total = 0  # handed over since the start
         self._handed_undelivered = 0  # handed over and not yet through their handlers
         self._handed_done = asyncio.Event()
         self._handed_done.set()
@@ -91,10 +92,16 @@ class Dispatcher:
     def take(self, messages: Sequence[OutboxMessage]) -> None:
         """Events committed already claimed by this dispatcher: deliver them next (``Handoff``)."""
         self._handed.extend(messages)
+        self._handed_total += len(messages)
         self._handed_undelivered += len(messages)
         if self._handed_undelivered:
             self._handed_done.clear()
         self._wake.set()
+
+    @property
+    def handed_over(self) -> int:
+        """How many events were handed over since the start (the bot compares it)."""
+        return self._handed_total
 
     async def handed_over_delivered(self) -> None:
         """Return once every event handed over so far has been through its handlers.

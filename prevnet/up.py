@@ -216,7 +216,7 @@ async def run_up(
             reaction,
             thread_reply,
             SqlSyncTokens(db, f"{session.user_id}/{session.device_id}"),
-            settled=dispatcher.handed_over_delivered,
+            deliveries=dispatcher,
         )
 
         async def alert_of(alert_id: int) -> Alert | None:

@@ -1,8 +1,9 @@
 """After a command, the bot lets what it handed over go out before it syncs again, but not forever.
 
 A real Synapse and a person at an encrypted client. The deliveries are stood in for by a gate
-the test opens: while it is closed, a second command is not read; once it opens, or once
-``SETTLE_SECONDS`` have passed, the bot reads and answers it.
+the test opens: while it is closed after a command handed something over, a second command is
+not read; once it opens, or once ``SETTLE_SECONDS`` have passed, the bot reads and answers it.
+A delivery that no message handed over holds nothing.
 """
 
 from __future__ import annotations
@@ -27,16 +28,18 @@ from tests.support.synapse import LocalHomeserver
 
 
 class Deliveries:
-    """What ``!publish`` hands over: out once ``gone_out`` is set."""
+    """What ``!publish`` (or the test itself) hands over: through once ``gone_out`` is set."""
 
     def __init__(self) -> None:
-        self.pending = False
+        self.handed_over = 0
         self.gone_out = asyncio.Event()
 
-    async def settled(self) -> None:
-        if self.pending:
-            await self.gone_out.wait()
-            self.pending = False
+    def hand_over(self) -> None:
+        self.handed_over += 1
+        self.gone_out.clear()
+
+    async def handed_over_delivered(self) -> None:
+        await self.gone_out.wait()
 
 
 def registry(deliveries: Deliveries) -> CommandRegistry:
@@ -44,8 +47,7 @@ def registry(deliveries: Deliveries) -> CommandRegistry:
 
     @commands.command("publish", help="hand a delivery over", usage="publish")
     async def publish(context: Context, args: Arguments) -> Reply:
-        deliveries.pending = True
-        deliveries.gone_out.clear()
+        deliveries.hand_over()
         return Reply("handed over")
 
     @commands.command("ping", help="answer pong", usage="ping")
@@ -93,7 +95,7 @@ async def test_the_next_sync_waits_for_a_commands_deliveries_within_a_bound(
             tmp_path / "bot-store",
             registry(deliveries),
             member_of,
-            settled=deliveries.settled,
+            deliveries=deliveries,
         ) as bot:
             try:
                 yield bot
@@ -117,13 +119,19 @@ async def test_the_next_sync_waits_for_a_commands_deliveries_within_a_bound(
             deliveries.gone_out.set()
             await writer.wait_for(lambda r, e: count(writer, room, "pong") == 2)
 
+            # a delivery that no message handed over (the scheduler's) holds no command
+            deliveries.hand_over()
+            await writer.say(room, "!ping")
+            await writer.wait_for(lambda r, e: count(writer, room, "pong") == 3, within=5)
+            assert not deliveries.gone_out.is_set()
+
         # a delivery that never ends holds the sync no longer than the bound
         monkeypatch.setattr(bots.bot, "SETTLE_SECONDS", 0.5)
         async with running_bot():
             await writer.say(room, "!publish")
             await writer.wait_for(lambda r, e: count(writer, room, "handed over") == 2)
             await writer.say(room, "!ping")
-            await writer.wait_for(lambda r, e: count(writer, room, "pong") == 3, within=10)
+            await writer.wait_for(lambda r, e: count(writer, room, "pong") == 4, within=10)
             assert not deliveries.gone_out.is_set()
     finally:
         await writer.close()

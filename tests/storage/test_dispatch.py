@@ -245,11 +245,13 @@ async def test_waiting_for_handed_over_events_ends_once_their_handlers_are_throu
         clock=clock,
     )
     await asyncio.wait_for(dispatcher.handed_over_delivered(), 1)  # nothing handed over
+    assert dispatcher.handed_over == 0
 
     for failing in (False, True):  # a failed delivery ends the wait too: its retry comes later
         release.clear()
         started.clear()
         alert_id = await publish_alert(db, territories, clock, dispatcher)
+        assert dispatcher.handed_over == (2 if failing else 1)  # what the bot compares
         waiting = asyncio.create_task(dispatcher.handed_over_delivered())
         delivering = asyncio.create_task(dispatcher.run_once())
         await asyncio.wait_for(started.wait(), 5)
