@@ -13,11 +13,13 @@ import contextlib
 import html
 import logging
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, Protocol
 
 import nio
 
 from bots.commands import CommandRegistry, Context, Reply
+from bots.synapse_admin import Session
 from bots.toolbox import thread_root
 from phenomena.partners import Member
 
@@ -31,6 +33,23 @@ RoomKeyLookup = Callable[[str], Awaitable[str | None]]
 ReactionHandler = Callable[[Member | None, str, str, str], Awaitable[object]]
 # (member, event ID, thread root, text): a reply in a thread, e.g. under a bulletin
 ThreadReplyHandler = Callable[[Member | None, str, str, str], Awaitable[object]]
+
+
+def bot_client(url: str, session: Session, store: Path) -> nio.AsyncClient:
+    """The bot's matrix-nio client on its device, with its encryption keys kept in ``store``.
+
+    The sync token is not kept there: it lives in prevnet's database (``SyncTokens``), saved
+    once a sync's events are handled.
+    """
+    client = nio.AsyncClient(
+        url,
+        session.user_id,
+        device_id=session.device_id,
+        store_path=str(store),
+        config=nio.AsyncClientConfig(encryption_enabled=True, store_sync_tokens=False),
+    )
+    client.restore_login(session.user_id, session.device_id, session.access_token)
+    return client
 
 
 class Deliveries(Protocol):

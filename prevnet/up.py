@@ -19,7 +19,6 @@ from datetime import timedelta
 from typing import Any
 
 import aiohttp
-import nio
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -27,7 +26,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bots.admin_commands import register_member_commands, register_reconcile_command
 from bots.alert_commands import AlertDesk, register_alert_commands
-from bots.bot import Bot
+from bots.bot import Bot, bot_client
 from bots.commands import CommandRegistry, Reply
 from bots.delivery import AlertDelivery
 from bots.digest import image_content, post_room_digest
@@ -125,15 +124,7 @@ async def run_up(
 
         store = data / "bot-store"
         store.mkdir(mode=0o700, exist_ok=True)
-        client = nio.AsyncClient(
-            url,
-            session.user_id,
-            device_id=session.device_id,
-            store_path=str(store),
-            # the sync token lives in prevnet's database (SqlSyncTokens), saved after handling
-            config=nio.AsyncClientConfig(encryption_enabled=True, store_sync_tokens=False),
-        )
-        client.restore_login(session.user_id, session.device_id, session.access_token)
+        client = bot_client(url, session, store)
         stack.push_async_callback(client.close)
 
         outbox = Outbox(db, f"up-{session.device_id}")

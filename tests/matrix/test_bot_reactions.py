@@ -16,11 +16,11 @@ import nio
 
 from bots.bot import Bot
 from bots.commands import Arguments, CommandRegistry, Context, Reply
-from bots.synapse_admin import Session, SynapseAdmin
-from phenomena.partners import Member, Role
+from bots.synapse_admin import SynapseAdmin
+from phenomena.partners import Member
 from phenomena.storage.database import Database
 from phenomena.storage.sync_tokens import SqlSyncTokens
-from tests.support.bots import running_bot, wait_until_joined
+from tests.support.bots import running_bot, wait_until_joined, writer_and_bot
 from tests.support.people import Person
 from tests.support.synapse import LocalHomeserver
 
@@ -61,19 +61,12 @@ def pongs(person: Person, room_id: str) -> int:
 async def test_a_slow_reaction_holds_up_no_command_and_survives_a_stop(
     db: Database, homeserver: LocalHomeserver, admin: SynapseAdmin, tmp_path: Path
 ) -> None:
-    writer_id = homeserver.user_id(homeserver.unique("writer"))
-    await admin.put_user(writer_id, password="writer-pw")
-    writer = Person(homeserver.url, writer_id, tmp_path / "writer-keys")
-    await writer.login("writer-pw")
-    member = Member(writer_id, "Writer", "zp-mons", frozenset({Role.MEMBER}))
-    session: Session = await admin.login(homeserver.bot.user_id, homeserver.bot_password)
+    scene = await writer_and_bot(homeserver, admin, tmp_path / "writer-keys")
+    writer, session = scene.writer, scene.session
     tokens = SqlSyncTokens(db, f"{session.user_id}/{session.device_id}")
     store = tmp_path / "bot-store"
     store.mkdir()
     reactions = HeldReactions()
-
-    async def member_of(user: str) -> Member | None:
-        return member if user == writer_id else None
 
     def bot() -> AbstractAsyncContextManager[Bot]:
         return running_bot(
@@ -81,7 +74,7 @@ async def test_a_slow_reaction_holds_up_no_command_and_survives_a_stop(
             session,
             store,
             pings(),
-            member_of,
+            scene.member_of,
             on_reaction=reactions,
             sync_tokens=tokens,
         )

@@ -16,13 +16,12 @@ import nio
 
 from bots.bot import Bot
 from bots.commands import Arguments, CommandRegistry, Context, Reply
-from bots.synapse_admin import Session, SynapseAdmin
-from phenomena.partners import Member, Role
+from bots.synapse_admin import SynapseAdmin
 from phenomena.storage.database import Database
 from phenomena.storage.sync_tokens import SqlSyncTokens
 from phenomena.storage.unit_of_work import SqlUnitOfWork
 from tests.support.bots import running_bot as start_bot
-from tests.support.bots import wait_until_joined
+from tests.support.bots import wait_until_joined, writer_and_bot
 from tests.support.people import Person
 from tests.support.synapse import LocalHomeserver
 
@@ -63,23 +62,16 @@ def reply_is(room_id: str, text: str) -> Callable[[str, nio.Event], bool]:
 async def test_commands_typed_while_the_bot_was_down_are_answered_and_none_twice(
     db: Database, homeserver: LocalHomeserver, admin: SynapseAdmin, tmp_path: Path
 ) -> None:
-    writer_id = homeserver.user_id(homeserver.unique("writer"))
-    await admin.put_user(writer_id, password="writer-pw")
-    writer = Person(homeserver.url, writer_id, tmp_path / "writer-keys")
-    await writer.login("writer-pw")
-    member = Member(writer_id, "Writer", "zp-mons", frozenset({Role.MEMBER}))
-    session: Session = await admin.login(homeserver.bot.user_id, homeserver.bot_password)
+    scene = await writer_and_bot(homeserver, admin, tmp_path / "writer-keys")
+    writer, session = scene.writer, scene.session
     tokens = SqlSyncTokens(db, f"{session.user_id}/{session.device_id}")
     store = tmp_path / "bot-store"
     store.mkdir()
 
-    async def member_of(user: str) -> Member | None:
-        return member if user == writer_id else None
-
     def running_bot() -> AbstractAsyncContextManager[Bot]:
         """The bot process: same device and key store each time, as after a restart."""
         return start_bot(
-            homeserver.url, session, store, notes_registry(db), member_of, sync_tokens=tokens
+            homeserver.url, session, store, notes_registry(db), scene.member_of, sync_tokens=tokens
         )
 
     try:

@@ -19,10 +19,9 @@ import pytest
 import bots.bot
 from bots.bot import Bot
 from bots.commands import Arguments, CommandRegistry, Context, Reply
-from bots.synapse_admin import Session, SynapseAdmin
-from phenomena.partners import Member, Role
+from bots.synapse_admin import SynapseAdmin
 from tests.support.bots import running_bot as start_bot
-from tests.support.bots import wait_until_joined
+from tests.support.bots import wait_until_joined, writer_and_bot
 from tests.support.people import Person
 from tests.support.synapse import LocalHomeserver
 
@@ -75,17 +74,10 @@ async def test_the_next_sync_waits_for_a_commands_deliveries_within_a_bound(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    writer_id = homeserver.user_id(homeserver.unique("writer"))
-    await admin.put_user(writer_id, password="writer-pw")
-    writer = Person(homeserver.url, writer_id, tmp_path / "writer-keys")
-    await writer.login("writer-pw")
-    member = Member(writer_id, "Writer", "zp-mons", frozenset({Role.MEMBER}))
-    session: Session = await admin.login(homeserver.bot.user_id, homeserver.bot_password)
+    scene = await writer_and_bot(homeserver, admin, tmp_path / "writer-keys")
+    writer, session = scene.writer, scene.session
     (tmp_path / "bot-store").mkdir()
     deliveries = Deliveries()
-
-    async def member_of(user: str) -> Member | None:
-        return member if user == writer_id else None
 
     @asynccontextmanager
     async def running_bot() -> AsyncIterator[Bot]:
@@ -94,7 +86,7 @@ async def test_the_next_sync_waits_for_a_commands_deliveries_within_a_bound(
             session,
             tmp_path / "bot-store",
             registry(deliveries),
-            member_of,
+            scene.member_of,
             deliveries=deliveries,
         ) as bot:
             try:

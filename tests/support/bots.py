@@ -9,14 +9,40 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import nio
-
-from bots.bot import Bot, MemberLookup
+from bots.bot import Bot, MemberLookup, bot_client
 from bots.commands import CommandRegistry
 from bots.synapse_admin import Session, SynapseAdmin
+from phenomena.partners import Member, Role
+from tests.support.people import Person
+from tests.support.synapse import LocalHomeserver
+
+
+@dataclass(frozen=True)
+class Scene:
+    """A member at an encrypted client, and a new session (device) of the test bot."""
+
+    writer: Person
+    member: Member
+    session: Session
+
+    async def member_of(self, user: str) -> Member | None:
+        """The bot's member lookup: the writer is a member, anybody else a stranger."""
+        return self.member if user == self.member.matrix_id else None
+
+
+async def writer_and_bot(homeserver: LocalHomeserver, admin: SynapseAdmin, keys: Path) -> Scene:
+    """A new user logged in with its keys in ``keys``, and the bot logged in on a new device."""
+    writer_id = homeserver.user_id(homeserver.unique("writer"))
+    await admin.put_user(writer_id, password="writer-pw")
+    writer = Person(homeserver.url, writer_id, keys)
+    await writer.login("writer-pw")
+    member = Member(writer_id, "Writer", "zp-mons", frozenset({Role.MEMBER}))
+    session = await admin.login(homeserver.bot.user_id, homeserver.bot_password)
+    return Scene(writer, member, session)
 
 
 async def no_room_key(room_id: str) -> str | None:
@@ -37,14 +63,7 @@ async def running_bot(
 
     ``store`` is an existing folder for its encryption keys.
     """
-    client = nio.AsyncClient(
-        url,
-        session.user_id,
-        device_id=session.device_id,
-        store_path=str(store),
-        config=nio.AsyncClientConfig(encryption_enabled=True, store_sync_tokens=False),
-    )
-    client.restore_login(session.user_id, session.device_id, session.access_token)
+    client = bot_client(url, session, store)
     bot = Bot(client, commands, member_of, no_room_key, **options)
     stop = asyncio.Event()
     task = asyncio.create_task(bot.run(stop))
