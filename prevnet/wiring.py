@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Protocol
 
 from bots.delivery import AlertDelivery
-from bots.network import MatrixNetwork
 from bots.toolbox import ToolboxNotices
 from phenomena.events import (
     AlertClosed,
@@ -34,6 +34,14 @@ from prevnet.observability import Metrics
 UowFactory = Callable[[], SqlUnitOfWork]
 
 
+class MemberApplier(Protocol):
+    """What applies one member to the homeserver (``bots.network.MatrixNetwork``)."""
+
+    async def apply_member(
+        self, member: Member, organisations: Mapping[str, Organisation]
+    ) -> object: ...
+
+
 async def load_registry(uow: UowFactory) -> tuple[list[Member], dict[str, Organisation]]:
     """Every member and organisation."""
     async with uow() as unit:
@@ -42,16 +50,21 @@ async def load_registry(uow: UowFactory) -> tuple[list[Member], dict[str, Organi
     return members, organisations
 
 
-def membership_subscription(network: MatrixNetwork, uow: UowFactory) -> Subscription:
-    """Apply membership changes to the homeserver: accounts, rooms, power levels."""
+def membership_subscription(network: MemberApplier, uow: UowFactory) -> Subscription:
+    """Apply membership changes to the homeserver: accounts, rooms, power levels.
+
+    Each event reads only the members it names (one, or one organisation's), so a partner import
+    of thousands of members costs a read per member, not the whole registry per member.
+    """
 
     async def handle(event: Event) -> None:
-        members, organisations = await load_registry(uow)
-        if isinstance(event, OrganisationAdded | OrganisationChanged):
-            affected = [m for m in members if m.organisation == event.key]
-        else:
-            matrix_id = getattr(event, "matrix_id", None)
-            affected = [m for m in members if m.matrix_id == matrix_id]
+        async with uow() as unit:
+            organisations = {o.key: o for o in await unit.organisations.list()}
+            if isinstance(event, OrganisationAdded | OrganisationChanged):
+                affected = list(await unit.members.list(organisation=event.key))
+            else:
+                found = await unit.members.get(getattr(event, "matrix_id", ""))
+                affected = [found] if found is not None else []
         for member in affected:
             await network.apply_member(member, organisations)
 
