@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 
 from phenomena.alert import Alert, AlertContent
+from phenomena.detection.records import DetectionRecord
 from phenomena.detection.report import ClusterReport
 from phenomena.services.unit_of_work import UnitOfWork
 from phenomena.territory import TerritoryRegistry
@@ -14,31 +14,6 @@ from phenomena.tlp import Tlp
 
 DETECTION_AUTHOR = "prevnet-detection"
 DETECTION_ORGANISATION = "prevnet"
-
-
-@dataclass(frozen=True)
-class DetectionRecord:
-    """The cluster behind a proposed alert, kept to draw it and to avoid proposing it twice."""
-
-    alert_id: int
-    kind: str
-    centre: tuple[float, float]
-    radius_metres: float
-    first_day: date
-    last_day: date
-    observed: int
-    expected: float
-    p_value: float
-    incident_ids: tuple[int, ...]
-    term: str | None = None
-
-    def overlaps(self, report: ClusterReport) -> bool:
-        """Same phenomenon (and term), circles that touch, periods that meet: the same wave."""
-        c = report.cluster
-        near = math.dist(self.centre, c.centre) <= self.radius_metres + c.radius_metres + 250
-        meets = c.first_day <= self.last_day + timedelta(days=7)
-        same = self.kind == report.kind.value and self.term == report.term
-        return same and (near or self.term is not None) and meets
 
 
 def _how_rare(days: float) -> str:

@@ -10,14 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Protocol, Self
+from typing import Any, Protocol, Self
 
 from phenomena.alert import Alert, AlertContent, AlertStatus
+from phenomena.detection.records import DetectionRecord
 from phenomena.events import Event
 from phenomena.partners import Member, MemberStatus, Organisation, OrganisationKind
-
-if TYPE_CHECKING:
-    from phenomena.services.detection import DetectionRecord
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defaultload, joinedload, undefer
 
 from phenomena.alert import Alert, AlertContent, AlertStatus
+from phenomena.detection.records import DetectionRecord
 from phenomena.errors import NotFound
 from phenomena.events import Event
 from phenomena.partners import (
@@ -22,7 +23,6 @@ from phenomena.partners import (
     TerritoryKind,
     TerritoryRef,
 )
-from phenomena.services.detection import DetectionRecord
 from phenomena.services.unit_of_work import AuditEntry
 from phenomena.storage.schema import (
     AlertMunicipalityRow,
