@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import nio
 
 from bots.commands import CommandRegistry, Context, Reply
-from bots.synapse_admin import Session
+from bots.synapse_admin import MatrixSendError, Session
 from bots.toolbox import thread_root
 from phenomena.partners import Member
 
@@ -242,7 +242,8 @@ class Bot:
             room_id, event_type, content, tx_id=tx_id, ignore_unverified_devices=True
         )
         if isinstance(response, nio.RoomSendError):
-            raise ConnectionError(f"could not post in {room_id}: {response.message}")
+            status = getattr(response.transport_response, "status", 0) or 0
+            raise MatrixSendError(room_id, response.status_code, int(status), response.message)
         return str(response.event_id)
 
     async def _keys_for_current_devices(self, room_id: str) -> None:

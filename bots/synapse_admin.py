@@ -8,6 +8,8 @@ Errors::
 
     PrevnetError
     └── MatrixAdminError     the homeserver refused (status and Matrix errcode kept)
+    ConnectionError
+    └── MatrixSendError      the homeserver refused an event the bot sent (idem)
 """
 
 from __future__ import annotations
@@ -35,6 +37,19 @@ class MatrixAdminError(PrevnetError):
         self.errcode = str(body.get("errcode", ""))
         self.error = str(body.get("error", body))
         super().__init__(f"{method} {path}: {status} {self.errcode} {self.error}")
+
+
+class MatrixSendError(ConnectionError):
+    """The homeserver refused an event the bot sent, e.g. ``M_TOO_LARGE`` (413).
+
+    A ``ConnectionError`` as before (callers that catch that still do), with the ``errcode``
+    and HTTP ``status`` the dispatcher reads to decide whether a retry can help.
+    """
+
+    def __init__(self, room_id: str, errcode: str | None, status: int, message: str) -> None:
+        self.errcode = errcode or ""
+        self.status = status
+        super().__init__(f"could not post in {room_id}: {status} {self.errcode} {message}")
 
 
 @dataclass(frozen=True)
