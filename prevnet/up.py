@@ -47,6 +47,7 @@ from phenomena.storage.incidents import SqlApiTokens, SqlIncidentStore
 from phenomena.storage.locks import exclusive
 from phenomena.storage.outbox import Outbox
 from phenomena.storage.retention import purge_personal_data
+from phenomena.storage.room_directory import SqlRoomDirectory
 from phenomena.storage.sync_tokens import SqlSyncTokens
 from phenomena.storage.unit_of_work import SqlUnitOfWork, utc_now
 from prevnet.bot_account import ensure_bot_session
@@ -139,7 +140,9 @@ async def run_up(
         def uow() -> SqlUnitOfWork:
             return SqlUnitOfWork(db.sessions, handoff=dispatcher)
 
-        network = MatrixNetwork(client, admin, settings.server_name, territories)
+        network = MatrixNetwork(
+            client, admin, settings.server_name, territories, SqlRoomDirectory(db)
+        )
         if options.demo:
             await seed_demo_registry(uow(), territories, settings.server_name)
 
@@ -338,7 +341,7 @@ async def run_up(
         if bot.ready.is_set():
             runners.append(asyncio.create_task(dispatcher.run(stop), name="dispatcher"))
             if settings.api_port:
-                service = incident_app(incident_store, SqlApiTokens(db), territories)
+                service = incident_app(incident_store, SqlApiTokens(db), territories, outlines)
 
                 async def database_ok() -> bool:
                     return await db.revision() is not None

@@ -14,7 +14,9 @@ import numpy.typing as npt
 from sqlalchemy import func, select, update
 
 from phenomena.incidents import Incident
+from phenomena.partners import Organisation
 from phenomena.storage.database import Database
+from phenomena.storage.repositories import SqlOrganisationRepository
 from phenomena.storage.schema import ApiTokenRow, IncidentRow
 from phenomena.storage.unit_of_work import utc_now
 from phenomena.taxonomy import PhenomenonType
@@ -148,6 +150,11 @@ class SqlApiTokens:
                 if hmac.compare_digest(row.token_sha256, wanted):
                     found = row.organisation
             return found
+
+    async def registered(self, key: str) -> Organisation | None:
+        """The organisation a token speaks for, with its kind and territories (None: gone)."""
+        async with self._db.sessions() as session:
+            return await SqlOrganisationRepository(session, lambda _: None, self._clock).get(key)
 
     async def revoke(self, organisation: str) -> int:
         """Revoke every token of an organisation."""

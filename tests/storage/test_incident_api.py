@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import aiohttp
 import pytest
-from aiohttp import web
 
+from phenomena.partners import OrganisationKind, TerritoryKind, TerritoryRef
 from phenomena.storage.database import Database
 from phenomena.storage.incidents import SqlApiTokens, SqlIncidentStore
 from phenomena.territory import TerritoryRegistry
-from prevnet.incident_api import incident_app
-from tests.support.synapse import free_port
+from tests.support.incident_api import post, register, serving
 
 RECORDS = [
     {
@@ -33,23 +31,14 @@ RECORDS = [
 
 @pytest.fixture
 async def api(db: Database, territories: TerritoryRegistry) -> AsyncIterator[tuple[str, str]]:
-    token = await SqlApiTokens(db).issue("zp-mons-quevy")
-    runner = web.AppRunner(incident_app(SqlIncidentStore(db), SqlApiTokens(db), territories))
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
-        yield f"http://127.0.0.1:{port}/api/v1/incidents", token
-    finally:
-        await runner.cleanup()
-
-
-async def post(url: str, token: str | None, body: object | str) -> tuple[int, dict[str, object]]:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    async with aiohttp.ClientSession() as http:
-        kwargs = {"data": body} if isinstance(body, str) else {"json": body}
-        async with http.post(url, headers=headers, **kwargs) as response:
-            return response.status, await response.json()
+    token = await register(
+        db,
+        "zp-mons-quevy",
+        OrganisationKind.POLICE_ZONE,
+        TerritoryRef(TerritoryKind.ZONE, "5324"),
+    )
+    async with serving(db, territories) as base:
+        yield f"{base}/api/v1/incidents", token
 
 
 async def test_records_are_stored_once_and_every_rejection_explained(
