@@ -5,6 +5,11 @@ fails, the event is retried later with exponential backoff, and the handlers tha
 finished are not run again. A crash at any point loses nothing: an unfinished event is claimed
 again (by a restarted dispatcher at once, by another one when its lease runs out), and a handler
 that had finished may run again, which its idempotence makes harmless.
+
+Retries are bounded (see ``prevnet.delivery_failures`` for how long each kind of failure is
+worth retrying): an event that fails for good becomes a dead letter, set aside so that it holds
+back nothing, and ``on_dead_letter`` is told. That notice is not an outbox event: if it fails it
+is logged and tried again later from memory, so it can never become a poison event itself.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -19,12 +25,22 @@ from datetime import datetime, timedelta
 
 from phenomena.events import Event
 from phenomena.storage.handoff import OutboxMessage, delivered_with
-from phenomena.storage.outbox import Outbox, delivery_attempt
+from phenomena.storage.outbox import Outbox, OutboxEntry, delivery_attempt
 from phenomena.storage.unit_of_work import utc_now
+from prevnet.delivery_failures import FailureKind, classify, describe
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Event], Awaitable[None]]
+DeadLetterNotice = Callable[[Sequence[OutboxEntry]], Awaitable[None]]
+
+# Attempts before a failing event becomes a dead letter, by kind of failure.
+MAX_ATTEMPTS = 8  # unknown failures: about 8.5 minutes with the default backoff
+MAX_TRANSIENT_ATTEMPTS = 48  # the peer down or busy: about 3.5 hours
+PERMANENT_ATTEMPTS = 1  # the request itself was refused: at once
+NOTICE_TIMEOUT = 10.0  # seconds the dead-letter notice may take
+NOTICE_RETRY = 60.0  # seconds before a failed notice is tried again
+NOTICE_BACKLOG = 100  # dead letters kept in memory for a notice that keeps failing
 
 
 @dataclass(frozen=True)
@@ -58,7 +74,13 @@ class Dispatcher:
         idle_seconds: float = 0.5,
         on_failure: Callable[[str], None] | None = None,
         retry_base: float = 2.0,
+        max_attempts: int = MAX_ATTEMPTS,
+        max_transient_attempts: int = MAX_TRANSIENT_ATTEMPTS,
+        permanent_attempts: int = PERMANENT_ATTEMPTS,
+        on_dead_letter: DeadLetterNotice | None = None,
     ) -> None:
+        if min(max_attempts, max_transient_attempts, permanent_attempts) < 1:
+            raise ValueError("every attempt limit must be at least 1")
         self._outbox = outbox
         self._subscriptions = list(subscriptions)
         self._clock = clock
@@ -71,6 +93,15 @@ class Dispatcher:
         self._handed_undelivered = 0  # handed over and not yet through their handlers
         self._handed_done = asyncio.Event()
         self._handed_done.set()
+        self._limits = {
+            FailureKind.PERMANENT: permanent_attempts,
+            FailureKind.TRANSIENT: max_transient_attempts,
+            FailureKind.UNKNOWN: max_attempts,
+        }
+        self.on_dead_letter = on_dead_letter  # e.g. a notice in #admin (never via the outbox)
+        self._unannounced: list[OutboxEntry] = []
+        self._unannounced_more = 0  # dead letters beyond the backlog, counted only
+        self._next_notice = 0.0  # monotonic time before which a failed notice is not retried
 
     def subscribe(self, subscription: Subscription) -> None:
         """Add a handler (before ``run``: the composition root wires handlers after creation)."""
@@ -126,7 +157,33 @@ class Dispatcher:
             # counted as through even when recording an outcome failed: a later claim of the
             # outbox delivers the rest, and nobody waits for that
             self._count_handed_delivered(handed)
+            self._remember(self._outbox.set_aside())
+        await self.announce_dead_letters()
         return len(batch)
+
+    def _remember(self, entries: Sequence[OutboxEntry]) -> None:
+        room = max(NOTICE_BACKLOG - len(self._unannounced), 0)
+        self._unannounced.extend(entries[:room])
+        self._unannounced_more += max(len(entries) - room, 0)
+
+    async def announce_dead_letters(self) -> None:
+        """Tell ``on_dead_letter`` about new dead letters (bounded in time; failures logged)."""
+        if not self._unannounced or self.on_dead_letter is None:
+            return
+        if time.monotonic() < self._next_notice:
+            return
+        entries = list(self._unannounced)
+        if self._unannounced_more:
+            log.warning("%d more dead letter(s) not in the notice", self._unannounced_more)
+        try:
+            async with asyncio.timeout(NOTICE_TIMEOUT):
+                await self.on_dead_letter(entries)
+        except Exception:
+            log.exception("the dead-letter notice could not be posted; trying again later")
+            self._next_notice = time.monotonic() + NOTICE_RETRY
+            return
+        del self._unannounced[: len(entries)]
+        self._unannounced_more = 0
 
     def _count_handed_delivered(self, count: int) -> None:
         self._handed_undelivered -= count
@@ -153,26 +210,46 @@ class Dispatcher:
             try:
                 await sub.handle(message.event)
             except Exception as exc:
-                delay = backoff(message.attempts, self._retry_base)
-                if self._on_failure is not None:
-                    self._on_failure(sub.name)
-                log.warning(
-                    "%s failed on %s #%d (attempt %d), retry in %s: %s",
-                    sub.name,
-                    message.event.name,
-                    message.id,
-                    message.attempts + 1,
-                    delay,
-                    exc,
-                )
-                for name in done:  # those that finished are not run again on the retry
-                    await self._outbox.mark_handled(message.id, name)
-                await self._outbox.mark_failed(
-                    message.id, f"{sub.name}: {type(exc).__name__}: {exc}", self._clock() + delay
-                )
+                await self._failed(message, sub.name, exc, done)
                 return
             done.append(sub.name)
         await self._outbox.mark_delivered(message.id, done)
+
+    async def _failed(
+        self, message: OutboxMessage, handler: str, exc: Exception, done: list[str]
+    ) -> None:
+        """Retry later with backoff, or, once its attempts are spent, set the event aside."""
+        if self._on_failure is not None:
+            self._on_failure(handler)
+        for name in done:  # those that finished are not run again on the retry
+            await self._outbox.mark_handled(message.id, name)
+        kind = classify(exc)
+        attempt = message.attempts + 1
+        reason = f"{handler}: {describe(exc)}"
+        if attempt >= self._limits[kind]:
+            log.error(
+                "%s gave up on %s #%d after %d attempt(s) (%s failure), now a dead letter: %s",
+                handler,
+                message.event.name,
+                message.id,
+                attempt,
+                kind.value,
+                exc,
+            )
+            self._remember([await self._outbox.mark_dead(message.id, reason)])
+            return
+        delay = backoff(message.attempts, self._retry_base)
+        log.warning(
+            "%s failed on %s #%d (attempt %d of %d), retry in %s: %s",
+            handler,
+            message.event.name,
+            message.id,
+            attempt,
+            self._limits[kind],
+            delay,
+            exc,
+        )
+        await self._outbox.mark_failed(message.id, reason, self._clock() + delay)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until ``stop`` is set, sleeping when the outbox is empty."""
@@ -192,6 +269,30 @@ class Dispatcher:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._idle):  # woken in one step of the loop
                     await self._wake.wait()
+
+
+def dead_letter_notice(entries: Sequence[OutboxEntry], shown: int = 10) -> str:
+    """The ``#admin`` notice for new dead letters: what, for whom, why, and what to do.
+
+    Short and bounded whatever the number of letters, and without any event's text.
+    """
+    lines = [
+        f"⚠️ {len(entries)} outbox event(s) failed for good and are set aside "
+        "(dead letters); they are not retried on their own:"
+    ]
+    for entry in entries[:shown]:
+        about = f" ({entry.subject})" if entry.subject else ""
+        lines.append(
+            f"- #{entry.id} {entry.event_type}{about} for {entry.consumer}, "
+            f"{entry.attempts} attempt(s): {entry.reason}"
+        )
+    if len(entries) > shown:
+        lines.append(f"- and {len(entries) - shown} more")
+    lines.append(
+        "`prevnet outbox list` shows them; fix the cause, then `prevnet outbox retry ID` "
+        "(or `--all`), or `prevnet outbox drop ID` to give one up."
+    )
+    return "\n".join(line[:300] for line in lines)
 
 
 def subscriptions_by_event(subs: Sequence[Subscription]) -> Mapping[str, list[str]]:

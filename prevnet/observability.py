@@ -2,7 +2,8 @@
 Prometheus. Served next to the incident API by ``prevnet up``.
 
 Health is healthy when the database answers, the homeserver answers and the outbox is not stuck
-(its oldest pending event younger than ``max_lag``). Metrics are counted as things happen
+(its oldest pending event younger than ``max_lag``). Dead letters (events set aside after
+failing for good) are not pending: they are reported apart and do not make it unhealthy. Metrics are counted as things happen
 (alerts published, bulletins sent, detection run time) or measured at scrape time (outbox depth
 and age). A separate registry per process keeps tests independent.
 """
@@ -61,6 +62,9 @@ class Metrics:
         self.outbox_failing = Gauge(
             "prevnet_outbox_failing", "Undelivered events that failed at least once", registry=r
         )
+        self.outbox_dead = Gauge(
+            "prevnet_outbox_dead_letters", "Events set aside after failing for good", registry=r
+        )
 
 
 def observability_routes(
@@ -87,6 +91,7 @@ def observability_routes(
             return None
         metrics.outbox_depth.set(stats.pending)
         metrics.outbox_failing.set(stats.failing)
+        metrics.outbox_dead.set(stats.dead)
         age = (clock() - stats.oldest).total_seconds() if stats.oldest else 0.0
         metrics.outbox_age.set(max(age, 0.0))
         return stats
@@ -105,6 +110,7 @@ def observability_routes(
             "outbox": {
                 "pending": stats.pending if stats else None,
                 "oldest_seconds": round(lag, 1),
+                "dead_letters": stats.dead if stats else None,
                 "status": "ok" if outbox_ok else "lagging",
             },
         }

@@ -3,6 +3,11 @@
 Several dispatchers may run against one database: a claim is a lease (``claimed_until``), taken
 with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so an event is worked on by one dispatcher at a
 time and picked up again by another if its dispatcher dies.
+
+A row is ``pending`` until it is ``delivered``. One that keeps failing for a reason retries
+cannot change is set aside as ``dead`` (a dead letter): it is never claimed again and does not
+count as pending, so it holds back neither the events after it nor ``/health``. An operator
+retries it or drops it (``phenomena.storage.dead_letters``, ``prevnet outbox``).
 """
 
 from __future__ import annotations
@@ -29,14 +34,72 @@ delivery_attempt: ContextVar[int] = ContextVar("delivery_attempt", default=0)
 # How long a claim keeps other dispatchers off an event (a dispatcher that died lets go then).
 LEASE = timedelta(seconds=60)
 
+# The states of an outbox row.
+PENDING, DELIVERED, DEAD, DROPPED = "pending", "delivered", "dead", "dropped"
+
+# Payload fields that name what an event is about without carrying its text.
+_SUBJECTS = (
+    ("alert_id", "alert #{}"),
+    ("matrix_id", "{}"),
+    ("key", "organisation {}"),
+    ("topic_id", "toolbox topic {}"),
+)
+
 
 @dataclass(frozen=True)
 class OutboxStats:
-    """How far behind delivery is: pending events and the age of the oldest."""
+    """How far behind delivery is: pending events, the age of the oldest, and dead letters."""
 
     pending: int
     oldest: datetime | None
     failing: int
+    dead: int = 0  # set aside after failing; not pending, shown apart in /health
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """An event that failed (dead, dropped, or still retrying), as an operator sees it.
+
+    ``reason`` is the handler and the error's class, Matrix errcode and HTTP status, never the
+    error's text (which may quote alert text or personal data); ``subject`` names what the
+    event is about (an alert number, a Matrix ID, an organisation key), never its text.
+    """
+
+    id: int
+    event_type: str
+    consumer: str
+    state: str
+    attempts: int
+    reason: str
+    subject: str
+    created_at: datetime
+    changed_at: datetime  # when it died or was dropped; for a retrying one, its next attempt
+
+
+def subject_of(payload: object) -> str:
+    """What an event is about, from its payload, without any of its text."""
+    if isinstance(payload, dict):
+        for field, form in _SUBJECTS:
+            value = payload.get(field)
+            if isinstance(value, str | int) and not isinstance(value, bool):
+                return form.format(value)[:255]
+    return ""
+
+
+def entry_of(row: OutboxRow) -> OutboxEntry:
+    """The operator's view of an outbox row."""
+    changed = row.dead_at if row.state in (DEAD, DROPPED) and row.dead_at else row.available_at
+    return OutboxEntry(
+        id=row.id,
+        event_type=row.event_type,
+        consumer=row.consumer,
+        state=row.state,
+        attempts=row.attempts,
+        reason=row.last_error or "",
+        subject=subject_of(row.payload),
+        created_at=row.created_at,
+        changed_at=changed,
+    )
 
 
 class Outbox:
@@ -58,6 +121,7 @@ class Outbox:
         self._worker = worker
         self._clock = clock
         self.consumer = consumer
+        self._set_aside: list[OutboxEntry] = []
 
     async def register(self) -> bool:
         """Make this consumer receive every event committed from now on; True if it is new."""
@@ -85,6 +149,7 @@ class Outbox:
         due = (
             OutboxRow.consumer == self.consumer,
             OutboxRow.delivered_at.is_(None),
+            OutboxRow.state == PENDING,
             OutboxRow.available_at <= now,
             or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < now),
         )
@@ -122,16 +187,29 @@ class Outbox:
             handled: dict[int, set[str]] = {}
             for event_id, handler in handled_rows:
                 handled.setdefault(event_id, set()).add(handler)
-            return [
+        messages = []
+        for r in rows:
+            try:
+                event = event_from_payload(r.event_type, r.payload)
+            except Exception as exc:  # a row no handler can ever read: set it aside at once
+                reason = f"unreadable {r.event_type!r}: {type(exc).__name__}"
+                self._set_aside.append(await self.mark_dead(r.id, reason))
+                continue
+            messages.append(
                 OutboxMessage(
                     id=r.id,
-                    event=event_from_payload(r.event_type, r.payload),
+                    event=event,
                     attempts=r.attempts,
                     created_at=r.created_at,
                     handled=frozenset(handled.get(r.id, ())),
                 )
-                for r in rows
-            ]
+            )
+        return messages
+
+    def set_aside(self) -> list[OutboxEntry]:
+        """The rows ``claim`` found unreadable and set aside since the last call (to announce)."""
+        found, self._set_aside = self._set_aside, []
+        return found
 
     async def enqueue(self, events: Sequence[Event]) -> int:
         """Add events for this consumer only (a service catching up on what came before it)."""
@@ -153,6 +231,7 @@ class Outbox:
                 .where(
                     OutboxRow.consumer == self.consumer,
                     OutboxRow.delivered_at.is_(None),
+                    OutboxRow.state == PENDING,
                     OutboxRow.claimed_by.like(f"{self._worker}:%"),
                 )
                 .values(claimed_by=None, claimed_until=None)
@@ -183,7 +262,11 @@ class Outbox:
                 update(OutboxRow)
                 .where(OutboxRow.id == message_id)
                 .values(
-                    delivered_at=self._clock(), claimed_by=None, claimed_until=None, last_error=None
+                    delivered_at=self._clock(),
+                    state=DELIVERED,
+                    claimed_by=None,
+                    claimed_until=None,
+                    last_error=None,
                 )
             )
 
@@ -202,10 +285,35 @@ class Outbox:
                 )
             )
 
+    async def mark_dead(self, message_id: int, error: str) -> OutboxEntry:
+        """A handler failed for the last time: count the attempt and set the event aside.
+
+        A dead letter is never claimed again (``prevnet outbox retry`` makes it pending).
+        """
+        now = self._clock()
+        async with self._db.sessions() as session, session.begin():
+            await session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id == message_id)
+                .values(
+                    attempts=OutboxRow.attempts + 1,
+                    state=DEAD,
+                    dead_at=now,
+                    claimed_by=None,
+                    claimed_until=None,
+                    last_error=error[:2000],
+                )
+            )
+            row = await session.get(OutboxRow, message_id, populate_existing=True)
+            if row is None:
+                raise LookupError(f"outbox event {message_id} is gone")
+            return entry_of(row)
+
     async def stats(self) -> OutboxStats:
-        """Pending events, the oldest one's creation time, and how many failed at least once."""
+        """Pending events, the oldest one's creation time, how many failed, how many are dead."""
         async with self._db.sessions() as session:
-            pending = and_(OutboxRow.consumer == self.consumer, OutboxRow.delivered_at.is_(None))
+            mine = OutboxRow.consumer == self.consumer
+            pending = and_(mine, OutboxRow.delivered_at.is_(None), OutboxRow.state == PENDING)
             count, oldest = (
                 await session.execute(
                     select(func.count(OutboxRow.id), func.min(OutboxRow.created_at)).where(pending)
@@ -214,11 +322,16 @@ class Outbox:
             failing = await session.scalar(
                 select(func.count(OutboxRow.id)).where(and_(pending, OutboxRow.attempts > 0))
             )
+            dead = await session.scalar(
+                select(func.count(OutboxRow.id)).where(and_(mine, OutboxRow.state == DEAD))
+            )
         if isinstance(oldest, str):  # SQLite returns aggregate timestamps as text
             oldest = datetime.fromisoformat(oldest)
         if oldest is not None and oldest.tzinfo is None:
             oldest = oldest.replace(tzinfo=UTC)
-        return OutboxStats(pending=int(count), oldest=oldest, failing=int(failing or 0))
+        return OutboxStats(
+            pending=int(count), oldest=oldest, failing=int(failing or 0), dead=int(dead or 0)
+        )
 
     async def events(self, delivered: bool | None = None) -> Sequence[tuple[int, Event]]:
         """Events in the outbox, oldest first (for inspection and tests)."""

@@ -164,7 +164,11 @@ class OutboxRow(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     claimed_until: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
+    # why the last attempt failed: handler, error class, Matrix errcode / HTTP status (no text)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # pending, delivered, dead (set aside after its attempts; never claimed) or dropped
+    state: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    dead_at: Mapped[datetime | None]  # when it was set aside (or dropped)
 
     @classmethod
     def pending(cls, event: Event, consumer: str, now: datetime) -> OutboxRow:
