@@ -3,9 +3,10 @@ Prometheus. Served next to the incident API by ``prevnet up``.
 
 Health is healthy when the database answers, the homeserver answers and the outbox is not stuck
 (its oldest pending event younger than ``max_lag``). Dead letters (events set aside after
-failing for good) are not pending: they are reported apart and do not make it unhealthy. Metrics are counted as things happen
-(alerts published, bulletins sent, detection run time) or measured at scrape time (outbox depth
-and age). A separate registry per process keeps tests independent.
+failing for good) are not pending: they are reported apart and do not make it unhealthy.
+Metrics are counted as things happen (alerts published, bulletins sent, detection run time) or
+measured at scrape time (outbox depth and age, dead letters). A separate registry per process
+keeps tests independent.
 """
 
 from __future__ import annotations
