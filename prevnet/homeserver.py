@@ -2,8 +2,9 @@
 
 Closed means: one listener on 127.0.0.1 serving only the client API (federation endpoints answer
 404), an empty federation whitelist and no trusted key servers, registration off (accounts are
-made by prevnet with the shared secret), no public room directory, profiles and user search
-limited to people who share a room, and secrets generated at first run with owner-only
+made by prevnet with the shared secret), no public room directory, room addresses made by the bot
+only, profiles and user search limited to people who share a room, prevnet's Synapse module
+(``prevnet/synapse_rules.py``) loaded, and secrets generated at first run with owner-only
 permissions. A production deployment points prevnet at its own homeserver instead.
 """
 
@@ -11,11 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
-import ctypes.util
 import json
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -28,6 +28,7 @@ import aiohttp
 import yaml
 
 from phenomena.errors import PrevnetError
+from prevnet.bot_account import BOT_LOCALPART
 
 
 class HomeserverError(PrevnetError):
@@ -41,7 +42,14 @@ class HomeserverOptions:
     server_name: str
     port: int
     bcrypt_rounds: int = 12
-    relaxed_rate_limits: bool = False
+    relaxed_rate_limits: bool = False  # tests only: no rate limit is ever hit
+    demo_logins: bool = False  # the demo: its accounts all log in from one loopback address
+    bot_localpart: str = BOT_LOCALPART
+
+    @property
+    def bot_user_id(self) -> str:
+        """The bot's Matrix ID: the one account the homeserver's rules let manage rooms."""
+        return f"@{self.bot_localpart}:{self.server_name}"
 
 
 @dataclass(frozen=True)
@@ -88,9 +96,34 @@ def load_or_create_secrets(files: HomeserverFiles) -> dict[str, str]:
     return values
 
 
-def closed_config(files: HomeserverFiles, options: HomeserverOptions) -> dict[str, Any]:
+EMBEDDED_RULES_MODULE = "prevnet.synapse_rules.PrevnetRules"
+# in the container, the same file copied into the mounted directory (PYTHONPATH in compose)
+RULES_FILE = Path(__file__).with_name("synapse_rules.py")
+DEPLOYED_RULES_MODULE = "prevnet_synapse_rules.PrevnetRules"
+
+# what the demo's login limits allow from one address (Synapse's default: a burst of 3, then
+# one login every ~6 minutes after a few); production keeps Synapse's defaults
+_DEMO_LOGINS = {
+    "address": {"per_second": 1, "burst_count": 50},
+    "account": {"per_second": 0.5, "burst_count": 10},
+    "failed_attempts": {"per_second": 0.2, "burst_count": 10},
+}
+
+
+def _bot_only(bot: str) -> list[dict[str, str]]:
+    """Synapse directory rules: the bot may, nobody else."""
+    return [
+        {"user_id": bot, "alias": "*", "room_id": "*", "action": "allow"},
+        {"user_id": "*", "alias": "*", "room_id": "*", "action": "deny"},
+    ]
+
+
+def closed_config(
+    files: HomeserverFiles, options: HomeserverOptions, rules_module: str = EMBEDDED_RULES_MODULE
+) -> dict[str, Any]:
     """The Synapse configuration of a closed network (see the module docstring)."""
     keys = load_or_create_secrets(files)
+    bot = options.bot_user_id
     config: dict[str, Any] = {
         "server_name": options.server_name,
         "pid_file": str(files.root / "homeserver.pid"),
@@ -127,7 +160,16 @@ def closed_config(files: HomeserverFiles, options: HomeserverOptions) -> dict[st
         "enable_set_avatar_url": True,
         # closed: no public directory, people see only those they share a room with
         "allow_public_rooms_without_auth": False,
+        # prevnet publishes no room, so nobody may, the bot included
         "room_list_publication_rules": [{"action": "deny"}],
+        # only the bot names rooms: no member can take an address prevnet or a person relies on
+        "alias_creation_rules": _bot_only(bot),
+        "modules": [
+            {
+                "module": rules_module,
+                "config": {"bot": bot, "bot_names": sorted({"prevnet", options.bot_localpart})},
+            }
+        ],
         "require_auth_for_profile_requests": True,
         "limit_profile_requests_to_users_who_share_rooms": True,
         "include_profile_data_on_invite": False,
@@ -137,6 +179,8 @@ def closed_config(files: HomeserverFiles, options: HomeserverOptions) -> dict[st
         "url_preview_enabled": False,
         "bcrypt_rounds": options.bcrypt_rounds,
     }
+    if options.demo_logins:
+        config["rc_login"] = _DEMO_LOGINS
     if options.relaxed_rate_limits:
         generous = {"per_second": 1000, "burst_count": 1000}
         config.update(
@@ -209,18 +253,6 @@ def write_config(files: HomeserverFiles, options: HomeserverOptions) -> Path:
     return files.config
 
 
-_PR_SET_PDEATHSIG = 1
-
-
-def _stop_with_parent() -> None:  # pragma: no cover - runs in the child before exec
-    """In the homeserver's process: receive SIGTERM when prevnet dies, however it dies.
-
-    Without it, a prevnet killed with SIGKILL (or crashing) would leave Synapse running.
-    """
-    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
 class Homeserver:
     """A running embedded Synapse process; it stops when the process that started it ends."""
 
@@ -247,14 +279,14 @@ class Homeserver:
             self._process = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
-                "synapse.app.homeserver",
+                "prevnet.homeserver_child",  # Synapse, stopped by Linux when prevnet dies
+                str(os.getpid()),
                 "-c",
                 str(self.files.config),
                 stdout=asyncio.subprocess.DEVNULL,
                 stderr=err,
                 cwd=self.files.root,
                 start_new_session=True,  # Ctrl-C goes to prevnet, which stops Synapse in order
-                preexec_fn=_stop_with_parent if sys.platform == "linux" else None,
             )
         deadline = time.monotonic() + startup_seconds
         async with aiohttp.ClientSession() as http:
@@ -299,18 +331,25 @@ class DeploymentOptions:
     database_user: str = "synapse"
     database_name: str = "synapse"
     container_root: str = "/data"  # where the output directory is mounted in the container
+    bot_localpart: str = BOT_LOCALPART  # README, step 4: the account whose token prevnet uses
 
 
 def write_deployment_config(out: Path, options: DeploymentOptions) -> Path:
     """Write the closed configuration for a containerised Synapse on PostgreSQL into ``out``.
 
-    The same closed settings as the embedded homeserver (no federation, no registration, no
-    public directory); the listener takes the proxy's forwarded headers; paths are the
-    container's. The directory holds secrets: it is created owner-only and is not committed.
+    The same closed settings and rules module as the embedded homeserver (no federation, no
+    registration, no public directory); the module's file is copied to ``out/modules``, which
+    docker-compose.yml puts on Synapse's ``PYTHONPATH``; the listener takes the proxy's forwarded
+    headers; paths are the container's; login limits are Synapse's. The directory holds secrets:
+    it is created owner-only and is not committed.
     """
     files = HomeserverFiles(out)
     out.mkdir(mode=0o700, parents=True, exist_ok=True)
-    config = closed_config(files, HomeserverOptions(options.server_name, 8008))
+    modules = out / "modules"
+    modules.mkdir(mode=0o700, exist_ok=True)
+    shutil.copyfile(RULES_FILE, modules / "prevnet_synapse_rules.py")
+    hs_options = HomeserverOptions(options.server_name, 8008, bot_localpart=options.bot_localpart)
+    config = closed_config(files, hs_options, DEPLOYED_RULES_MODULE)
     root = options.container_root.rstrip("/")
     config.update(
         {

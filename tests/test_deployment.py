@@ -3,11 +3,14 @@ and the generated homeserver configuration is closed and accepted by Synapse its
 
 from __future__ import annotations
 
+import ast
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from click.testing import CliRunner, Result
 
@@ -53,7 +56,12 @@ def test_docker_compose_config_validates_with_the_example_env() -> None:
         "discourse-db",
         "discourse-redis",
     } <= set(services)
-    assert services["synapse"]["volumes"]  # the generated configuration is mounted
+    synapse_volumes = services["synapse"]["volumes"]
+    assert synapse_volumes  # the generated configuration is mounted
+    # prevnet's rules module, copied beside the configuration, is importable in the container
+    assert services["synapse"]["environment"]["PYTHONPATH"] == "/data/modules"
+    targets = [v["target"] if isinstance(v, dict) else v.split(":")[1] for v in synapse_volumes]
+    assert "/data" in targets
     assert services["bots"]["build"] and services["bridge"]["build"]
     assert services["bots"]["command"][0] == "up" and services["bridge"]["command"][0] == "bridge"
     published = {name for name, s in services.items() if s.get("ports")}
@@ -105,7 +113,7 @@ def generate_homeserver_config(out: Path) -> Result:
 
 
 def test_the_generated_homeserver_configuration_is_closed_and_synapse_accepts_it(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "synapse"
     result = generate_homeserver_config(out)
@@ -120,15 +128,45 @@ def test_the_generated_homeserver_configuration_is_closed_and_synapse_accepts_it
         {"names": ["client"], "compress": False}
     ]
     assert (out / "homeserver.yaml").stat().st_mode & 0o077 == 0
-    # Synapse's own parser, with the container's /data mapped onto the output directory
+    assert "rc_login" not in config  # production keeps Synapse's login limits
+    [module] = config["modules"]
+    assert module == {
+        "module": "prevnet_synapse_rules.PrevnetRules",
+        "config": {"bot": "@prevnet:prevnet.example.be", "bot_names": ["prevnet"]},
+    }
+    assert (out / "modules" / "prevnet_synapse_rules.py").is_file()
+    # Synapse's own parser, with the container's /data mapped onto the output directory; it
+    # imports the module from where the container finds it (PYTHONPATH=/data/modules)
     from synapse.config.homeserver import HomeServerConfig
+
+    monkeypatch.syspath_prepend(str(out / "modules"))
 
     local = yaml.safe_load((out / "homeserver.yaml").read_text().replace("/data/", f"{out}/"))
     parsed = HomeServerConfig()
     parsed.parse_config_dict(local, config_dir_path=str(out), data_dir_path=str(out))
     assert parsed.server.server_name == "prevnet.example.be"
     assert parsed.federation.federation_domain_whitelist == {}
+    [(rules, _)] = parsed.modules.loaded_modules
+    assert rules.__module__ == "prevnet_synapse_rules"
+    bot, member = "@prevnet:prevnet.example.be", "@member:prevnet.example.be"
+    directory = parsed.roomdirectory
+    assert directory.is_alias_creation_allowed(bot, "!r", "#zone-5326:prevnet.example.be")
+    assert not directory.is_alias_creation_allowed(member, "!r", "#zone-5326:prevnet.example.be")
+    assert not directory.is_publishing_room_allowed(member, "!r", [])
     # a second run keeps the secrets and the signing key
     key = (out / "prevnet.example.be.signing.key").read_text()
     assert generate_homeserver_config(out).exit_code == 0
     assert (out / "prevnet.example.be.signing.key").read_text() == key
+
+
+def test_the_rules_module_runs_without_prevnet_installed() -> None:
+    """The file copied into Synapse's container imports only Synapse and the standard library."""
+    source = (ROOT / "prevnet" / "synapse_rules.py").read_text(encoding="utf-8")
+    imported = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            assert node.level == 0, "a relative import would not resolve beside Synapse"
+            imported.add(node.module.split(".")[0])
+    assert imported - sys.stdlib_module_names == {"synapse"}

@@ -1,0 +1,87 @@
+"""Ordinary members at raw client-server calls, for probing what the homeserver lets them do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+
+from bots.synapse_admin import Session, SynapseAdmin
+from tests.support.synapse import LocalHomeserver
+
+
+async def person(admin: SynapseAdmin, homeserver: LocalHomeserver, name: str) -> Session:
+    """A fresh account made with the admin API, logged in."""
+    user_id = homeserver.user_id(homeserver.unique(name))
+    await admin.put_user(user_id, password="pw-" + user_id, displayname=f"{name} {user_id[1:9]}")
+    return await admin.login(user_id, "pw-" + user_id)
+
+
+async def status(http: aiohttp.ClientSession, method: str, url: str, **kwargs: object) -> int:
+    """The HTTP status of one request."""
+    async with http.request(method, url, **kwargs) as response:  # type: ignore[arg-type]
+        return response.status
+
+
+@dataclass
+class Answer:
+    """A client-server answer: its status and JSON body."""
+
+    status: int
+    body: dict[str, Any]
+
+    @property
+    def error(self) -> str:
+        return str(self.body.get("error", ""))
+
+
+@dataclass
+class Caller:
+    """One account's raw client-server API."""
+
+    http: aiohttp.ClientSession
+    url: str
+    session: Session
+
+    @property
+    def user_id(self) -> str:
+        return self.session.user_id
+
+    async def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Answer:
+        headers = {"Authorization": f"Bearer {self.session.access_token}"}
+        async with self.http.request(
+            method, f"{self.url}/_matrix/client/v3{path}", json=body, headers=headers
+        ) as response:
+            return Answer(response.status, await response.json(content_type=None) or {})
+
+    async def create_room(self, **request: Any) -> Answer:
+        return await self.call("POST", "/createRoom", request)
+
+    async def put_state(
+        self, room_id: str, event_type: str, content: dict[str, Any], state_key: str = ""
+    ) -> Answer:
+        path = f"/rooms/{quote(room_id)}/state/{event_type}/{quote(state_key)}"
+        return await self.call("PUT", path, content)
+
+    async def state(self, room_id: str, event_type: str, state_key: str = "") -> dict[str, Any]:
+        answer = await self.call(
+            "GET", f"/rooms/{quote(room_id)}/state/{event_type}/{quote(state_key)}"
+        )
+        assert answer.status == 200, answer
+        return answer.body
+
+    async def invite(self, room_id: str, user_id: str) -> Answer:
+        return await self.call("POST", f"/rooms/{quote(room_id)}/invite", {"user_id": user_id})
+
+    async def set_alias(self, alias: str, room_id: str) -> Answer:
+        return await self.call("PUT", f"/directory/room/{quote(alias)}", {"room_id": room_id})
+
+    async def resolve(self, alias: str) -> str | None:
+        answer = await self.call("GET", f"/directory/room/{quote(alias)}")
+        return str(answer.body["room_id"]) if answer.status == 200 else None
+
+    async def joined_rooms(self) -> list[str]:
+        answer = await self.call("GET", "/joined_rooms")
+        return list(answer.body["joined_rooms"])
