@@ -13,10 +13,12 @@ from prevnet.cli.db import audit, backup_command, db, purge_command, restore_com
 from prevnet.cli.detect import detect
 from prevnet.cli.homeserver import homeserver_config
 from prevnet.cli.incidents import incidents
+from prevnet.cli.outbox import outbox
 from prevnet.cli.partners import member, members, partners
 from prevnet.cli.reconcile import reconcile
 from prevnet.cli.territory import territory
 from prevnet.cli.up import up
+from prevnet.files import private_umask
 from prevnet.settings import load_settings
 
 
@@ -66,8 +68,10 @@ cli.add_command(detect)
 cli.add_command(backup_command)
 cli.add_command(restore_command)
 cli.add_command(purge_command)
+cli.add_command(outbox)
 
 
 def main() -> None:
-    """Entry point of the ``prevnet`` console script."""
+    """Entry point of the ``prevnet`` console script (what it writes is owner-only)."""
+    private_umask()
     cli(prog_name="prevnet")
