@@ -35,6 +35,8 @@ from phenomena.partners import (
     TerritoryRef,
 )
 from phenomena.rooms import member_rooms, room_catalogue
+from phenomena.storage.database import Database, sqlite_url
+from phenomena.storage.room_directory import SqlRoomDirectory
 from phenomena.territory import TerritoryRegistry
 from prevnet.homeserver import Homeserver, HomeserverFiles, HomeserverOptions
 from prevnet.reference import load_territories
@@ -143,7 +145,12 @@ async def main(zones: int, members: int) -> None:
                         f"{1000 * raw / members:.1f} ms per member"
                     )
                     people, orgs = registry(territories, zones, members, "prevnet")
-                    network = MatrixNetwork(client, admin, SERVER, territories, namespace="b-")
+                    db = Database.connect(sqlite_url(Path(root) / "prevnet.sqlite3"))
+                    await db.upgrade()
+                    directory = SqlRoomDirectory(db)
+                    network = MatrixNetwork(
+                        client, admin, SERVER, territories, directory, namespace="b-"
+                    )
                     start = time.perf_counter()
                     report = await network.reconcile(people, orgs)
                     took = time.perf_counter() - start
@@ -160,6 +167,8 @@ async def main(zones: int, members: int) -> None:
                     print(f"ratio prevnet/floor: {took / raw:.2f}")
                 finally:
                     await client.close()
+                    if "db" in locals():
+                        await db.close()
         finally:
             await server.stop()
 

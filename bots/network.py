@@ -1,128 +1,49 @@
-"""The homeserver follows the registry: rooms, accounts, memberships and power levels.
+"""The homeserver follows the registry: rooms, accounts, memberships, power levels, settings.
 
 Every operation compares what is with what should be and changes only the difference, so it is
-idempotent and safe to interrupt: running it again finishes the job. Room changes go through the
-bot (matrix-nio); account changes through the Synapse admin API.
+idempotent and safe to interrupt: running it again finishes the job. Rooms are found by the IDs
+recorded in the room directory when prevnet created them, never by alias. A room or member that
+cannot be repaired is reported (``ReconcileReport.problems``) and everything else is still done.
+Room changes go through the bot (matrix-nio); account changes through the Synapse admin API.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
 import nio
 
+from bots.closed_rooms import ClosedRooms
+from bots.reconcile_report import Problem, ReconcileReport
+from bots.room_directory import RoomDirectory
+from bots.rooms import RoomState, check, create_room, link, repair_settings, room_state, set_power
 from bots.synapse_admin import MatrixAdminError, SynapseAdmin
+from phenomena.errors import PrevnetError
 from phenomena.partners import Member, MemberStatus, Organisation
-from phenomena.rooms import (
-    POWER_ADMIN,
-    RoomKind,
-    RoomSpec,
-    member_rooms,
-    power_level,
-    room_catalogue,
-)
+from phenomena.room_keys import ALERT_KIND, REGISTRY_KIND, RoomRecord
+from phenomena.rooms import RoomKind, RoomSpec, member_rooms, power_level, room_catalogue
 from phenomena.territory import TerritoryRegistry
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 
-
-@dataclass
-class ReconcileReport:
-    """What a reconciliation changed and what it found that a person should know."""
-
-    rooms_created: list[str] = field(default_factory=list)
-    accounts_created: list[str] = field(default_factory=list)
-    accounts_fixed: list[str] = field(default_factory=list)
-    joined: list[tuple[str, str]] = field(default_factory=list)
-    removed: list[tuple[str, str]] = field(default_factory=list)
-    power_levels_set: list[str] = field(default_factory=list)
-    unknown_accounts: list[str] = field(default_factory=list)
-
-    @property
-    def intruders(self) -> list[tuple[str, str]]:
-        """People found in rooms the registry does not give them (invited by hand, say)."""
-        return self.removed
-
-    def summary(self) -> str:
-        """One paragraph for the admin room."""
-        parts = [
-            f"{len(self.rooms_created)} room(s) created",
-            f"{len(self.accounts_created)} account(s) created",
-            f"{len(self.accounts_fixed)} account(s) corrected",
-            f"{len(self.joined)} join(s)",
-            f"{len(self.removed)} removal(s)",
-            f"{len(self.power_levels_set)} power level change(s)",
-        ]
-        lines = ["Reconciliation: " + ", ".join(parts) + "."]
-        lines += [
-            f"- removed {who} from {room}: the registry does not give it this room"
-            for who, room in self.removed
-        ]
-        lines += [
-            f"- account {who} is not in the registry (left as it is)"
-            for who in self.unknown_accounts
-        ]
-        return "\n".join(lines)
-
-    @property
-    def changed_anything(self) -> bool:
-        """Whether the homeserver was changed."""
-        return bool(
-            self.rooms_created
-            or self.accounts_created
-            or self.accounts_fixed
-            or self.joined
-            or self.removed
-            or self.power_levels_set
-        )
+__all__ = ["MatrixNetwork", "MembershipNotApplied", "Problem", "ReconcileReport"]
 
 
-ROOM_VERSION = "12"
-"""Rooms are created in version 12, where the creator (the bot) holds unlimited power and must
-not be listed among the power-level users."""
+class MembershipNotApplied(PrevnetError):
+    """Part of a member's change could not be applied (the rest was); retrying may finish it."""
+
+    def __init__(self, report: ReconcileReport) -> None:
+        self.report = report
+        super().__init__("; ".join(p.line()[2:] for p in report.problems))
 
 
-def _check(response: Any, what: str) -> Any:
-    if isinstance(response, nio.ErrorResponse):
-        transport = getattr(response, "transport_response", None)
-        raise MatrixAdminError(
-            "client",
-            what,
-            int(getattr(transport, "status", 0) or 0),
-            {"errcode": response.status_code, "error": response.message},
-        )
-    return response
-
-
-def _power_levels(users: Mapping[str, int]) -> dict[str, Any]:
-    return {
-        "users": {u: p for u, p in users.items() if p > 0},
-        "users_default": 0,
-        "events_default": 0,
-        "state_default": POWER_ADMIN,
-        "invite": POWER_ADMIN,
-        "kick": POWER_ADMIN,
-        "ban": POWER_ADMIN,
-        "redact": 50,
-        "events": {
-            "m.room.redaction": 0,
-            "m.reaction": 0,
-            "m.room.power_levels": POWER_ADMIN,
-            "m.room.encryption": POWER_ADMIN,
-            "m.room.history_visibility": POWER_ADMIN,
-            "m.room.tombstone": POWER_ADMIN,
-            "m.room.server_acl": POWER_ADMIN,
-            "m.space.child": POWER_ADMIN,
-            "m.space.parent": POWER_ADMIN,
-        },
-        "notifications": {"room": 50},
-    }
+def _refusal(exc: MatrixAdminError) -> str:
+    return f"the homeserver refused ({exc.status} {exc.errcode}: {exc.error})"
 
 
 class MatrixNetwork:
@@ -134,6 +55,7 @@ class MatrixNetwork:
         admin: SynapseAdmin,
         server_name: str,
         territories: TerritoryRegistry,
+        directory: RoomDirectory,
         *,
         namespace: str = "",
     ) -> None:
@@ -141,8 +63,11 @@ class MatrixNetwork:
         self.admin = admin
         self.server_name = server_name
         self.territories = territories
+        self.directory = directory
         self.namespace = namespace  # an alias prefix, so that tests can share one homeserver
-        self._room_ids: dict[str, str] = {}
+        self.closed = ClosedRooms(client, admin, directory)
+        self.problems: list[Problem] = []  # the last reconciliation's, for /health and #admin
+        self._room_ids: dict[str, str] = {}  # registry and alert rooms (they never change)
 
     @property
     def bot(self) -> str:
@@ -158,103 +83,149 @@ class MatrixNetwork:
         )
         return f"#{self.namespace}{local}:{self.server_name}"
 
-    # -- rooms --------------------------------------------------------------------------------
+    def is_local(self, matrix_id: str) -> bool:
+        """Whether a Matrix ID is an account of the server prevnet serves."""
+        return matrix_id.startswith("@") and matrix_id.endswith(":" + self.server_name)
+
+    # -- the room directory -------------------------------------------------------------------
 
     def managed_keys(self) -> list[str]:
-        """The keys of the managed rooms this process has seen."""
-        return list(self._room_ids)
+        """The keys of the registry's rooms this process has seen."""
+        return [k for k in self._room_ids if RoomRecord(k, "").kind == REGISTRY_KIND]
 
     async def key_of_room(self, room_id: str) -> str | None:
-        """The key of a managed room from its ID (None for rooms prevnet does not manage)."""
+        """The key of a room prevnet recorded (None for rooms prevnet does not know)."""
         for key, known in self._room_ids.items():
             if known == room_id:
                 return key
-        return None
+        return await self.directory.key_of(room_id)
 
     async def room_id(self, key: str) -> str | None:
-        """The room ID of a managed room, if it exists (cached)."""
+        """The recorded room ID of a room prevnet created, if it exists."""
         if key in self._room_ids:
             return self._room_ids[key]
-        local = key.replace(":", "-")
-        found = await self.admin.resolve_alias(self.alias(local))
-        if found:
-            self._room_ids[key] = found
-        return found
+        record = await self.directory.get(key)
+        if record is None:
+            return None
+        if record.kind != "dm":  # a direct chat can be replaced; the others never change
+            self._room_ids[key] = record.room_id
+        return record.room_id
+
+    # -- direct chats and per-alert rooms (see bots.closed_rooms) -----------------------------
+
+    async def direct_room(self, matrix_id: str) -> str:
+        """The member's private chat with the bot: the recorded one, or a new encrypted one."""
+        return await self.closed.direct_room(matrix_id)
+
+    async def accept_direct_chat(self, room_id: str, matrix_id: str) -> bool:
+        """Check and record a direct chat a member opened with the bot (False: leave it)."""
+        return await self.closed.accept_direct_chat(room_id, matrix_id)
+
+    async def forget_direct_chat(self, room_id: str) -> None:
+        """A direct chat somebody else came into is no longer used for private answers."""
+        await self.closed.forget_direct_chat(room_id)
+
+    async def alert_room(self, key: str, name: str, topic: str, members: Collection[str]) -> str:
+        """An alert's own room with exactly ``members`` (created once, then as it is)."""
+        room_id = await self.closed.alert_room(key, name, topic, members)
+        self._room_ids[key] = room_id
+        return room_id
+
+    async def close_alert_room(self, key: str, name: str) -> None:
+        """Rename an alert's room as closed; nobody is added, members keep their history."""
+        await self.closed.close_alert_room(key, name)
+
+    # -- the registry's rooms -----------------------------------------------------------------
 
     async def ensure_rooms(
         self, specs: Mapping[str, RoomSpec], report: ReconcileReport | None = None
     ) -> dict[str, str]:
-        """Create the rooms that do not exist yet (spaces first) and link them to their space."""
+        """The registry's rooms by key, created where missing (spaces first), linked in spaces.
+
+        A room that cannot be created is reported and left out; the others are still made.
+        """
+        report = report if report is not None else ReconcileReport()
         ordered = sorted(specs.values(), key=lambda s: (s.kind is not RoomKind.SPACE, s.key))
         ids: dict[str, str] = {}
         for spec in ordered:
-            existing = await self.room_id(spec.key)
-            if existing is None:
-                try:
-                    existing = await self._create(spec)
-                except MatrixAdminError as exc:
-                    # Another prevnet instance created it a moment ago: use that room.
-                    existing = await self.room_id(spec.key)
-                    if existing is None or exc.errcode != "M_ROOM_IN_USE":
-                        raise
-                else:
-                    if report is not None:
-                        report.rooms_created.append(spec.key)
-                    if spec.parent and spec.parent in ids:
-                        await self._link(ids[spec.parent], existing)
-            ids[spec.key] = existing
+            try:
+                ids[spec.key] = await self._ensure_room(spec, ids, report)
+            except MatrixAdminError as exc:
+                report.problem(
+                    spec.key,
+                    f"the room could not be created: {_refusal(exc)}",
+                    "check the homeserver's log and run `prevnet reconcile` again",
+                )
         return ids
 
-    async def _create(self, spec: RoomSpec) -> str:
-        initial_state: list[dict[str, Any]] = [
-            {"type": "m.room.join_rules", "state_key": "", "content": {"join_rule": "invite"}},
-            {
-                "type": "m.room.guest_access",
-                "state_key": "",
-                "content": {"guest_access": "forbidden"},
-            },
-            {
-                "type": "m.room.history_visibility",
-                "state_key": "",
-                "content": {"history_visibility": "shared"},
-            },
-        ]
-        if spec.kind is not RoomKind.SPACE:
-            initial_state.append(
-                {
-                    "type": "m.room.encryption",
-                    "state_key": "",
-                    "content": {"algorithm": "m.megolm.v1.aes-sha2"},
-                }
-            )
-        response = _check(
-            await self.client.room_create(
-                visibility=nio.RoomVisibility.private,
-                alias=self.namespace + spec.alias_localpart,
-                name=spec.name,
-                topic=spec.topic,
-                federate=False,
-                initial_state=initial_state,
-                power_level_override=_power_levels({}),
-                room_version=ROOM_VERSION,
-                space=spec.kind is RoomKind.SPACE,
-            ),
-            f"create {spec.key}",
-        )
-        room_id = str(response.room_id)
-        self._room_ids[spec.key] = room_id
-        log.info("created room %s (%s)", spec.key, room_id)
+    async def _ensure_room(
+        self, spec: RoomSpec, ids: Mapping[str, str], report: ReconcileReport
+    ) -> str:
+        known = await self.room_id(spec.key)
+        if known is not None:
+            return known
+        async with self.directory.creating(spec.key):
+            record = await self.directory.get(spec.key)  # another instance may just have made it
+            if record is not None:
+                self._room_ids[spec.key] = record.room_id
+                return record.room_id
+            for _attempt in range(3):
+                room_id = await self._our_room_under_alias(spec, report)
+                if room_id is not None:
+                    break
+                try:
+                    room_id = await create_room(
+                        self.admin,
+                        spec.key,
+                        name=spec.name,
+                        topic=spec.topic,
+                        alias_localpart=self.namespace + spec.alias_localpart,
+                        space=spec.kind is RoomKind.SPACE,
+                    )
+                except MatrixAdminError as exc:
+                    if exc.errcode == "M_ROOM_IN_USE":  # the alias was taken meanwhile
+                        continue
+                    raise
+                report.rooms_created.append(spec.key)
+                log.info("created room %s (%s)", spec.key, room_id)
+                break
+            else:
+                raise MatrixAdminError(
+                    "client", f"create {spec.key}", 409, {"error": "its alias keeps being taken"}
+                )
+            await self.directory.record(RoomRecord(spec.key, room_id))
+            self._room_ids[spec.key] = room_id
+        if spec.parent and spec.parent in ids:
+            parent_state = await room_state(self.admin, ids[spec.parent])
+            if parent_state.content("m.space.child", room_id) is None:
+                await link(self.client, self.server_name, ids[spec.parent], room_id)
         return room_id
 
-    async def _link(self, space_id: str, room_id: str) -> None:
-        via = {"via": [self.server_name]}
-        _check(await self.client.room_put_state(space_id, "m.space.child", via, room_id), "link")
-        _check(
-            await self.client.room_put_state(
-                room_id, "m.space.parent", {**via, "canonical": True}, space_id
-            ),
-            "link parent",
+    async def _our_room_under_alias(self, spec: RoomSpec, report: ReconcileReport) -> str | None:
+        """The room prevnet made for ``spec`` under its alias but did not record (a crash).
+
+        A room someone else made carries no bulletin: its alias is taken back (the bot is a
+        server admin) and reported, and the room is left alone. Rooms an older prevnet made,
+        before the room directory, carry no marker; they are the bot's and are adopted.
+        """
+        alias = self.alias(spec)
+        found = await self.admin.resolve_alias(alias)
+        if found is None:
+            return None
+        state = await room_state(self.admin, found)
+        ours = state.creator == self.bot and state.marker in (spec.key, None)
+        if ours and await self.directory.key_of(found) is None:
+            return found
+        await self.admin.delete_alias(alias)
+        report.problem(
+            alias,
+            f"the alias pointed at room {found}, made by {state.creator}, not prevnet's room for"
+            f" {spec.key}; prevnet took the alias back and uses a room of its own (nothing was"
+            " sent to that room)",
+            f"ask {state.creator} why; delete that room with the admin API"
+            f" (DELETE /_synapse/admin/v2/rooms/{found}) if it misleads members",
         )
+        return None
 
     # -- accounts -----------------------------------------------------------------------------
 
@@ -292,6 +263,18 @@ class MatrixNetwork:
         if locked:
             await self.admin.logout_everywhere(user_id)
 
+    def _foreign(self, member: Member, report: ReconcileReport) -> bool:
+        """Report a member whose Matrix ID belongs to another server (prevnet cannot serve it)."""
+        if self.is_local(member.matrix_id):
+            return False
+        report.problem(
+            member.matrix_id,
+            f"a Matrix ID of another server: prevnet serves only {self.server_name}",
+            f"remove it (`prevnet member remove {member.matrix_id}`) and add the person with an"
+            f" account @name:{self.server_name}",
+        )
+        return True
+
     # -- membership ---------------------------------------------------------------------------
 
     async def apply_member(
@@ -300,8 +283,22 @@ class MatrixNetwork:
         organisations: Mapping[str, Organisation],
         report: ReconcileReport | None = None,
     ) -> ReconcileReport:
-        """Bring one member's account, rooms and power levels in line with the registry."""
-        report = report or ReconcileReport()
+        """Bring one member's account, rooms and power levels in line with the registry.
+
+        Each room is handled on its own; if any step failed, the rest is done and
+        ``MembershipNotApplied`` is raised at the end with every problem (so it is retried).
+        """
+        report = report if report is not None else ReconcileReport()
+        before = len(report.problems)
+        if not self._foreign(member, report):
+            await self._apply_member(member, organisations, report)
+        if len(report.problems) > before:
+            raise MembershipNotApplied(report)
+        return report
+
+    async def _apply_member(
+        self, member: Member, organisations: Mapping[str, Organisation], report: ReconcileReport
+    ) -> None:
         specs = room_catalogue(organisations.values(), self.territories)
         wanted = member_rooms(member, organisations.get(member.organisation), self.territories)
         ids = await self.ensure_rooms({k: specs[k] for k in wanted if k in specs}, report)
@@ -312,11 +309,12 @@ class MatrixNetwork:
             room_id = await self.room_id(key)
             if room_id is not None:
                 managed[room_id] = key
+        if not member.is_active:  # out of its alert rooms too
+            managed.update({r.room_id: r.key for r in await self.directory.all(ALERT_KIND)})
         current = set(await self.admin.joined_rooms(member.matrix_id))
-        for key in sorted(wanted):
-            if ids[key] not in current:
-                await self.admin.force_join(member.matrix_id, ids[key])
-                report.joined.append((member.matrix_id, key))
+        for key in sorted(k for k in wanted if k in ids and ids[k] not in current):
+            await self._step(report, key, self.admin.force_join(member.matrix_id, ids[key]))
+            report.joined.append((member.matrix_id, key))
         for room_id in sorted(current):
             managed_key = managed.get(room_id)
             if managed_key is not None and managed_key not in wanted:
@@ -325,47 +323,49 @@ class MatrixNetwork:
                     if member.is_active
                     else f"membership {member.status.value}"
                 )
-                await self._remove(room_id, member.matrix_id, reason)
-                report.removed.append((member.matrix_id, managed_key))
+                if await self._kick(room_id, member.matrix_id, reason, managed_key, report):
+                    report.removed.append((member.matrix_id, managed_key))
         if not member.is_active:  # out of the rooms first, then locked out or deactivated
             await self.ensure_account(member, None, report)
-            return report
+            return
         level = power_level(member)
-        for key in sorted(wanted):
-            await self._set_power(ids[key], {member.matrix_id: level}, key, report)
-        return report
-
-    async def _remove(self, room_id: str, user_id: str, reason: str) -> None:
-        _check(await self.client.room_kick(room_id, user_id, reason), f"kick {user_id}")
-
-    async def _set_power(
-        self,
-        room_id: str,
-        levels: Mapping[str, int],
-        key: str,
-        report: ReconcileReport,
-        *,
-        exact: bool = False,
-    ) -> None:
-        state = await self.client.room_get_state_event(room_id, "m.room.power_levels")
-        content = dict(getattr(state, "content", {}) or {})
-        users: dict[str, int] = dict(content.get("users", {}))
-        before = dict(users)
-        if exact:
-            users = {}
-        for user, level in levels.items():
-            if level > 0:
-                users[user] = level
-            else:
-                users.pop(user, None)
-        users.pop(self.bot, None)  # the creator's power is not listed in room version 12
-        if users != before:
-            content["users"] = users
-            _check(
-                await self.client.room_put_state(room_id, "m.room.power_levels", content),
-                f"power levels of {key}",
+        for key in sorted(k for k in wanted if k in ids):
+            changed = await self._step(
+                report,
+                key,
+                set_power(self.client, self.bot, ids[key], None, {member.matrix_id: level}),
             )
-            report.power_levels_set.append(key)
+            if changed:
+                report.power_levels_set.append(key)
+
+    async def _step(self, report: ReconcileReport, key: str, action: Any) -> Any:
+        """Run one change; a refusal is reported (with the fix) instead of stopping the rest."""
+        try:
+            return await action
+        except MatrixAdminError as exc:
+            report.problem(
+                key,
+                _refusal(exc),
+                "look at the room with the admin API; `prevnet reconcile` retries",
+            )
+            return None
+
+    async def _kick(
+        self, room_id: str, user_id: str, reason: str, key: str, report: ReconcileReport
+    ) -> bool:
+        try:
+            check(await self.client.room_kick(room_id, user_id, reason), f"kick {user_id}")
+        except MatrixAdminError as exc:
+            report.problem(
+                key,
+                f"{user_id} should not be in this room but could not be removed: {_refusal(exc)}",
+                f"remove {user_id} by hand (a room's creator cannot be removed: then delete the"
+                f" room with DELETE /_synapse/admin/v2/rooms/{room_id})",
+            )
+            return False
+        return True
+
+    # -- the whole registry -------------------------------------------------------------------
 
     async def reconcile(
         self,
@@ -376,21 +376,30 @@ class MatrixNetwork:
         """Compare the whole registry with the homeserver and repair every difference.
 
         Works room by room (one state read each, then only the changes), so it scales with the
-        number of rooms plus the number of changes, not rooms times members.
+        number of rooms plus the number of changes, not rooms times members. A room or member
+        that cannot be repaired goes into ``problems`` (also kept in ``self.problems``).
         """
         report = ReconcileReport()
-        members = list(members)
+        members = [m for m in members if not self._foreign(m, report)]
         specs = room_catalogue(organisations.values(), self.territories)
         ids = await self.ensure_rooms(specs, report)
+        alert_rooms = await self.directory.all(ALERT_KIND)
         accounts = {u["name"]: u for u in await self.admin.list_users()}
         registry = {m.matrix_id for m in members}
+        total = len(members) + len(ids) + len(alert_rooms)
         for done, member in enumerate(members, start=1):
             account = accounts.get(member.matrix_id)
-            if account is None and member.status is not MemberStatus.ACTIVE:
-                continue
-            await self.ensure_account(member, account, report)
+            if account is not None or member.status is MemberStatus.ACTIVE:
+                try:
+                    await self.ensure_account(member, account, report)
+                except MatrixAdminError as exc:
+                    report.problem(
+                        member.matrix_id,
+                        f"the account could not be set right: {_refusal(exc)}",
+                        "check the account with the admin API; `prevnet reconcile` retries",
+                    )
             if progress:
-                progress(done, len(members) + len(ids))
+                progress(done, total)
         report.unknown_accounts = sorted(
             u
             for u, a in accounts.items()
@@ -402,16 +411,98 @@ class MatrixNetwork:
             for key in rooms:
                 if key in wanted_by_room:
                     wanted_by_room[key][member.matrix_id] = power_level(member)
-        for step, (key, room_id) in enumerate(sorted(ids.items()), start=1):
-            wanted = wanted_by_room[key]
-            present = await self.admin.room_members(room_id)
-            for user_id in sorted(set(wanted) - {u for u, m in present.items() if m == "join"}):
-                await self.admin.force_join(user_id, room_id)
-                report.joined.append((user_id, key))
-            for user_id in sorted(set(present) - set(wanted) - {self.bot}):
-                await self._remove(room_id, user_id, "not given this room by the registry")
-                report.removed.append((user_id, key))
-            await self._set_power(room_id, wanted, key, report, exact=True)
+        step = len(members)
+        for key, room_id in sorted(ids.items()):
+            await self._guarded(
+                key,
+                self._reconcile_room(specs[key], room_id, ids, wanted_by_room[key], report),
+                report,
+            )
+            step += 1
             if progress:
-                progress(len(members) + step, len(members) + len(ids))
+                progress(step, total)
+        active = {m.matrix_id for m in members if m.status is MemberStatus.ACTIVE}
+        for record in alert_rooms:
+            await self._guarded(
+                record.key, self._reconcile_alert_room(record, active, report), report
+            )
+            step += 1
+            if progress:
+                progress(step, total)
+        self.problems = list(report.problems)
         return report
+
+    async def _guarded(self, key: str, work: Any, report: ReconcileReport) -> None:
+        try:
+            await work
+        except MatrixAdminError as exc:
+            report.problem(
+                key, _refusal(exc), "look at the room with the admin API; reconciliation retries"
+            )
+
+    async def _present(self, key: str, room_id: str, report: ReconcileReport) -> RoomState | None:
+        """The room's state, or None (reported) if the bot is not in it and so cannot act."""
+        state = await room_state(self.admin, room_id)
+        if state.members.get(self.bot) != "join":
+            report.problem(
+                key,
+                f"prevnet's bot is not in its room {room_id}, so it cannot repair it",
+                f"put the bot back: POST /_synapse/admin/v1/rooms/{room_id}/make_room_admin"
+                f' {{"user_id": "{self.bot}"}}, then run `prevnet reconcile`',
+            )
+            return None
+        return state
+
+    async def _reconcile_room(
+        self,
+        spec: RoomSpec,
+        room_id: str,
+        ids: Mapping[str, str],
+        wanted: Mapping[str, int],
+        report: ReconcileReport,
+    ) -> None:
+        key = spec.key
+        state = await self._present(key, room_id, report)
+        if state is None:
+            return
+        present = state.members
+        joined = {u for u, m in present.items() if m == "join"}
+        for user_id in sorted(set(wanted) - joined):
+            await self._step(report, key, self.admin.force_join(user_id, room_id))
+            report.joined.append((user_id, key))
+        for user_id in sorted(set(present) - set(wanted) - {self.bot}):
+            if await self._kick(
+                room_id, user_id, "not given this room by the registry", key, report
+            ):
+                report.removed.append((user_id, key))
+        repaired = await repair_settings(
+            self.client,
+            room_id,
+            state,
+            encrypted=spec.kind is not RoomKind.SPACE,
+            name=spec.name,
+            topic=spec.topic,
+        )
+        report.state_repaired += [(key, what) for what in repaired]
+        parent = ids.get(spec.parent) if spec.parent else None
+        if parent is not None and state.content("m.space.parent", parent) is None:
+            await link(self.client, self.server_name, parent, room_id)
+            report.state_repaired.append((key, "place in its space"))
+        levels = state.content("m.room.power_levels")
+        if await set_power(self.client, self.bot, room_id, levels, wanted, exact=True):
+            report.power_levels_set.append(key)
+
+    async def _reconcile_alert_room(
+        self, record: RoomRecord, active: set[str], report: ReconcileReport
+    ) -> None:
+        """An alert's room: nobody is added; accounts no longer active are taken out."""
+        state = await self._present(record.key, record.room_id, report)
+        if state is None:
+            return
+        for user_id in sorted(set(state.members) - active - {self.bot}):
+            if await self._kick(
+                record.room_id, user_id, "no longer an active member", record.key, report
+            ):
+                report.removed.append((user_id, record.key))
+        repaired = await repair_settings(self.client, record.room_id, state, encrypted=True)
+        report.state_repaired += [(record.key, what) for what in repaired]

@@ -240,6 +240,12 @@ class SynapseAdmin:
         )
         return None if answer is None else str(answer["room_id"])
 
+    async def delete_alias(self, alias: str) -> None:
+        """Remove an alias from the room directory (a server admin may remove anyone's)."""
+        await self.request(
+            "DELETE", f"/_matrix/client/v3/directory/room/{_q(alias)}", ok_missing=True
+        )
+
     async def joined_rooms(self, user_id: str) -> list[str]:
         """The rooms an account is joined to."""
         answer = await self.request(

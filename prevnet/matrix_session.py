@@ -11,6 +11,7 @@ import aiohttp
 import nio
 
 from bots.network import MatrixNetwork
+from bots.room_directory import RoomDirectory
 from bots.synapse_admin import Session, SynapseAdmin
 from phenomena.territory import TerritoryRegistry
 from prevnet.settings import Settings, SettingsError
@@ -41,7 +42,7 @@ def bot_access(settings: Settings) -> BotAccess:
 
 @asynccontextmanager
 async def matrix_network(
-    settings: Settings, territories: TerritoryRegistry
+    settings: Settings, territories: TerritoryRegistry, directory: RoomDirectory
 ) -> AsyncIterator[MatrixNetwork]:
     """A MatrixNetwork acting as the bot, without encryption (it sends no messages)."""
     access = bot_access(settings)
@@ -63,6 +64,6 @@ async def matrix_network(
             who["user_id"], str(who.get("device_id") or ""), access.session.access_token
         )
         try:
-            yield MatrixNetwork(client, admin, settings.server_name, territories)
+            yield MatrixNetwork(client, admin, settings.server_name, territories, directory)
         finally:
             await client.close()

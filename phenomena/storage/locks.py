@@ -35,3 +35,21 @@ async def exclusive(db: Database, name: str) -> AsyncIterator[bool]:
         finally:
             if got:
                 await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": lock_key(name)})
+
+
+@asynccontextmanager
+async def waiting_for(db: Database, name: str) -> AsyncIterator[None]:
+    """Hold ``name``'s lock until the block ends, waiting for another instance to release it.
+
+    For short steps that two instances must never do at once (creating the same room). On
+    SQLite there is one instance; callers serialise their own tasks.
+    """
+    if db.is_sqlite:
+        yield
+        return
+    async with db.engine.connect() as conn:
+        await conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": lock_key(name)})
+        try:
+            yield
+        finally:
+            await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": lock_key(name)})

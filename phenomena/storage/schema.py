@@ -210,6 +210,22 @@ class SyncTokenRow(Base):
     saved_at: Mapped[datetime]
 
 
+class RoomRow(Base):
+    """A room prevnet created, by its key (``zone:5324``, ``dm:@jean:server``, ``alert:12``).
+
+    prevnet finds every room it relies on here, never by an alias a member could take.
+    ``complete`` is false while the first members of a room prevnet just made are being added.
+    """
+
+    __tablename__ = "rooms"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    room_id: Mapped[str] = mapped_column(String(255), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    complete: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+
+
 class OutboxHandledRow(Base):
     """A handler that has finished with an event, so a retry runs only the ones that failed."""
 

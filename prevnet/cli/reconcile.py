@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from bots.network import ReconcileReport
+from phenomena.storage.room_directory import SqlRoomDirectory
 from phenomena.storage.unit_of_work import SqlUnitOfWork
 from prevnet.cli.app import App
 from prevnet.matrix_session import matrix_network
@@ -28,7 +29,8 @@ def reconcile(app: App) -> None:
     async def go() -> ReconcileReport:
         db = await app.database()
         members, organisations = await load_registry(lambda: SqlUnitOfWork(db.sessions))
-        async with matrix_network(app.settings, app.territories) as network:
+        directory = SqlRoomDirectory(db)
+        async with matrix_network(app.settings, app.territories, directory) as network:
             report = await network.reconcile(members, organisations, show_progress)
             click.echo("", err=True)
             return report

@@ -12,8 +12,11 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bots.network import MatrixNetwork
+from bots.network import MatrixNetwork, ReconcileReport
 from bots.synapse_admin import MatrixAdminError, Session, SynapseAdmin
+from phenomena.rooms import room_catalogue
+from phenomena.storage.database import Database
+from phenomena.storage.room_directory import SqlRoomDirectory
 from phenomena.territory import TerritoryRegistry
 from prevnet.settings import Settings
 from prevnet.up import UpOptions, run_up
@@ -175,32 +178,43 @@ async def test_bot_client_helper_acts_as_the_bot(homeserver: LocalHomeserver) ->
 
 
 async def test_two_instances_creating_the_same_rooms_end_with_one_each(
-    homeserver: LocalHomeserver, admin: SynapseAdmin, territories: TerritoryRegistry
+    homeserver: LocalHomeserver, admin: SynapseAdmin, territories: TerritoryRegistry, db: Database
 ) -> None:
+    """Two processes on one database (PostgreSQL: two engines, as two `prevnet up`) race."""
     namespace = homeserver.unique("twin") + "-"
+    other_db = (
+        db
+        if db.is_sqlite  # one instance per SQLite database: its tasks share one directory
+        else Database.connect(db.engine.url.render_as_string(hide_password=False))
+    )
+    first_directory = SqlRoomDirectory(db)
+    second_directory = first_directory if db.is_sqlite else SqlRoomDirectory(other_db)
     first_client = client_for(homeserver.url, homeserver.bot)
     second_client = client_for(homeserver.url, homeserver.bot)
     try:
-        first = MatrixNetwork(first_client, admin, "prevnet.test", territories, namespace=namespace)
+        first = MatrixNetwork(
+            first_client, admin, "prevnet.test", territories, first_directory, namespace=namespace
+        )
         second = MatrixNetwork(
-            second_client, admin, "prevnet.test", territories, namespace=namespace
+            second_client, admin, "prevnet.test", territories, second_directory, namespace=namespace
         )
         reg = make_registry(homeserver)
-        await first.reconcile(reg.members.values(), reg.orgs)
-        second._room_ids.clear()
-        # the second instance raced: it believes the rooms are missing and tries to create them
-        from phenomena.rooms import room_catalogue
-
         specs = room_catalogue(reg.orgs.values(), territories)
-        original = second.room_id
-
-        async def not_yet(key: str) -> str | None:
-            second.room_id = original  # type: ignore[method-assign]
-            return None
-
-        second.room_id = not_yet  # type: ignore[method-assign]
-        ids = await second.ensure_rooms({"zone:5324": specs["zone:5324"]})
-        assert ids["zone:5324"] == await first.room_id("zone:5324")
+        one, two = ReconcileReport(), ReconcileReport()
+        ids_one, ids_two = await asyncio.gather(
+            first.ensure_rooms(specs, one), second.ensure_rooms(specs, two)
+        )
+        assert ids_one == ids_two and set(ids_one) == set(specs)
+        assert sorted(one.rooms_created + two.rooms_created) == sorted(specs)
+        assert not one.problems and not two.problems
+        rooms = await admin.request(
+            "GET", f"/_synapse/admin/v1/rooms?search_term={namespace}zone-5324&limit=50"
+        )
+        assert rooms is not None and [r["room_id"] for r in rooms["rooms"]] == [
+            ids_one["zone:5324"]
+        ]
     finally:
         await first_client.close()
         await second_client.close()
+        if other_db is not db:
+            await other_db.close()
