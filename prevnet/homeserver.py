@@ -177,6 +177,7 @@ def closed_config(
         "encryption_enabled_by_default_for_room_type": "all",
         "presence": {"enabled": False},
         "url_preview_enabled": False,
+        "enable_authenticated_media": True,  # media only for accounts, over the client API
         "bcrypt_rounds": options.bcrypt_rounds,
     }
     if options.demo_logins:

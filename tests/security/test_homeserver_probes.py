@@ -1,4 +1,9 @@
-"""The generated homeserver is closed, proved on the running server, one property at a time."""
+"""The generated homeserver is closed, proved on the running server, one property at a time.
+
+These held when prevnet was probed as an adversarial member would; each test keeps one from
+reopening: federation, registration, guests, the room directory, profiles, the media repository,
+the admin API and power levels.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +12,9 @@ from pathlib import Path
 
 import aiohttp
 
-from bots.synapse_admin import Session, SynapseAdmin
-from tests.support.synapse import LocalHomeserver
-
-
-async def person(admin: SynapseAdmin, homeserver: LocalHomeserver, name: str) -> Session:
-    user_id = homeserver.user_id(homeserver.unique(name))
-    await admin.put_user(user_id, password="pw-" + user_id, displayname=f"{name} {user_id[1:9]}")
-    return await admin.login(user_id, "pw-" + user_id)
-
-
-async def status(http: aiohttp.ClientSession, method: str, url: str, **kwargs: object) -> int:
-    async with http.request(method, url, **kwargs) as response:  # type: ignore[arg-type]
-        return response.status
+from bots.synapse_admin import SynapseAdmin
+from tests.support.members import Caller, bot_room, person, status
+from tests.support.synapse import SERVER_NAME, LocalHomeserver
 
 
 async def test_federation_endpoints_answer_404(
@@ -40,6 +35,15 @@ async def test_registration_is_refused(
     async with http.post(homeserver.url + "/_matrix/client/v3/register", json=body) as response:
         assert response.status == 403
         assert (await response.json())["errcode"] == "M_FORBIDDEN"
+
+
+async def test_guest_access_is_refused(
+    homeserver: LocalHomeserver, http: aiohttp.ClientSession
+) -> None:
+    url = homeserver.url + "/_matrix/client/v3/register?kind=guest"
+    async with http.post(url, json={}) as response:
+        assert response.status == 403
+        assert (await response.json())["error"] == "Guest access is disabled"
 
 
 async def test_no_public_room_directory(
@@ -108,3 +112,42 @@ def test_secrets_are_owner_only(homeserver: LocalHomeserver) -> None:
     for path in (files.secrets, files.config, *files.root.glob("*.signing.key")):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
     assert "registration_shared_secret" in files.secrets.read_text()
+
+
+async def test_media_needs_an_account_and_stays_on_this_server(
+    homeserver: LocalHomeserver, http: aiohttp.ClientSession, admin: SynapseAdmin
+) -> None:
+    alice = await person(admin, homeserver, "alice")
+    auth = {"Authorization": f"Bearer {alice.access_token}"}
+    upload = homeserver.url + "/_matrix/media/v3/upload?filename=note.txt"
+    headers = {"Content-Type": "text/plain"}
+    assert await status(http, "POST", upload, data=b"RED", headers=headers) == 401
+    async with http.post(upload, data=b"RED", headers={**headers, **auth}) as response:
+        assert response.status == 200
+        media_id = (await response.json())["content_uri"].rsplit("/", 1)[1]
+    download = f"{homeserver.url}/_matrix/client/v1/media/download/{SERVER_NAME}/{media_id}"
+    assert await status(http, "GET", download) == 401
+    async with http.get(download, headers=auth) as response:
+        assert response.status == 200
+        assert await response.read() == b"RED"
+    # the old unauthenticated download path does not serve it
+    legacy = f"{homeserver.url}/_matrix/media/v3/download/{SERVER_NAME}/{media_id}"
+    assert await status(http, "GET", legacy) == 404
+    # no fetch from another server, and no federation endpoint that would serve ours
+    remote = f"{homeserver.url}/_matrix/client/v1/media/download/evil.example/abc"
+    assert await status(http, "GET", remote, headers=auth) in (403, 404)
+    federation = f"{homeserver.url}/_matrix/federation/v1/media/download/{media_id}"
+    assert await status(http, "GET", federation) == 404
+
+
+async def test_a_member_cannot_raise_their_power_in_a_prevnet_room(
+    homeserver: LocalHomeserver, http: aiohttp.ClientSession, admin: SynapseAdmin
+) -> None:
+    bot = Caller(http, homeserver.url, homeserver.bot)
+    member = Caller(http, homeserver.url, await person(admin, homeserver, "member"))
+    room = await bot_room(bot, admin, member, power=0)
+    levels = await member.state(room, "m.room.power_levels")
+    raised = {**levels, "users": {**levels.get("users", {}), member.user_id: 100}}
+    answer = await member.put_state(room, "m.room.power_levels", raised)
+    assert answer.status == 403, answer
+    assert await member.state(room, "m.room.power_levels") == levels

@@ -15,10 +15,8 @@ import aiohttp
 import pytest
 
 from bots.synapse_admin import SynapseAdmin
-from tests.support.members import Caller, person
+from tests.support.members import Caller, bot_room, person
 from tests.support.synapse import SERVER_NAME, LocalHomeserver
-
-ENCRYPTION = {"algorithm": "m.megolm.v1.aes-sha2"}
 
 
 @dataclass
@@ -48,29 +46,9 @@ async def member(
     return await caller(http, admin, homeserver, "member")
 
 
-async def bot_room(bot: Caller, admin: SynapseAdmin, member: Caller) -> PrevnetRoom:
-    created = await bot.create_room(
-        preset="private_chat",
-        initial_state=[
-            {"type": "m.room.join_rules", "state_key": "", "content": {"join_rule": "invite"}},
-            {
-                "type": "m.room.history_visibility",
-                "state_key": "",
-                "content": {"history_visibility": "shared"},
-            },
-            {"type": "m.room.encryption", "state_key": "", "content": ENCRYPTION},
-        ],
-        power_level_content_override={"users": {member.user_id: 100}},
-    )
-    assert created.status == 200, created
-    room_id = str(created.body["room_id"])
-    await admin.force_join(member.user_id, room_id)
-    return PrevnetRoom(room_id, bot, member)
-
-
 @pytest.fixture
 async def prevnet_room(bot: Caller, admin: SynapseAdmin, member: Caller) -> PrevnetRoom:
-    return await bot_room(bot, admin, member)
+    return PrevnetRoom(await bot_room(bot, admin, member, power=100), bot, member)
 
 
 def refused(answer: Any, *words: str) -> bool:

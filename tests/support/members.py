@@ -85,3 +85,28 @@ class Caller:
     async def joined_rooms(self) -> list[str]:
         answer = await self.call("GET", "/joined_rooms")
         return list(answer.body["joined_rooms"])
+
+
+ENCRYPTION = {"algorithm": "m.megolm.v1.aes-sha2"}
+
+
+async def bot_room(bot: Caller, admin: SynapseAdmin, member: Caller, power: int) -> str:
+    """A room the bot creates as prevnet does (invite-only, encrypted), ``member`` joined with
+    ``power`` in it."""
+    created = await bot.create_room(
+        preset="private_chat",
+        initial_state=[
+            {"type": "m.room.join_rules", "state_key": "", "content": {"join_rule": "invite"}},
+            {
+                "type": "m.room.history_visibility",
+                "state_key": "",
+                "content": {"history_visibility": "shared"},
+            },
+            {"type": "m.room.encryption", "state_key": "", "content": ENCRYPTION},
+        ],
+        power_level_content_override={"users": {member.user_id: power}},
+    )
+    assert created.status == 200, created
+    room_id = str(created.body["room_id"])
+    await admin.force_join(member.user_id, room_id)
+    return room_id
