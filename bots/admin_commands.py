@@ -7,7 +7,14 @@ from datetime import datetime
 
 from bots.commands import Arguments, CommandRegistry, Context, Reply, UsageError
 from phenomena.errors import DomainError
-from phenomena.partners import Member, MemberStatus, Role, check_matrix_id, check_org_key
+from phenomena.partners import (
+    Member,
+    MemberStatus,
+    Role,
+    check_matrix_id,
+    check_member_id,
+    check_org_key,
+)
 from phenomena.rooms import ADMIN
 from phenomena.services import partners as use
 from phenomena.services.unit_of_work import UnitOfWork
@@ -32,9 +39,19 @@ def _target(args: Arguments) -> str:
 
 
 def register_member_commands(
-    registry: CommandRegistry, uow: UnitOfWorkFactory, clock: Clock
+    registry: CommandRegistry,
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    server_name: str | None = None,
 ) -> None:
-    """Add the membership commands, for admins in the admin room."""
+    """Add the membership commands, for admins in the admin room.
+
+    ``server_name`` is the server prevnet serves, whose accounts alone may be added; None takes
+    the server of the admin who types the command (on a closed network, the same one).
+    """
+
+    def served(context: Context) -> str:
+        return server_name or context.sender.partition(":")[2]
 
     @registry.command(
         "member add",
@@ -45,7 +62,10 @@ def register_member_commands(
         help="add a member (or bring one back) and join them to their rooms",
     )
     async def add(context: Context, args: Arguments) -> Reply:
-        matrix_id = _target(args)
+        if not args.positional:
+            raise UsageError("name the member by Matrix ID")
+        server = served(context)
+        matrix_id = check_member_id(args.positional[0], server)
         org, name = args.option("org"), args.option("name")
         if not org or not name:
             raise UsageError("org= and name= are required")
@@ -56,7 +76,7 @@ def register_member_commands(
             roles=_roles(args.option("roles")),
             email=args.option("email"),
         )
-        result = await use.add_member(uow(), member, context.sender, clock())
+        result = await use.add_member(uow(), member, context.sender, clock(), server_name=server)
         roles = ", ".join(result.role_names)
         return Reply(
             f"{matrix_id} is a member of {result.organisation} ({roles}); "

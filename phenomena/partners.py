@@ -122,6 +122,33 @@ def check_matrix_id(text: str) -> str:
     return value
 
 
+def check_member_id(text: str, server_name: str) -> str:
+    """The Matrix ID of a member to add: well formed and on the server prevnet serves.
+
+    prevnet's network is closed (no federation): an account of another server can never join
+    its rooms, and the homeserver refuses to look one up, so it is refused here, at the door,
+    with the ID to write instead.
+    """
+    value = text.strip()
+    localpart, _, server = value[1:].partition(":")
+    if not _MATRIX_ID.match(value) or len(value) > 255:
+        if _MATRIX_ID.match(value.lower()) and len(value) <= 255:
+            raise InvalidValue(
+                f"{text!r} is not a Matrix user ID: it is written in lower case, "
+                f"e.g. @{localpart.lower()}:{server_name}"
+            )
+        raise InvalidValue(
+            f"{text!r} is not a Matrix user ID: write it as @name:{server_name} "
+            "(lower-case letters, digits and . _ = - / + before the colon)"
+        )
+    if server != server_name:
+        raise InvalidValue(
+            f"{value} is on another server; prevnet serves {server_name}: "
+            f"use @{localpart}:{server_name}"
+        )
+    return value
+
+
 def check_org_key(text: str) -> str:
     """An organisation key: lower-case letters, digits and dashes, up to 63 characters."""
     value = text.strip()

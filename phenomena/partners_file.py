@@ -20,7 +20,8 @@ Example::
 
 A territory is a municipality name or NIS code, or ``zone <key>``, ``province <name>``,
 ``region <name>`` or ``belgium``. Every problem is reported with its line; nothing is applied
-unless the whole file is right.
+unless the whole file is right. Given the ``server_name`` prevnet serves, a member on another
+server is one of those problems.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from phenomena.partners import (
     TerritoryKind,
     TerritoryRef,
     check_matrix_id,
+    check_member_id,
     check_org_key,
 )
 from phenomena.territory import TerritoryRegistry
@@ -88,8 +90,13 @@ def parse_territory(text: str, territories: TerritoryRegistry) -> TerritoryRef:
     return TerritoryRef(TerritoryKind.MUNICIPALITY, territories.find_municipality(value).nis)
 
 
-def parse_partner_file(text: str, territories: TerritoryRegistry) -> PartnerDocument:
-    """Read and check a partner file; raise DocumentErrors with every problem found."""
+def parse_partner_file(
+    text: str, territories: TerritoryRegistry, *, server_name: str | None = None
+) -> PartnerDocument:
+    """Read and check a partner file; raise DocumentErrors with every problem found.
+
+    With ``server_name``, members must be on that server (``check_member_id``).
+    """
     if len(text) > MAX_FILE:
         raise DocumentErrors([LineError(None, "the file is larger than 10 MB")], "partner file")
     try:
@@ -105,7 +112,7 @@ def parse_partner_file(text: str, territories: TerritoryRegistry) -> PartnerDocu
         ) from None
     except yaml.YAMLError as exc:
         raise DocumentErrors([LineError(None, f"not valid YAML: {exc}")], "partner file") from None
-    reader = _Reader(territories)
+    reader = _Reader(territories, server_name)
     reader.read_root(root)
     if reader.errors:
         reader.errors.sort(key=lambda e: e.line or 0)
@@ -116,8 +123,9 @@ def parse_partner_file(text: str, territories: TerritoryRegistry) -> PartnerDocu
 class _Reader:
     """Walks the YAML node tree so that each error knows its line."""
 
-    def __init__(self, territories: TerritoryRegistry) -> None:
+    def __init__(self, territories: TerritoryRegistry, server_name: str | None) -> None:
         self.territories = territories
+        self.server_name = server_name
         self.errors: list[LineError] = []
         self.organisations: list[Organisation] = []
         self.members: list[Member] = []
@@ -274,7 +282,10 @@ class _Reader:
         email = self.scalar(fields.get("email"), "email", required=False)
         matrix_id = org = None
         try:
-            matrix_id = check_matrix_id(matrix_text) if matrix_text else None
+            if matrix_text and self.server_name is not None:
+                matrix_id = check_member_id(matrix_text, self.server_name)
+            elif matrix_text:
+                matrix_id = check_matrix_id(matrix_text)
         except DomainError as exc:
             self.error(fields["matrix_id"], str(exc))
         try:

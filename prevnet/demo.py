@@ -29,8 +29,9 @@ async def seed_demo_registry(
     uow: UnitOfWork, territories: TerritoryRegistry, server_name: str
 ) -> ImportReport:
     """Import the demo registry (idempotent: a second run changes nothing)."""
-    document = parse_partner_file(demo_registry_text(server_name), territories)
-    return await import_partners(uow, document, "demo", datetime.now(UTC))
+    text = demo_registry_text(server_name)
+    document = parse_partner_file(text, territories, server_name=server_name)
+    return await import_partners(uow, document, "demo", datetime.now(UTC), server_name=server_name)
 
 
 def _known_passwords(path: Path) -> Mapping[str, str]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from phenomena.errors import DocumentErrors, LineError, NotFound
+from phenomena.errors import DocumentErrors, DomainError, LineError, NotFound
 from phenomena.events import MemberAdded, OrganisationAdded
-from phenomena.partners import Member, MemberStatus, Organisation, Role
+from phenomena.partners import Member, MemberStatus, Organisation, Role, check_member_id
 from phenomena.partners_file import PartnerDocument
 from phenomena.services.unit_of_work import UnitOfWork
 
@@ -36,13 +36,19 @@ class ImportReport:
 
 
 async def import_partners(
-    uow: UnitOfWork, document: PartnerDocument, actor: str, now: datetime
+    uow: UnitOfWork,
+    document: PartnerDocument,
+    actor: str,
+    now: datetime,
+    *,
+    server_name: str | None = None,
 ) -> ImportReport:
     """Create or update the organisations and members of a partner file, all or nothing.
 
     Members the file does not name are left as they are (``prevnet member remove`` removes).
     A member who was suspended or removed is not brought back by an old file: the report names
-    them, and ``prevnet member reinstate`` is the deliberate way back.
+    them, and ``prevnet member reinstate`` is the deliberate way back. With ``server_name`` (the
+    server prevnet serves), a member on another server fails the import with its line.
     """
     report = ImportReport()
     async with uow:
@@ -57,6 +63,9 @@ async def import_partners(
             for m in document.members
             if m.organisation not in known_orgs | file_orgs
         ]
+        if server_name is not None:
+            errors.extend(_foreign_members(document, server_name))
+            errors.sort(key=lambda e: e.line or 0)
         if errors:
             raise DocumentErrors(errors, "partner file")
         for org in document.organisations:
@@ -107,6 +116,16 @@ async def import_partners(
     return report
 
 
+def _foreign_members(document: PartnerDocument, server_name: str) -> list[LineError]:
+    errors = []
+    for member in document.members:
+        try:
+            check_member_id(member.matrix_id, server_name)
+        except DomainError as exc:
+            errors.append(LineError(document.lines.get(f"member:{member.matrix_id}"), str(exc)))
+    return errors
+
+
 async def get_member(uow: UnitOfWork, matrix_id: str) -> Member:
     """The member with this Matrix ID, or NotFound saying how to list members."""
     member = await uow.members.get(matrix_id)
@@ -123,8 +142,15 @@ async def get_organisation(uow: UnitOfWork, key: str) -> Organisation:
     return organisation
 
 
-async def add_member(uow: UnitOfWork, member: Member, actor: str, now: datetime) -> Member:
-    """Add a member, or reinstate and update one who was suspended or removed."""
+async def add_member(
+    uow: UnitOfWork, member: Member, actor: str, now: datetime, *, server_name: str
+) -> Member:
+    """Add a member, or reinstate and update one who was suspended or removed.
+
+    ``server_name`` is the server prevnet serves: a Matrix ID of another server is refused
+    (``check_member_id``) before anything is read or written.
+    """
+    check_member_id(member.matrix_id, server_name)
     async with uow:
         await get_organisation(uow, member.organisation)
         current = await uow.members.get(member.matrix_id)

@@ -6,7 +6,7 @@ from typing import IO
 
 import click
 
-from phenomena.partners import Member, MemberStatus, Role, check_matrix_id, check_org_key
+from phenomena.partners import Member, MemberStatus, Role, check_member_id, check_org_key
 from phenomena.partners_file import parse_partner_file
 from phenomena.services import partners as use
 from prevnet.cli.app import App, default_actor, now, run_command
@@ -28,10 +28,13 @@ def import_(app: App, file: IO[str], actor: str | None) -> None:
     every error with its line.
     """
     text = file.read()
-    document = run_command(lambda: parse_partner_file(text, app.territories))
+    server = app.settings.server_name
+    document = run_command(lambda: parse_partner_file(text, app.territories, server_name=server))
 
     async def go() -> use.ImportReport:
-        return await use.import_partners(await app.uow(), document, actor or default_actor(), now())
+        return await use.import_partners(
+            await app.uow(), document, actor or default_actor(), now(), server_name=server
+        )
 
     report = app.run(go)
     click.echo(
@@ -133,9 +136,11 @@ def add(
 ) -> None:
     """Add a member (or reinstate and update one who left)."""
 
+    server = app.settings.server_name
+
     def build() -> Member:
         return Member(
-            matrix_id=check_matrix_id(matrix_id),
+            matrix_id=check_member_id(matrix_id, server),
             display_name=display_name.strip(),
             organisation=check_org_key(organisation),
             roles=_roles(roles),
@@ -145,7 +150,9 @@ def add(
     new = run_command(build)
 
     async def go() -> Member:
-        return await use.add_member(await app.uow(), new, actor or default_actor(), now())
+        return await use.add_member(
+            await app.uow(), new, actor or default_actor(), now(), server_name=server
+        )
 
     result = app.run(go)
     click.echo(f"{result.matrix_id} is a member of {result.organisation}")

@@ -76,7 +76,7 @@ async def test_up_demo_admin_in_chat_stop_and_resume(network: Running, tmp_path:
             await admin.wait_for(
                 lambda room, e: (
                     isinstance(e, nio.RoomMessageNotice)
-                    and "'nobody' is not a Matrix user ID: write it as @name:server" in e.body
+                    and f"'nobody' is not a Matrix user ID: write it as @name:{SERVER}" in e.body
                 )
             )
             await admin.say(admin_room, f"!member add @x:{SERVER}")

@@ -137,7 +137,7 @@ async def test_member_lifecycle_keeps_the_record_and_audit(
 async def test_add_member_needs_a_known_organisation(db: Database) -> None:
     member = Member("@dan:x", "Dan", "ghost-org", frozenset({Role.MEMBER}))
     with pytest.raises(NotFound, match="prevnet partners list"):
-        await use.add_member(SqlUnitOfWork(db.sessions), member, "cli:admin", NOW)
+        await use.add_member(SqlUnitOfWork(db.sessions), member, "cli:admin", NOW, server_name="x")
     with pytest.raises(NotFound, match="prevnet members list"):
         await use.remove_member(SqlUnitOfWork(db.sessions), "@dan:x", "cli:admin", "", NOW)
 
