@@ -12,12 +12,14 @@ import asyncio
 import contextlib
 import html
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Protocol
 
 import nio
 
+from bots import key_store
 from bots.commands import CommandRegistry, Context, Reply
 from bots.synapse_admin import MatrixSendError, Session
 from bots.toolbox import thread_root
@@ -39,16 +41,24 @@ def bot_client(url: str, session: Session, store: Path) -> nio.AsyncClient:
     """The bot's matrix-nio client on its device, with its encryption keys kept in ``store``.
 
     The sync token is not kept there: it lives in prevnet's database (``SyncTokens``), saved
-    once a sync's events are handled.
+    once a sync's events are handled. The keys are pickled under the store's own secret
+    (``bots.key_store``), and the store is owner-only.
     """
+    key = key_store.pickle_key(store)
+    key_store.migrate_from_default_key(store, session.user_id, session.device_id, key)
+    database = key_store.database_file(store, session.user_id, session.device_id)
+    os.close(os.open(database, os.O_RDONLY | os.O_CREAT, 0o600))  # before SQLite makes it 0644
     client = nio.AsyncClient(
         url,
         session.user_id,
         device_id=session.device_id,
         store_path=str(store),
-        config=nio.AsyncClientConfig(encryption_enabled=True, store_sync_tokens=False),
+        config=nio.AsyncClientConfig(
+            encryption_enabled=True, store_sync_tokens=False, pickle_key=key
+        ),
     )
     client.restore_login(session.user_id, session.device_id, session.access_token)
+    key_store.owner_only(store)
     return client
 
 

@@ -14,6 +14,7 @@ from bots.network import MatrixNetwork
 from bots.room_directory import RoomDirectory
 from bots.synapse_admin import Session, SynapseAdmin
 from phenomena.territory import TerritoryRegistry
+from prevnet.running import read_running
 from prevnet.settings import Settings, SettingsError
 
 
@@ -26,7 +27,11 @@ class BotAccess:
 
 
 def bot_access(settings: Settings) -> BotAccess:
-    """The bot's access: from the settings (external homeserver) or the data directory."""
+    """The bot's access: from the settings (external homeserver) or the data directory.
+
+    With the embedded homeserver, the URL is the one the running ``prevnet up`` recorded in the
+    data directory, never a default port: the bot's server-admin token goes nowhere else.
+    """
     if settings.homeserver_url and settings.homeserver_token:
         return BotAccess(settings.homeserver_url, Session("", settings.homeserver_token, ""))
     data = settings.data_dir.resolve()
@@ -35,9 +40,16 @@ def bot_access(settings: Settings) -> BotAccess:
         raise SettingsError(
             f"no homeserver credentials in {data}: start the network once with `prevnet up`"
         )
+    running = read_running(data)
+    if running is None:
+        raise SettingsError(
+            f"the network of {data} is not running: start it with "
+            f"`prevnet up --data-dir {data}`, then run this command again"
+        )
     stored = json.loads(credentials.read_text(encoding="utf-8"))
-    url = f"http://127.0.0.1:{settings.homeserver_port}"
-    return BotAccess(url, Session(stored["user_id"], stored["access_token"], stored["device_id"]))
+    return BotAccess(
+        running.url, Session(stored["user_id"], stored["access_token"], stored["device_id"])
+    )
 
 
 @asynccontextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,8 @@ class Database:
         """Create the engine (no connection is opened until first use)."""
         url = normalise_url(url)
         is_sqlite = url.startswith("sqlite")
+        if is_sqlite:
+            _owner_only(make_url(url).database)
         kwargs: dict[str, Any] = {"echo": echo}
         if not is_sqlite:
             kwargs.update(pool_pre_ping=True, pool_size=5, max_overflow=5)
@@ -98,6 +101,22 @@ class Database:
         if head is None:  # pragma: no cover - the package always ships migrations
             raise DatabaseError("no migrations found in the installed package")
         return head
+
+
+def _owner_only(database: str | None) -> None:
+    """Create an SQLite file owner-only (0600) before SQLite does, or make it so.
+
+    SQLite gives its -wal and -shm files the database file's mode, so they follow.
+    """
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.parent.is_dir():
+        return  # connecting fails with SQLite's own message
+    os.close(os.open(path, os.O_RDONLY | os.O_CREAT, 0o600))
+    for part in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if part.exists() and part.stat().st_mode & 0o077:
+            part.chmod(0o600)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -18,6 +18,7 @@ from prevnet.cli.partners import member, members, partners
 from prevnet.cli.reconcile import reconcile
 from prevnet.cli.territory import territory
 from prevnet.cli.up import up
+from prevnet.files import private_umask
 from prevnet.settings import load_settings
 
 
@@ -71,5 +72,6 @@ cli.add_command(outbox)
 
 
 def main() -> None:
-    """Entry point of the ``prevnet`` console script."""
+    """Entry point of the ``prevnet`` console script (what it writes is owner-only)."""
+    private_umask()
     cli(prog_name="prevnet")

@@ -14,6 +14,7 @@ from phenomena.errors import DocumentErrors, PrevnetError
 from phenomena.storage.database import Database
 from phenomena.storage.unit_of_work import SqlUnitOfWork
 from phenomena.territory import TerritoryRegistry
+from prevnet.files import private_dir
 from prevnet.reference import load_territories
 from prevnet.settings import Settings
 
@@ -39,7 +40,7 @@ class App:
         """The database, migrated to the newest schema on first use."""
         if self._db is None:
             if self.settings.database_url is None:
-                self.settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+                private_dir(self.settings.data_dir)
             db = Database.connect(self.settings.database)
             await db.upgrade()
             self._db = db

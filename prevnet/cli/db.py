@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import timedelta
 from pathlib import Path
 
 import click
 
 from phenomena.services.unit_of_work import AuditEntry
-from phenomena.storage.backup import backup, restore
+from phenomena.storage.backup import backup, is_encrypted, restore
 from phenomena.storage.database import Database
 from phenomena.storage.retention import PurgeReport, purge_personal_data
 from prevnet.cli.app import App, now
@@ -53,27 +54,65 @@ def audit(app: App, limit: int, subject: str | None) -> None:
         )
 
 
+PASSPHRASE_ENV = "PREVNET_BACKUP_PASSPHRASE"  # noqa: S105 - the variable's name
+_PASSPHRASE_FILE = click.option(
+    "--passphrase-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help=f"Read the passphrase from this file (else ${PASSPHRASE_ENV}, else it is asked for).",
+)
+
+
+def backup_passphrase(passphrase_file: Path | None, confirm: bool) -> str:
+    """The backup passphrase: from a file, the environment, or typed (never an argument)."""
+    if passphrase_file is not None:
+        text = passphrase_file.read_text(encoding="utf-8").rstrip("\r\n")
+    elif os.environ.get(PASSPHRASE_ENV):
+        text = os.environ[PASSPHRASE_ENV]
+    else:
+        text = click.prompt(
+            "backup passphrase", hide_input=True, confirmation_prompt=confirm, err=True
+        )
+    if not text:
+        raise click.UsageError(
+            f"the passphrase is empty: write one in --passphrase-file or ${PASSPHRASE_ENV}"
+        )
+    return text
+
+
 @click.command("backup")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--encrypt", is_flag=True, help="Encrypt with a passphrase (scrypt and Fernet).")
+@_PASSPHRASE_FILE
 @click.pass_obj
-def backup_command(app: App, file: Path) -> None:
-    """Write prevnet's database to FILE (gzip JSON lines; restores on SQLite or PostgreSQL)."""
+def backup_command(app: App, file: Path, encrypt: bool, passphrase_file: Path | None) -> None:
+    """Write prevnet's database to FILE (gzip JSON lines, owner-only; restores on SQLite or
+    PostgreSQL). It holds TLP:RED text and personal data: keep it private, or --encrypt it."""
+    passphrase = backup_passphrase(passphrase_file, confirm=True) if encrypt else None
 
     async def go() -> dict[str, int]:
-        return await backup(await app.database(), file)
+        return await backup(await app.database(), file, passphrase)
 
     counts = app.run(go)
-    click.echo(f"{sum(counts.values())} rows from {len(counts)} tables written to {file}")
+    how = "encrypted, " if encrypt else ""
+    click.echo(
+        f"{sum(counts.values())} rows from {len(counts)} tables written to {file} "
+        f"({how}readable by you only)"
+    )
 
 
 @click.command("restore")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_PASSPHRASE_FILE
 @click.pass_obj
-def restore_command(app: App, file: Path) -> None:
-    """Load a backup into an empty database (a new data directory or database URL)."""
+def restore_command(app: App, file: Path, passphrase_file: Path | None) -> None:
+    """Load a backup into an empty database (a new data directory or database URL).
+
+    An encrypted backup asks for its passphrase (or reads --passphrase-file or the environment).
+    """
+    passphrase = backup_passphrase(passphrase_file, confirm=False) if is_encrypted(file) else None
 
     async def go() -> dict[str, int]:
-        return await restore(await app.database(), file)
+        return await restore(await app.database(), file, passphrase)
 
     counts = app.run(go)
     click.echo(f"{sum(counts.values())} rows restored into {len(counts)} tables")
