@@ -10,7 +10,9 @@ The dispatcher retries every failure with backoff, but not equally long:
 - *unknown*: anything else (a record that is gone, a refusal such as 403). Retried a few times.
 
 Handlers need not know about this: errors carry what decides it (``errcode`` and ``status``
-attributes, as ``bots.synapse_admin.MatrixAdminError`` and ``MatrixSendError`` have).
+attributes, as ``bots.synapse_admin.MatrixAdminError`` and ``MatrixSendError`` have). An error
+that knows it is final (a member of another server, which no homeserver call can fix) says so
+with a ``permanent = True`` attribute.
 """
 
 from __future__ import annotations
@@ -61,6 +63,8 @@ def _status(exc: BaseException) -> int:
 
 def classify(exc: BaseException) -> FailureKind:
     """Whether a retry of what raised ``exc`` can succeed: never, likely, or perhaps."""
+    if getattr(exc, "permanent", None) is True:
+        return FailureKind.PERMANENT
     errcode, status = _errcode(exc), _status(exc)
     if errcode in TRANSIENT_ERRCODES or status == 429 or status >= 500:
         return FailureKind.TRANSIENT

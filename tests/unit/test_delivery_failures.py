@@ -44,6 +44,14 @@ def test_classify(exc: Exception, kind: FailureKind) -> None:
     assert classify(exc) is kind
 
 
+def test_an_error_that_knows_it_is_final_is_permanent() -> None:
+    class ForeignMember(Exception):
+        permanent = True
+
+    assert classify(ForeignMember("@x:evil.example")) is FailureKind.PERMANENT
+    assert describe(ForeignMember("@x:evil.example")) == "ForeignMember"
+
+
 def test_describe_keeps_the_class_errcode_and_status_never_the_text() -> None:
     secret = "Wave of burglaries in Hyon, suspect Jean Dupont 0475 12 34 56"
     sent = MatrixSendError("!r:x", "M_TOO_LARGE", 413, secret)
