@@ -2,7 +2,8 @@
 
 The homeserver refuses, whatever a member's power level in a room: in the rooms prevnet manages
 (those its bot created) any join rule but ``invite``, a change of history visibility or encryption,
-a room upgrade, and an invite by anyone but the bot; everywhere, an invite of another server's
+a room upgrade, a change of its addresses or of its space's rooms, the redaction of a room
+setting, and an invite by anyone but the bot; everywhere, an invite of another server's
 account, a room address or a directory entry made by anyone but the bot, and a display name that
 imitates the bot. Loaded through ``modules:`` in homeserver.yaml, by the embedded and the
 production homeserver alike; it imports only Synapse and the standard library, so a production
@@ -82,6 +83,12 @@ class RulesConfig:
 def _local(user_id: str, server_name: str) -> bool:
     """Whether a Matrix ID is of this server (a localpart never holds a colon; a port may)."""
     return user_id.partition(":")[2] == server_name
+
+
+def _redacts_state(redaction: EventBase, state: StateMap[EventBase]) -> bool:
+    """Whether a redaction targets one of the room's current state events (which it would blank)."""
+    target = redaction.content.get("redacts") or getattr(redaction, "redacts", None)
+    return any(event.event_id == target for event in state.values())
 
 
 class PrevnetRules:
@@ -166,6 +173,12 @@ class PrevnetRules:
             return "prevnet's rooms stay end-to-end encrypted as prevnet set them up"
         if event.type == "m.room.tombstone":
             return "prevnet's rooms cannot be upgraded or replaced by hand; ask a prevnet admin"
+        if event.type in ("m.space.child", "m.space.parent"):
+            return "prevnet decides which rooms belong to its spaces"
+        if event.type == "m.room.canonical_alias":
+            return "prevnet sets the addresses of its rooms"
+        if event.type == "m.room.redaction" and _redacts_state(event, state):
+            return "the room settings prevnet made cannot be redacted"
         return None
 
     async def check_event_allowed(

@@ -15,7 +15,7 @@ import aiohttp
 import pytest
 
 from bots.synapse_admin import SynapseAdmin
-from tests.support.members import Caller, bot_room, person
+from tests.support.members import ENCRYPTION, Caller, bot_room, person
 from tests.support.synapse import SERVER_NAME, LocalHomeserver
 
 
@@ -149,6 +149,36 @@ async def test_a_member_with_power_100_cannot_upgrade_a_prevnet_room(
     assert await member.joined_rooms() == before  # no replacement room of theirs
     tombstone = await member.call("GET", f"/rooms/{room}/state/m.room.tombstone/")
     assert tombstone.status == 404, tombstone
+
+
+async def test_a_member_with_power_100_cannot_redact_a_room_setting(
+    homeserver: LocalHomeserver, prevnet_room: PrevnetRoom
+) -> None:
+    room, member = prevnet_room.room_id, prevnet_room.member
+    event_id = await member.state_event_id(room, "m.room.encryption")
+    answer = await member.call(
+        "PUT", f"/rooms/{room}/redact/{event_id}/{homeserver.unique('txn')}", {}
+    )
+    assert refused(answer, "cannot be redacted"), answer
+    assert await member.state(room, "m.room.encryption") == ENCRYPTION
+
+
+async def test_a_member_with_power_100_cannot_add_rooms_or_addresses_to_a_prevnet_room(
+    homeserver: LocalHomeserver, prevnet_room: PrevnetRoom
+) -> None:
+    room, member = prevnet_room.room_id, prevnet_room.member
+    own = (await member.create_room()).body["room_id"]
+    child = {"via": [SERVER_NAME]}
+    answer = await member.put_state(room, "m.space.child", child, own)
+    assert refused(answer, "spaces"), answer
+    alias = f"#{homeserver.unique('n')}-zone-5326:{SERVER_NAME}"
+    assert (await prevnet_room.bot.set_alias(alias, room)).status == 200
+    answer = await member.put_state(room, "m.room.canonical_alias", {"alt_aliases": [alias]})
+    assert refused(answer, "addresses"), answer
+    # the bot does both
+    assert (await prevnet_room.bot.put_state(room, "m.space.child", child, own)).status == 200
+    content = {"alias": alias}
+    assert (await prevnet_room.bot.put_state(room, "m.room.canonical_alias", content)).status == 200
 
 
 @pytest.mark.parametrize(("event_type", "content", "why"), CHANGES)

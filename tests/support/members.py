@@ -72,6 +72,15 @@ class Caller:
         assert answer.status == 200, answer
         return answer.body
 
+    async def state_event_id(self, room_id: str, event_type: str, state_key: str = "") -> str:
+        """The ID of the event that holds a piece of the room's current state."""
+        headers = {"Authorization": f"Bearer {self.session.access_token}"}
+        url = f"{self.url}/_matrix/client/v3/rooms/{quote(room_id)}/state"
+        async with self.http.get(url, headers=headers) as response:
+            events: list[dict[str, Any]] = await response.json()
+        [found] = [e for e in events if (e["type"], e["state_key"]) == (event_type, state_key)]
+        return str(found["event_id"])
+
     async def invite(self, room_id: str, user_id: str) -> Answer:
         return await self.call("POST", f"/rooms/{quote(room_id)}/invite", {"user_id": user_id})
 
