@@ -1,35 +1,41 @@
-"""Alerts in chat: ``!alert new|publish|cancel|update|close|show|list|reach``, ``!approve``,
-``!reject``, and the reactions that acknowledge bulletins or approve pending alerts.
+"""Alerts in chat: ``!alert new|publish|cancel|update|close|show|list|reach|recipients``,
+``!approve`` and ``!reject``.
 
-What may be shown where follows TLP 2.0: RED and AMBER+STRICT content only inside the alert's
-own rooms; other alerts to members of a routed room, the author's organisation, moderators and
-admins. State-changing commands commit at most once per chat event.
+Answers are judged by their audience (``phenomena.audience``): content is posted in a room only
+if every member of it may read it, otherwise it goes to the asker's direct chat with the bot
+and the room gets a pointer. Drafts always go to the direct chat. An alert that does not exist
+and one the asker may not see get the same answer. State-changing commands commit at most once
+per chat event.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from bots.alert_views import errors_reply, may_see, preview
+from bots.alert_views import errors_reply, is_direct_chat, preview, room_readers
+from bots.bulletin_size import oversize
 from bots.commands import Arguments, CommandRegistry, Context, Reply, UsageError
 from bots.dialogue import GuidedEntry
 from bots.i18n import Labels
 from bots.rendering import render_alert
-from phenomena.alert import Alert, AlertStatus, parse_ref
+from phenomena.alert import Alert, AlertContent, AlertStatus, parse_ref
 from phenomena.alert_text import format_alert_text, merge_fields, parse_alert_text
-from phenomena.errors import DocumentErrors, NotFound, PermissionDenied
+from phenomena.audience import Reader, may_read, room_may_show
+from phenomena.errors import DocumentErrors, InvalidValue, PermissionDenied
 from phenomena.partners import Member, Organisation, Role
 from phenomena.reach import ReachState, alert_reach
 from phenomena.rooms import room_languages
+from phenomena.routing import route_alert
 from phenomena.services import alerts as use
-from phenomena.services.alerts import ModerationPolicy
+from phenomena.services.alerts import ModerationPolicy, unseen
 from phenomena.services.unit_of_work import UnitOfWork
 from phenomena.territory import TerritoryRegistry
 
 UowFactory = Callable[[str | None], UnitOfWork]
+RoomExists = Callable[[str], Awaitable[bool]]
 
 
 class ReachLedger(Protocol):
@@ -53,20 +59,36 @@ class _BulletinLike(Protocol):
 
 @dataclass
 class AlertDesk:
-    """What the alert commands need, handed over by the composition root."""
+    """What the alert commands need, handed over by the composition root.
+
+    ``room_exists`` says whether a routed room exists (``MatrixNetwork.room_id(key) is not
+    None``); without it every routed room is counted.
+    """
 
     uow: UowFactory
     territories: TerritoryRegistry
     policy: ModerationPolicy
     clock: Callable[[], datetime]
     ledger: ReachLedger
+    room_exists: RoomExists | None = None
 
-    async def load(self, ref: str) -> tuple[Alert, dict[str, Organisation]]:
+    async def registry(self) -> tuple[list[Member], dict[str, Organisation]]:
+        """Every member and organisation."""
         async with self.uow(None) as unit:
-            alert = await unit.alerts.get(parse_ref(ref))
+            members = list(await unit.members.list())
             organisations = {o.key: o for o in await unit.organisations.list()}
-        if alert is None:
-            raise NotFound(f"there is no alert {ref}; !alert list shows them")
+        return members, organisations
+
+    async def visible(self, ref: str, member: Member) -> tuple[Alert, dict[str, Organisation]]:
+        """The alert, if ``member`` may read it; else the same answer as for no alert at all."""
+        alert_id = parse_ref(ref)
+        async with self.uow(None) as unit:
+            alert = await unit.alerts.get(alert_id)
+            organisations = {o.key: o for o in await unit.organisations.list()}
+        if alert is None or alert.status is AlertStatus.CANCELLED:
+            raise unseen(ref)
+        if not may_read(alert, member, organisations.get(member.organisation), self.territories):
+            raise unseen(alert.ref)
         return alert, organisations
 
     async def source(self, alert: Alert) -> str:
@@ -76,27 +98,69 @@ class AlertDesk:
         org_name = org_name or alert.organisation
         return f"{org_name} ({author})" if author else org_name
 
+    async def existing(self, rooms: Sequence[str]) -> frozenset[str] | None:
+        """The routed rooms that exist (an alert's own room is made when it is published)."""
+        if self.room_exists is None:
+            return None
+        return frozenset([r for r in rooms if r.startswith("alert:") or await self.room_exists(r)])
+
+    async def readers(self, context: Context, room_alert: Alert | None = None) -> list[Reader]:
+        """Everyone who reads the room of ``context`` ([]: unknown, so shown to nobody)."""
+        members, organisations = await self.registry()
+        if context.room_key is not None and context.room_key.startswith("alert:"):
+            async with self.uow(None) as unit:
+                room_alert = await unit.alerts.get(int(context.room_key.split(":", 1)[1]))
+        found = room_readers(context, members, organisations, self.territories, room_alert)
+        return found or []
+
+    def check_size(self, alert: Alert, source: str) -> None:
+        """Refuse an alert whose bulletin the homeserver would refuse as too large."""
+        rooms = route_alert(alert.content, self.territories, alert_id=alert.id).rooms
+        too_large = oversize(alert, rooms, self.territories, source)
+        if too_large is not None:
+            raise InvalidValue(too_large.message(alert.ref))
+
+
+def _private_note(context: Context, what: str) -> str:
+    return (
+        f"{what} is in our direct chat (open the chat with the bot). "
+        "Note: this room saw the text you typed."
+    )
+
 
 def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
     """Add the alert commands and return nothing; reactions go through ``on_reaction``."""
 
     async def start_draft(context: Context, text: str) -> Reply:
+        member = _member(context)
+        shared = not is_direct_chat(context)
         try:
             content = parse_alert_text(text, desk.territories, today=desk.clock().date())
-        except DocumentErrors as exc:
+        except DocumentErrors as exc:  # only what the room saw typed
             return errors_reply(exc, "The alert")
+        async with desk.uow(None) as unit:
+            org = await unit.organisations.get(member.organisation)
+        source = f"{org.name if org else member.organisation} ({member.display_name})"
+        try:
+            desk.check_size(Alert(0, content, member.matrix_id, member.organisation), source)
+        except InvalidValue as exc:
+            return Reply(str(exc))
         alert, route = await use.draft_alert(
             desk.uow(context.event_id),
             content,
             context.actor,
             desk.territories,
             desk.clock(),
-            origin_room=context.room_id,
+            origin_room=context.room_id if shared else None,
         )
-        async with desk.uow(None) as unit:
-            kind = await unit.organisations.kind(alert.organisation)
-        moderated = kind is not None and desk.policy.needs_moderation(content, kind)
-        return preview(alert, route, desk.territories, moderated, await desk.source(alert))
+        moderated = await use.will_need_moderation(
+            desk.uow(None), alert, desk.territories, desk.policy
+        )
+        existing = await desk.existing(route.rooms)
+        shown = preview(
+            alert, route, desk.territories, moderated, await desk.source(alert), existing
+        )
+        return _privately(shown, context, f"Draft {alert.ref}")
 
     def languages_of(context: Context) -> tuple[str, ...]:
         return room_languages(context.room_key, desk.territories) if context.room_key else ()
@@ -134,7 +198,10 @@ def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
             desk.clock(),
         )
         if alert.status is AlertStatus.PENDING_MODERATION:
-            return Reply(f"{alert.ref} is sent to the moderators; you will be told here.")
+            return Reply(
+                f"{alert.ref} is sent to the moderators (another person than you approves "
+                "it); you will be told in our direct chat."
+            )
         # No reply now: the delivery tells the author "published in N room(s)" as soon as the
         # bulletins are out. A reply here would reach the homeserver first and, when the author
         # typed in a routed room, hold the bulletin back: Synapse writes a room's events one
@@ -149,8 +216,13 @@ def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
     )
     async def cancel(context: Context, args: Arguments) -> Reply:
         alert = await use.discard_draft(
-            desk.uow(context.event_id), parse_ref(_ref(args)), context.actor
+            desk.uow(context.event_id), parse_ref(_ref(args)), context.actor, desk.clock()
         )
+        if alert.origin_room is not None:
+            return Reply(
+                f"Draft {alert.ref} is dropped. It was typed in a shared room, whose members "
+                "saw its text; its draft and routing were shown to you alone."
+            )
         return Reply(f"Draft {alert.ref} is dropped; nobody else saw it.")
 
     @registry.command(
@@ -158,11 +230,12 @@ def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
         raw=True,
         needs=Role.AUTHOR,
         usage="alert update A-12 field: value",
-        help="change a published alert; its bulletins are edited in place",
+        help="change an alert; its bulletins are edited in place (a widening waits for a "
+        "moderator)",
     )
     async def update(context: Context, args: Arguments) -> Reply:
         ref = _ref(args)
-        alert, _ = await desk.load(ref)
+        alert, _ = await desk.visible(ref, _member(context))
         changes = _after_ref(args)
         if not changes.strip():
             raise UsageError("say what changes, e.g. summary: new text")
@@ -173,6 +246,7 @@ def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
             content = parse_alert_text(merged, desk.territories, today=desk.clock().date())
         except DocumentErrors as exc:
             return errors_reply(exc, "The update")
+        desk.check_size(_with(alert, content), await desk.source(alert))
         updated, changed = await use.update_alert(
             desk.uow(context.event_id),
             alert.id,
@@ -186,7 +260,13 @@ def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
         if updated.status is AlertStatus.PENDING_MODERATION:
             return Reply(
                 f"{updated.ref} is edited ({', '.join(changed)}); "
-                f"approve it with !approve {updated.ref}."
+                f"another moderator approves it with !approve {updated.ref}."
+            )
+        if updated.proposed is not None and updated.proposed.by == context.sender:
+            return Reply(
+                f"This change widens {updated.ref} ({', '.join(updated.proposed.widens)}): it "
+                f"waits for a moderator other than you (!approve {updated.ref}); its bulletins "
+                "stay as they are until then."
             )
         return Reply(f"{updated.ref} is updated ({', '.join(changed)}); its bulletins are edited.")
 
@@ -201,7 +281,12 @@ def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
         ref = _ref(args)
         reason = _after_ref(args)
         alert = await use.close_alert(
-            desk.uow(context.event_id), parse_ref(ref), context.actor, reason.strip(), desk.clock()
+            desk.uow(context.event_id),
+            parse_ref(ref),
+            context.actor,
+            reason.strip(),
+            desk.clock(),
+            desk.territories,
         )
         return Reply(f"{alert.ref} is closed.")
 
@@ -211,16 +296,8 @@ def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
         help="show an alert",
     )
     async def show(context: Context, args: Arguments) -> Reply:
-        alert, organisations = await desk.load(_ref(args))
         member = _member(context)
-        if not may_see(
-            alert,
-            member,
-            organisations.get(member.organisation),
-            context.room_key,
-            desk.territories,
-        ):
-            raise PermissionDenied(f"{alert.ref} is not shared with you here")
+        alert, organisations = await desk.visible(_ref(args), member)
         languages = room_languages(context.room_key or "", desk.territories)
         rendered = render_alert(
             alert,
@@ -229,38 +306,59 @@ def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
             await desk.source(alert),
             footer=f"Status: {alert.status.value}",
         )
-        return Reply(rendered.text, rendered.html)
+        shown = Reply(rendered.text, rendered.html)
+        if room_may_show(alert, context.room_key, await desk.readers(context), desk.territories):
+            return shown
+        alone: list[Reader] = [(member, organisations.get(member.organisation))]
+        if not alert.content.tlp.leaves_the_zone and not room_may_show(
+            alert, None, alone, desk.territories
+        ):
+            return Reply(
+                f"{alert.ref} is {alert.content.tlp.label}: its content is shown only in its "
+                "own room(s)."
+            )
+        return _privately(shown, context, f"{alert.ref}")
 
     @registry.command(
         "alert list",
         usage="alert list [open|mine|all] [zone=KEY]",
-        help="list the alerts you may see",
+        help="list the alerts you may see (mine: your own, drafts included)",
     )
     async def list_(context: Context, args: Arguments) -> Reply:
         member = _member(context)
         words = {w.lower() for w in args.positional}
-        statuses = None if "all" in words else [AlertStatus.PUBLISHED, AlertStatus.UPDATED]
+        mine = "mine" in words
+        if "all" in words:
+            statuses = None
+        elif mine:
+            statuses = [
+                AlertStatus.DRAFT,
+                AlertStatus.PENDING_MODERATION,
+                AlertStatus.PUBLISHED,
+                AlertStatus.UPDATED,
+            ]
+        else:
+            statuses = [AlertStatus.PUBLISHED, AlertStatus.UPDATED]
         async with desk.uow(None) as unit:
             alerts = await unit.alerts.list(
                 statuses=statuses,
-                author=context.sender if "mine" in words else None,
+                author=context.sender if mine else None,
                 room=f"zone:{args.option('zone')}" if args.option("zone") else None,
             )
             organisations = {o.key: o for o in await unit.organisations.list()}
         org = organisations.get(member.organisation)
-        visible = [a for a in alerts if may_see(a, member, org, context.room_key, desk.territories)]
-        if not visible:
-            return Reply("No alerts to show.")
-        lines = [f"{len(visible)} alert(s):"]
-        for a in visible[-50:]:
-            area = ", ".join(
-                desk.territories.municipalities[n].own_name for n in a.content.municipalities[:3]
-            )
-            lines.append(
-                f"- {a.ref} {a.content.tlp.label} {a.content.type.value} in {area} "
-                f"({a.status.value}, from {a.content.period_start:%d/%m})"
-            )
-        return Reply("\n".join(lines))
+        yours = [
+            a
+            for a in alerts
+            if a.status is not AlertStatus.CANCELLED and may_read(a, member, org, desk.territories)
+        ]
+        readers = await desk.readers(context)
+        here = [a for a in yours if room_may_show(a, context.room_key, readers, desk.territories)]
+        alone: list[Reader] = [(member, org)]
+        direct = [a for a in yours if room_may_show(a, None, alone, desk.territories)]
+        if is_direct_chat(context) or not {a.id for a in direct} - {a.id for a in here}:
+            return Reply(_listing(here, desk.territories))
+        return _privately(Reply(_listing(direct, desk.territories)), context, "The list")
 
     @registry.command(
         "alert reach",
@@ -269,8 +367,8 @@ def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
         help="per routed organisation: seen, delivered, or not yet",
     )
     async def reach(context: Context, args: Arguments) -> Reply:
-        alert, organisations = await desk.load(_ref(args))
         member = _member(context)
+        alert, organisations = await desk.visible(_ref(args), member)
         if not (
             alert.author == member.matrix_id
             or member.organisation == alert.organisation
@@ -288,38 +386,105 @@ def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
         for row in rows:
             who = f" (by {', '.join(row.seen_by)})" if row.seen_by else ""
             lines.append(f"- {row.name} [{row.key}]: {row.state.value}{who}")
+        answer = Reply("\n".join(lines))
+        readers = await desk.readers(context)
+        if room_may_show(alert, context.room_key, readers, desk.territories):
+            return answer
+        return _privately(answer, context, f"The reach of {alert.ref}")
+
+    @registry.command(
+        "alert recipients",
+        needs=Role.AUTHOR,
+        usage="alert recipients",
+        help="the organisation keys you can name in recipients: (TLP:RED alerts' own rooms)",
+    )
+    async def recipients(context: Context, args: Arguments) -> Reply:
+        _, organisations = await desk.registry()
+        lines = ["Organisations (key: name), to name in recipients: of a TLP:RED alert:"]
+        lines += [f"- {o.key}: {o.name}" for o in organisations.values()]
         return Reply("\n".join(lines))
 
     @registry.command(
         "approve",
         needs=Role.MODERATOR,
         usage="approve A-12",
-        help="publish a pending alert",
+        help="publish a pending alert, or a widening of a published one (never your own)",
     )
     async def approve(context: Context, args: Arguments) -> Reply:
+        alert_id = parse_ref(_ref(args))
+        async with desk.uow(None) as unit:
+            before = await unit.alerts.get(alert_id)
+        widening = before is not None and before.proposed is not None
         alert, route = await use.approve_alert(
             desk.uow(context.event_id),
-            parse_ref(_ref(args)),
+            alert_id,
             context.actor,
             desk.territories,
             desk.clock(),
         )
-        return Reply(f"{alert.ref} is approved and on its way to {len(route.targets)} room(s).")
+        existing = await desk.existing(route.rooms)
+        count = len(existing) if existing is not None else len(route.rooms)
+        if widening:
+            return Reply(
+                f"The widening of {alert.ref} is approved: its bulletins are edited and it "
+                f"goes to {count} room(s)."
+            )
+        return Reply(f"{alert.ref} is approved and on its way to {count} room(s).")
 
     @registry.command(
         "reject",
         raw=True,
         needs=Role.MODERATOR,
         usage="reject A-12 reason",
-        help="refuse a pending alert; its author is told why",
+        help="refuse a pending alert (or a widening); its author is told why",
     )
     async def reject(context: Context, args: Arguments) -> Reply:
         ref = _ref(args)
         reason = _after_ref(args)
+        alert_id = parse_ref(ref)
+        async with desk.uow(None) as unit:
+            before = await unit.alerts.get(alert_id)
+        widening = before is not None and before.proposed is not None
         alert = await use.reject_alert(
-            desk.uow(context.event_id), parse_ref(ref), context.actor, reason, desk.clock()
+            desk.uow(context.event_id),
+            alert_id,
+            context.actor,
+            reason,
+            desk.clock(),
+            desk.territories,
         )
+        if widening:
+            return Reply(
+                f"The widening of {alert.ref} is refused; {alert.ref} stays as it was and "
+                "its proposer is told why."
+            )
         return Reply(f"{alert.ref} is rejected; its author is told why.")
+
+
+def _privately(reply: Reply, context: Context, what: str) -> Reply:
+    """The reply for the asker's direct chat, with a pointer for the room it was asked in."""
+    if is_direct_chat(context):
+        return reply
+    return Reply(reply.text, reply.html, private=True, pointer=_private_note(context, what))
+
+
+def _listing(alerts: Sequence[Alert], territories: TerritoryRegistry) -> str:
+    if not alerts:
+        return "No alerts to show."
+    lines = [f"{len(alerts)} alert(s):"]
+    for a in alerts[-50:]:
+        area = ", ".join(
+            territories.municipalities[n].own_name for n in a.content.municipalities[:3]
+        )
+        lines.append(
+            f"- {a.ref} {a.content.tlp.label} {a.content.type.value} in {area} "
+            f"({a.status.value}, from {a.content.period_start:%d/%m})"
+        )
+    return "\n".join(lines)
+
+
+def _with(alert: Alert, content: AlertContent) -> Alert:
+    return Alert(alert.id, content, alert.author, alert.organisation, alert.status)
 
 
 def _ref(args: Arguments) -> str:

@@ -35,6 +35,8 @@ RoomKeyLookup = Callable[[str], Awaitable[str | None]]
 ReactionHandler = Callable[[Member | None, str, str, str], Awaitable[object]]
 # (member, event ID, thread root, text): a reply in a thread, e.g. under a bulletin
 ThreadReplyHandler = Callable[[Member | None, str, str, str], Awaitable[object]]
+# the room ID of a member's direct chat with the bot (``MatrixNetwork.direct_room``)
+DirectRoom = Callable[[str], Awaitable[str]]
 
 
 def bot_client(url: str, session: Session, store: Path) -> nio.AsyncClient:
@@ -105,8 +107,10 @@ class Bot:
         on_thread_reply: ThreadReplyHandler | None = None,
         sync_tokens: SyncTokens | None = None,
         deliveries: Deliveries | None = None,
+        direct_room: DirectRoom | None = None,
     ) -> None:
         self.client = client
+        self._direct_room = direct_room
         self.commands = commands
         self._member_of = member_of
         self._room_key_of = room_key_of
@@ -293,6 +297,7 @@ class Bot:
             room_id=room.room_id,
             room_key=await self._room_key_of(room.room_id),
             event_id=event.event_id,
+            audience=frozenset(room.users) - {self.client.user_id},
         )
         root = thread_root(event.source.get("content", {}))
         if root is not None and self._on_thread_reply is not None:
@@ -305,10 +310,28 @@ class Bot:
         reply = await self.commands.dispatch(context, event.body)
         if reply is not None:
             try:
-                await self.send(room.room_id, reply, in_reply_to=event.event_id)
+                await self._answer(room.room_id, event.sender, event.event_id, reply)
             except ConnectionError:
                 log.exception("could not answer %s", event.event_id)
         await self._let_deliveries_go_out(handed_before)
+
+    async def _answer(self, room_id: str, sender: str, event_id: str, reply: Reply) -> None:
+        """Send a reply where it may be read: a private one to the sender's direct chat with
+        the bot, with only its pointer in the room (nothing at all without a direct chat)."""
+        if not reply.private:
+            await self.send(room_id, reply, in_reply_to=event_id)
+            return
+        if self._direct_room is None:
+            await self.send(
+                room_id,
+                Reply("I can answer this only in a direct chat with me: start one and ask there."),
+                in_reply_to=event_id,
+            )
+            return
+        direct = await self._direct_room(sender)
+        await self.send(direct, Reply(reply.text, reply.html))
+        if direct != room_id:
+            await self.send(room_id, Reply(reply.pointer), in_reply_to=event_id)
 
     async def _let_deliveries_go_out(self, handed_before: int) -> None:
         """Hold the next sync while what the command handed over (its bulletins) goes out.

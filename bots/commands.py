@@ -21,10 +21,17 @@ PREFIX = "!"
 
 @dataclass(frozen=True)
 class Reply:
-    """What the bot answers: plain text, and HTML when it has formatting."""
+    """What the bot answers: plain text, and HTML when it has formatting.
+
+    ``private`` replies go to the asker's direct chat with the bot, and only ``pointer`` (a
+    short, content-free line) to the room where the command was typed: for answers that not
+    every member of that room may read.
+    """
 
     text: str
     html: str | None = None
+    private: bool = False
+    pointer: str = "I answered you in our direct chat: this room may not read the answer."
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,9 @@ class Context:
     room_id: str
     room_key: str | None
     event_id: str | None = None
+    audience: frozenset[str] | None = None
+    """Who else reads this room besides the bot (joined and invited, as the bot's client knows
+    them); None when unknown, which the alert commands treat as a shared room."""
 
     @property
     def actor(self) -> Member | str:

@@ -6,6 +6,7 @@ import asyncio
 
 from bots.alert_commands import AlertDesk
 from bots.delivery import APPROVE_KEYS, REJECT_KEYS
+from phenomena.errors import DomainError
 from phenomena.partners import Member, Role
 from phenomena.services import alerts as use
 
@@ -18,6 +19,8 @@ async def on_reaction(
     desk: AlertDesk, member: Member | None, event_id: str, reacts_to: str, key: str
 ) -> str | None:
     """A reaction: acknowledges a bulletin, or (✅ by a moderator) approves a pending alert.
+
+    Four eyes hold here as in ``!approve``: a reaction by the alert's author decides nothing.
 
     Returns what happened, for logs and tests.
     """
@@ -35,16 +38,28 @@ async def on_reaction(
         if alert_id is not None:
             if not member.has(Role.MODERATOR):
                 return None
-            if key in APPROVE_KEYS:
-                await use.approve_alert(
-                    desk.uow(event_id), alert_id, member.matrix_id, desk.territories, desk.clock()
-                )
-                return "approved"
-            if key in REJECT_KEYS:
-                reason = f"rejected with a reaction by {member.display_name}; ask them why"
-                await use.reject_alert(
-                    desk.uow(event_id), alert_id, member.matrix_id, reason, desk.clock()
-                )
-                return "rejected"
+            try:
+                if key in APPROVE_KEYS:
+                    await use.approve_alert(
+                        desk.uow(event_id),
+                        alert_id,
+                        member.matrix_id,
+                        desk.territories,
+                        desk.clock(),
+                    )
+                    return "approved"
+                if key in REJECT_KEYS:
+                    reason = f"rejected with a reaction by {member.display_name}; ask them why"
+                    await use.reject_alert(
+                        desk.uow(event_id),
+                        alert_id,
+                        member.matrix_id,
+                        reason,
+                        desk.clock(),
+                        desk.territories,
+                    )
+                    return "rejected"
+            except DomainError as exc:  # the author's own alert (four eyes), one not theirs
+                return f"refused: {exc}"
             return None
     return None

@@ -5,7 +5,11 @@ Lifecycle (an arrow not drawn is an IllegalTransition)::
     draft ──► pending moderation ──► published ──► updated ──► closed
       │              │                  │   ▲         │   │
       │              └──► rejected      │   └─────────┘   └──► expired
-      └──────────────────────────────► published ──► closed / expired
+      ├──────────────────────────────► published ──► closed / expired
+      └──► cancelled (its number stays taken, its text is wiped)
+
+A published alert may carry a *proposed widening* (a lower TLP, more municipalities, more
+recipients): it takes effect only when a second person, a moderator, approves it.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from phenomena.events import (
     AlertRevised,
     AlertSubmitted,
     AlertUpdated,
+    AlertWideningDecided,
+    AlertWideningProposed,
     Event,
 )
 from phenomena.taxonomy import PhenomenonType
@@ -43,6 +49,7 @@ class AlertStatus(enum.Enum):
     CLOSED = "closed"
     EXPIRED = "expired"
     REJECTED = "rejected"
+    CANCELLED = "cancelled"
 
     @property
     def is_open(self) -> bool:
@@ -51,7 +58,9 @@ class AlertStatus(enum.Enum):
 
 
 _ALLOWED: dict[AlertStatus, frozenset[AlertStatus]] = {
-    AlertStatus.DRAFT: frozenset({AlertStatus.PENDING_MODERATION, AlertStatus.PUBLISHED}),
+    AlertStatus.DRAFT: frozenset(
+        {AlertStatus.PENDING_MODERATION, AlertStatus.PUBLISHED, AlertStatus.CANCELLED}
+    ),
     AlertStatus.PENDING_MODERATION: frozenset({AlertStatus.PUBLISHED, AlertStatus.REJECTED}),
     AlertStatus.PUBLISHED: frozenset(
         {AlertStatus.UPDATED, AlertStatus.CLOSED, AlertStatus.EXPIRED}
@@ -60,12 +69,14 @@ _ALLOWED: dict[AlertStatus, frozenset[AlertStatus]] = {
     AlertStatus.CLOSED: frozenset(),
     AlertStatus.EXPIRED: frozenset(),
     AlertStatus.REJECTED: frozenset(),
+    AlertStatus.CANCELLED: frozenset(),
 }
 
 _WHAT_TO_DO = {
     AlertStatus.CLOSED: "it is closed; publish a new alert instead",
     AlertStatus.EXPIRED: "it has expired; publish a new alert instead",
     AlertStatus.REJECTED: "it was rejected; write a new alert instead",
+    AlertStatus.CANCELLED: "its draft was dropped; write a new alert instead",
     AlertStatus.DRAFT: "it is still a draft; publish it first",
     AlertStatus.PENDING_MODERATION: "it is waiting for a moderator; wait for approval first",
     AlertStatus.PUBLISHED: "it is already published",
@@ -101,6 +112,8 @@ class AlertContent:
     summary: str
     modus: str | None = None
     advice: str | None = None
+    recipients: tuple[str, ...] = ()
+    """Organisations the author names (``recipients:``), besides those routing gives."""
 
     def changed_fields(self, other: AlertContent) -> tuple[str, ...]:
         """Names of the fields whose value differs in ``other``."""
@@ -113,6 +126,7 @@ class AlertContent:
             "summary",
             "modus",
             "advice",
+            "recipients",
         )
         return tuple(n for n in names if getattr(self, n) != getattr(other, n))
 
@@ -121,6 +135,17 @@ class AlertContent:
         if self.period_end is not None:
             return self.period_end
         return self.period_start + timedelta(days=OPEN_ENDED_DAYS - 1)
+
+
+@dataclass(frozen=True)
+class ProposedChange:
+    """A widening of a published alert waiting for a second person (a moderator)."""
+
+    content: AlertContent
+    recipients: tuple[str, ...]
+    by: str
+    at: datetime
+    widens: tuple[str, ...]  # what makes it wider: "tlp", "area", "recipients"
 
 
 @dataclass
@@ -139,6 +164,9 @@ class Alert:
     status_reason: str | None = None
     status_by: str | None = None
     origin_room: str | None = None
+    recipients: tuple[str, ...] = ()
+    """Organisation keys a TLP:RED alert's own room is made for (empty for other labels)."""
+    proposed: ProposedChange | None = None
     events: list[Event] = field(default_factory=list, compare=False, repr=False)
 
     @property
@@ -179,32 +207,87 @@ class Alert:
         self.events.append(AlertRejected(alert_id=self.id, reason=reason.strip(), by=by))
 
     def update(
-        self, content: AlertContent, rooms: tuple[str, ...], by: str, at: datetime
+        self,
+        content: AlertContent,
+        rooms: tuple[str, ...],
+        by: str,
+        at: datetime,
+        recipients: tuple[str, ...] = (),
     ) -> tuple[str, ...]:
         """Replace the content of a published alert; returns the names of the fields changed.
 
         A TLP label can be widened but not narrowed: what was shared cannot be unshared, so the
-        author closes the alert and publishes a new, stricter one instead. Rooms only grow.
+        author closes the alert and publishes a new, stricter one instead. Rooms and recipients
+        only grow. Whether a widening may be done now is the use case's decision.
         """
         changed = self.content.changed_fields(content)
         if not changed:
             return ()
-        order = list(Tlp)
-        if order.index(content.tlp) > order.index(self.content.tlp):
-            raise InvalidValue(
-                f"alert {self.ref} was shared as {self.content.tlp.label}; it cannot be made "
-                f"{content.tlp.label} afterwards. Close it and publish a new alert instead."
-            )
+        self.check_not_stricter(content)
         self._move(AlertStatus.UPDATED, "updated", at)
         self.content = content
         self.version += 1
         self.rooms = self.rooms + tuple(r for r in rooms if r not in self.rooms)
+        self.recipients = self.recipients + tuple(r for r in recipients if r not in self.recipients)
+        self.proposed = None
         self.events.append(
             AlertUpdated(
                 alert_id=self.id, version=self.version, fields=changed, by=by, rooms=self.rooms
             )
         )
         return changed
+
+    def check_not_stricter(self, content: AlertContent) -> None:
+        """Refuse a stricter TLP label than the one the alert was shared with."""
+        order = list(Tlp)
+        if order.index(content.tlp) > order.index(self.content.tlp):
+            raise InvalidValue(
+                f"alert {self.ref} was shared as {self.content.tlp.label}; it cannot be made "
+                f"{content.tlp.label} afterwards. Close it and publish a new alert instead."
+            )
+
+    def propose(
+        self,
+        content: AlertContent,
+        recipients: tuple[str, ...],
+        widens: tuple[str, ...],
+        by: str,
+        at: datetime,
+    ) -> tuple[str, ...]:
+        """Keep a widening aside until a moderator approves it; the bulletins stay as they are."""
+        if not self.status.is_open:
+            self._move(AlertStatus.UPDATED, "changed", at)  # raises with what to do instead
+        if self.proposed is not None:
+            raise IllegalTransition(
+                f"alert {self.ref} already has a widening waiting for a moderator; wait for "
+                f"!approve {self.ref} or !reject {self.ref} before proposing another"
+            )
+        self.check_not_stricter(content)
+        changed = self.content.changed_fields(content)
+        self.proposed = ProposedChange(content, recipients, by, at, widens)
+        self.updated_at = at
+        self.events.append(AlertWideningProposed(alert_id=self.id, fields=changed, by=by))
+        return changed
+
+    def drop_proposal(self, by: str, reason: str, at: datetime) -> None:
+        """A moderator refuses the proposed widening; the alert stays as it was."""
+        if self.proposed is None:
+            raise IllegalTransition(f"alert {self.ref} has no widening waiting for a moderator")
+        if not reason.strip():
+            raise InvalidValue("say why the widening is refused, so that its author knows")
+        proposer = self.proposed.by
+        self.proposed = None
+        self.updated_at = at
+        self.events.append(
+            AlertWideningDecided(
+                alert_id=self.id, approved=False, by=by, reason=reason.strip(), proposer=proposer
+            )
+        )
+
+    def cancel(self, at: datetime) -> None:
+        """The author drops a draft: its number stays taken, its text is wiped."""
+        self._move(AlertStatus.CANCELLED, "cancelled", at)
+        self.content = replace(self.content, summary="", modus=None, advice=None)
 
     def revise_pending(self, content: AlertContent, at: datetime, by: str = "") -> tuple[str, ...]:
         """A moderator edits an alert before approving it; nothing was shared yet."""
@@ -219,6 +302,9 @@ class Alert:
 
     def close(self, by: str, reason: str, at: datetime) -> None:
         """Close a published alert; the reason is shown in its bulletins."""
+        if self.status in (AlertStatus.CLOSED, AlertStatus.EXPIRED):
+            raise IllegalTransition(f"{self.ref} is already {self.status.value}")
+        self.proposed = None
         self._move(AlertStatus.CLOSED, "closed", at)
         self.status_by, self.status_reason = by, reason.strip() or None
         self.events.append(AlertClosed(alert_id=self.id, reason=reason.strip(), by=by))

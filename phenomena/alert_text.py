@@ -12,6 +12,8 @@ Example::
     advice: Lock rear doors and windows even when leaving for a short while.
 
 Field names may also be written in French, Dutch or German (``du``/``van``/``von`` for ``from``).
+``recipients`` (``destinataires``, ``ontvangers``, ``empfänger``) names organisations by key, comma
+separated, that a TLP:RED alert's own room is also made for (``to`` is the period's last day).
 A value continues on following lines that are indented, or that hold no ``name:`` prefix.
 Parsing never raises anything but DocumentErrors, which lists every problem with its line.
 """
@@ -32,8 +34,13 @@ from phenomena.text import fold
 from phenomena.tlp import Tlp
 
 FIELD_ORDER = ("type", "area", "from", "to", "tlp", "summary", "modus", "advice")
+"""The fields guided entry asks for, in order."""
+FIELDS = (*FIELD_ORDER, "recipients")
+"""Every field of the text format."""
 REQUIRED = ("type", "area", "from", "tlp", "summary")
-MAX_TEXT = 20_000
+MAX_TEXT = 100_000
+"""Beyond any chat message: longer text is refused unread (the fields' own limits are lower)."""
+MAX_RECIPIENTS = 30
 MAX_PERIOD_DAYS = 366
 MAX_MUNICIPALITIES = 100
 _MAX_LENGTH = {"summary": 2_000, "modus": 4_000, "advice": 4_000}
@@ -47,6 +54,7 @@ HINTS: Mapping[str, str] = {
     "summary": "one or two sentences on what is happening",
     "modus": "how the perpetrators operate (optional)",
     "advice": "what partners and residents should do (optional)",
+    "recipients": "organisation keys separated by commas, e.g. zp-boraine (optional, TLP:RED)",
 }
 
 _ALIASES: dict[str, str] = {}
@@ -83,6 +91,19 @@ for _canonical, _names in {
         "tips",
         "tip",
     ),
+    "recipients": (
+        "recipients",
+        "share with",
+        "destinataires",
+        "destinataire",
+        "a",
+        "ontvangers",
+        "ontvanger",
+        "aan",
+        "empfanger",
+        "empfaenger",
+        "an",
+    ),
 }.items():
     for _name in _names:
         _ALIASES[fold(_name)] = _canonical
@@ -106,7 +127,13 @@ def read_fields(text: str) -> tuple[dict[str, RawField], list[LineError]]:
     errors: list[LineError] = []
     fields: dict[str, RawField] = {}
     if len(text) > MAX_TEXT:
-        return fields, [LineError(None, f"the alert is longer than {MAX_TEXT} characters")]
+        return fields, [
+            LineError(
+                None,
+                f"the alert is {len(text)} characters long, more than the {MAX_TEXT} read: "
+                "shorten its summary, modus and advice",
+            )
+        ]
     current: str | None = None
     parts: dict[str, list[str]] = {}
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -140,7 +167,7 @@ def read_fields(text: str) -> tuple[dict[str, RawField], list[LineError]]:
                     LineError(
                         number,
                         f"unknown field '{match.group('key').strip()}': the fields are "
-                        + ", ".join(FIELD_ORDER)
+                        + ", ".join(FIELDS)
                         + " (indent a line to continue the previous field)",
                     )
                 )
@@ -169,6 +196,8 @@ def parse_alert_text(
     ``today`` lets people write 'today' (or aujourd'hui, vandaag, heute) as a date.
     """
     fields, errors = read_fields(text)
+    if len(text) > MAX_TEXT:  # unread: what is missing in it is not known
+        raise DocumentErrors(errors, "the alert")
     last_line = max(len(text.splitlines()), 1)
     for name in REQUIRED:
         if name not in fields and not any(e.field == name for e in errors):
@@ -210,6 +239,7 @@ def parse_alert_text(
         summary=_as(values["summary"], str),
         modus=_as(values["modus"], str) if "modus" in values else None,
         advice=_as(values["advice"], str) if "advice" in values else None,
+        recipients=_as(values["recipients"], tuple) if "recipients" in values else (),
     )
 
 
@@ -234,7 +264,7 @@ def merge_fields(base: str, changes: str) -> tuple[str, list[LineError]]:
     values = {name: raw.value for name, raw in current.items()}
     values.update({name: raw.value for name, raw in new.items()})
     lines: list[str] = []
-    for name in FIELD_ORDER:
+    for name in FIELDS:
         if values.get(name):
             first, *rest = values[name].split("\n")
             lines.append(f"{name}: {first}")
@@ -257,10 +287,34 @@ def _convert(name: str, value: str, territories: TerritoryRegistry, today: date 
         return parse_area(value, territories)
     if name in ("from", "to"):
         return parse_date(value, today)
+    if name == "recipients":
+        return parse_recipients(value)
     limit = _MAX_LENGTH[name]
     if len(value) > limit:
-        raise _Invalid(f"longer than {limit} characters: shorten it")
+        raise _Invalid(
+            f"{len(value)} characters, longer than the {limit} allowed: "
+            f"shorten it by {len(value) - limit}"
+        )
     return value
+
+
+def parse_recipients(value: str) -> tuple[str, ...]:
+    """Organisation keys separated by commas (whether they exist is checked on the registry)."""
+    keys: list[str] = []
+    for word in re.split(r"[,;\s]+", value):
+        key = word.strip().lower()
+        if not key:
+            continue
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", key):
+            raise _Invalid(
+                f"{word!r} is not an organisation key (e.g. zp-boraine); "
+                "!alert recipients lists them"
+            )
+        if key not in keys:
+            keys.append(key)
+    if len(keys) > MAX_RECIPIENTS:
+        raise _Invalid(f"more than {MAX_RECIPIENTS} organisations: name fewer")
+    return tuple(keys)
 
 
 class _Invalid(DomainError):
@@ -336,9 +390,10 @@ def format_alert_text(content: AlertContent, territories: TerritoryRegistry) -> 
         "summary": content.summary,
         "modus": content.modus,
         "advice": content.advice,
+        "recipients": ", ".join(content.recipients) or None,
     }
     lines: list[str] = []
-    for name in FIELD_ORDER:
+    for name in FIELDS:
         value = values[name]
         if value is None:
             continue

@@ -114,6 +114,26 @@ class AlertRejected(Event):
     by: str
 
 
+@dataclass(frozen=True)
+class AlertWideningProposed(Event):
+    """A widening of a published alert waits for a moderator who is not its proposer."""
+
+    alert_id: int
+    fields: tuple[str, ...]
+    by: str
+
+
+@dataclass(frozen=True)
+class AlertWideningDecided(Event):
+    """A moderator refused a proposed widening (an approval is an ``AlertUpdated``)."""
+
+    alert_id: int
+    approved: bool
+    by: str
+    reason: str
+    proposer: str
+
+
 # -- partners ---------------------------------------------------------------------------------
 
 

@@ -6,7 +6,9 @@ The rules (TLP 2.0 decides how far an alert may travel):
 - AMBER, GREEN and CLEAR also go to the zone rooms of the municipalities bordering them;
 - GREEN and CLEAR also go to the province room of each affected municipality (the
   Brussels-Capital Region stands in for a province);
-- RED and AMBER+STRICT stay in the affected zones' rooms.
+- AMBER+STRICT stays in the affected zones' rooms;
+- RED goes to a room of its own (``alert:<id>``), made for exactly its recipients: the police
+  of the affected zones, the author's organisation and the organisations the author names.
 """
 
 from __future__ import annotations
@@ -26,6 +28,11 @@ def zone_room(zone_key: str) -> str:
 def province_room(province_nis: str) -> str:
     """The room key of a province's (or the Brussels region's) room."""
     return f"province:{province_nis}"
+
+
+def alert_room(alert_id: int) -> str:
+    """The room key of a TLP:RED alert's own room."""
+    return f"alert:{alert_id}"
 
 
 def room_alias_localpart(room_key: str) -> str:
@@ -54,8 +61,22 @@ class Route:
         return tuple(t.room for t in self.targets)
 
 
-def route_alert(content: AlertContent, territories: TerritoryRegistry) -> Route:
-    """Decide the rooms of an alert from its area and TLP label."""
+def route_alert(
+    content: AlertContent,
+    territories: TerritoryRegistry,
+    *,
+    alert_id: int | None = None,
+    recipients: tuple[str, ...] = (),
+) -> Route:
+    """Decide the rooms of an alert from its area and TLP label.
+
+    A RED alert with its number goes to its own room only (``recipients`` names who it is made
+    for, for the reason shown); without a number (checking a text) it shows the zone rooms.
+    """
+    if content.tlp is Tlp.RED and alert_id is not None:
+        who = ", ".join(recipients) if recipients else "its recipients"
+        reason = f"a room of its own for {content.tlp.label}, with exactly {who}"
+        return Route((RouteTarget(alert_room(alert_id), (reason,)),))
     reasons: dict[str, list[str]] = {}
 
     def add(room: str, reason: str) -> None:

@@ -6,8 +6,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from phenomena.alert import Alert, AlertContent, AlertStatus, format_ref
-from phenomena.errors import IllegalTransition, NotFound, PermissionDenied
-from phenomena.partners import Member, OrganisationKind, Role
+from phenomena.audience import (
+    default_recipients,
+    home_area,
+    may_change,
+    may_moderate,
+    may_read,
+    widening,
+)
+from phenomena.errors import IllegalTransition, InvalidValue, NotFound, PermissionDenied
+from phenomena.partners import Member, Organisation, OrganisationKind, Role
 from phenomena.routing import Route, route_alert
 from phenomena.services.unit_of_work import UnitOfWork
 from phenomena.territory import TerritoryRegistry
@@ -18,18 +26,30 @@ from phenomena.tlp import Tlp
 class ModerationPolicy:
     """Which alerts need a moderator's approval before they go out (four eyes).
 
-    By default: alerts from authors outside the police, and every TLP:CLEAR alert, because
-    CLEAR may be passed on to the public.
+    By default: alerts from authors outside the police, every TLP:CLEAR alert (CLEAR may be
+    passed on to the public), and police alerts outside their organisation's territory and the
+    municipalities bordering it.
     """
 
     moderate_non_police: bool = True
     moderate_clear: bool = True
 
-    def needs_moderation(self, content: AlertContent, kind: OrganisationKind) -> bool:
-        """Whether this alert from an organisation of this kind waits for a moderator."""
+    def needs_moderation(
+        self,
+        content: AlertContent,
+        kind: OrganisationKind,
+        home: frozenset[str] | None = None,
+    ) -> bool:
+        """Whether this alert from an organisation of this kind waits for a moderator.
+
+        ``home`` is the organisation's territory and its neighbours (``audience.home_area``);
+        a police alert reaching beyond it (or with no territory known) is moderated.
+        """
         if self.moderate_clear and content.tlp is Tlp.CLEAR:
             return True
-        return self.moderate_non_police and not kind.is_police
+        if not kind.is_police:
+            return self.moderate_non_police
+        return home is None or not set(content.municipalities) <= home
 
 
 Actor = str | Member
@@ -51,28 +71,47 @@ def _matrix_id(actor: Actor) -> str:
     return actor.matrix_id if isinstance(actor, Member) else actor
 
 
-async def _alert(uow: UnitOfWork, alert_id: int) -> Alert:
-    alert = await uow.alerts.get(alert_id)
-    if alert is None:
-        raise NotFound(f"there is no alert {format_ref(alert_id)}; `!alert list` shows them")
-    return alert
+def unseen(ref: str) -> NotFound:
+    """The one answer for an alert that does not exist and one the asker may not see."""
+    return NotFound(f"there is no alert {ref} you can see; !alert list shows yours")
 
 
-def _may_edit(member: Member, alert: Alert) -> bool:
-    if member.has(Role.MODERATOR):
-        return True
-    if not member.has(Role.AUTHOR):
-        return False
-    return alert.author == member.matrix_id or alert.organisation == member.organisation
+async def _registry(uow: UnitOfWork) -> dict[str, Organisation]:
+    return {o.key: o for o in await uow.organisations.list()}
 
 
-async def _editable_alert(uow: UnitOfWork, alert_id: int, actor: Actor, action: str) -> Alert:
-    """The alert, if ``actor`` may change it: authors of its organisation, and moderators."""
-    member = await _acting_member(uow, actor)
-    alert = await _alert(uow, alert_id)
-    if not _may_edit(member, alert):
-        member.require(Role.MODERATOR, f"{action} alert {alert.ref} of another organisation")
-    return alert
+def recipients_for(
+    content: AlertContent,
+    author_organisation: str,
+    organisations: dict[str, Organisation],
+    territories: TerritoryRegistry,
+) -> tuple[str, ...]:
+    """Who a RED alert's own room is for (nothing for other labels); unknown names refused."""
+    unknown = [key for key in content.recipients if key not in organisations]
+    if unknown:
+        raise InvalidValue(
+            f"recipients: no organisation {', '.join(repr(k) for k in unknown)}; "
+            "!alert recipients lists the organisation keys you can name"
+        )
+    if content.tlp is not Tlp.RED:
+        return ()
+    return default_recipients(content, author_organisation, organisations.values(), territories)
+
+
+def _route(alert: Alert, territories: TerritoryRegistry) -> Route:
+    return route_alert(alert.content, territories, alert_id=alert.id, recipients=alert.recipients)
+
+
+def _needs_moderation(
+    alert: Alert,
+    organisation: Organisation | None,
+    territories: TerritoryRegistry,
+    policy: ModerationPolicy,
+) -> bool:
+    if organisation is None:
+        raise NotFound(f"organisation '{alert.organisation}' is not registered")
+    home = home_area(organisation, territories)
+    return policy.needs_moderation(alert.content, organisation.kind, home)
 
 
 async def create_alert(
@@ -87,12 +126,14 @@ async def create_alert(
     async with uow:
         member = await _acting_member(uow, author)
         member.require(Role.AUTHOR, "publish alerts")
-        kind = await uow.organisations.kind(member.organisation)
-        if kind is None:
+        organisations = await _registry(uow)
+        if member.organisation not in organisations:
             raise NotFound(f"your organisation '{member.organisation}' is not registered")
-        route = route_alert(content, territories)
+        recipients = recipients_for(content, member.organisation, organisations, territories)
         alert = await uow.alerts.create(content, member.matrix_id, member.organisation, now)
-        if policy.needs_moderation(content, kind):
+        alert.recipients = recipients
+        route = _route(alert, territories)
+        if _needs_moderation(alert, organisations.get(alert.organisation), territories, policy):
             alert.submit_for_moderation(now)
         else:
             alert.publish(route.rooms, member.matrix_id, now)
@@ -109,22 +150,43 @@ async def draft_alert(
     now: datetime,
     origin_room: str | None = None,
 ) -> tuple[Alert, Route]:
-    """Keep a new alert as a draft so its author can see where it goes before publishing."""
+    """Keep a new alert as a draft so its author can see where it goes before publishing.
+
+    ``origin_room`` is the shared room it was typed in (None: the author's direct chat).
+    """
     async with uow:
         member = await _acting_member(uow, author)
         member.require(Role.AUTHOR, "publish alerts")
-        route = route_alert(content, territories)
+        organisations = await _registry(uow)
+        recipients = recipients_for(content, member.organisation, organisations, territories)
         alert = await uow.alerts.create(
             content, member.matrix_id, member.organisation, now, origin_room
         )
+        if recipients:
+            alert.recipients = recipients
+            await uow.alerts.save(alert)
+        route = _route(alert, territories)
         await uow.commit()
     return alert, route
 
 
+async def will_need_moderation(
+    uow: UnitOfWork, alert: Alert, territories: TerritoryRegistry, policy: ModerationPolicy
+) -> bool:
+    """Whether publishing this draft will wait for a moderator (what its preview says)."""
+    async with uow:
+        organisation = await uow.organisations.get(alert.organisation)
+        if organisation is None:
+            return True
+        return _needs_moderation(alert, organisation, territories, policy)
+
+
 async def _own_draft(uow: UnitOfWork, alert_id: int, author: Actor) -> Alert:
-    alert = await _alert(uow, alert_id)
-    if alert.author != _matrix_id(author):
-        raise PermissionDenied(f"alert {alert.ref} is not your draft")
+    alert = await uow.alerts.get(alert_id)
+    if alert is None or alert.author != _matrix_id(author):
+        if alert is not None and alert.status is not AlertStatus.DRAFT:
+            raise PermissionDenied(f"alert {alert.ref} is not your draft")
+        raise unseen(format_ref(alert_id))
     return alert
 
 
@@ -136,16 +198,18 @@ async def submit_draft(
     policy: ModerationPolicy,
     now: datetime,
 ) -> tuple[Alert, Route]:
-    """The author confirms a draft: published at once, or sent to moderation as the policy says."""
+    """The author confirms a draft: published at once, or sent to moderation as the policy says.
+
+    Police authors publish at once only inside their organisation's territory and its
+    neighbours; elsewhere a moderator (not the author) approves.
+    """
     async with uow:
         member = await _acting_member(uow, author)
         member.require(Role.AUTHOR, "publish alerts")
         alert = await _own_draft(uow, alert_id, author)
-        kind = await uow.alerts.organisation_kind(alert)
-        if kind is None:
-            raise NotFound(f"organisation '{alert.organisation}' is not registered")
-        route = route_alert(alert.content, territories)
-        if policy.needs_moderation(alert.content, kind):
+        organisation = await uow.organisations.get(alert.organisation)  # its territory
+        route = _route(alert, territories)
+        if _needs_moderation(alert, organisation, territories, policy):
             alert.submit_for_moderation(now)
         else:
             alert.publish(route.rooms, member.matrix_id, now)
@@ -154,8 +218,9 @@ async def submit_draft(
     return alert, route
 
 
-async def discard_draft(uow: UnitOfWork, alert_id: int, author: Actor) -> Alert:
-    """The author drops a draft; nothing of it was ever shown to anyone else."""
+async def discard_draft(uow: UnitOfWork, alert_id: int, author: Actor, now: datetime) -> Alert:
+    """The author drops a draft: it is kept as cancelled (its number is not given again) and
+    its text is wiped."""
     async with uow:
         alert = await _own_draft(uow, alert_id, author)
         if alert.status is not AlertStatus.DRAFT:
@@ -163,24 +228,67 @@ async def discard_draft(uow: UnitOfWork, alert_id: int, author: Actor) -> Alert:
                 f"alert {alert.ref} is no longer a draft ({alert.status.value}); "
                 f"close it with !alert close {alert.ref} instead"
             )
-        await uow.alerts.delete_draft(alert_id)
+        alert.cancel(now)
+        await uow.alerts.save(alert)
         await uow.commit()
     return alert
+
+
+async def _decider(
+    uow: UnitOfWork, alert: Alert, moderator: Actor, territories: TerritoryRegistry, action: str
+) -> Member:
+    """The moderator deciding on an alert: never its author (four eyes), and for RED and
+    AMBER+STRICT one who may read it."""
+    member = await _acting_member(uow, moderator)
+    member.require(Role.MODERATOR, f"{action} alerts")
+    if alert.author == member.matrix_id:
+        raise PermissionDenied(
+            f"you wrote {alert.ref}: another moderator must {action} it (four eyes)"
+        )
+    organisation = await uow.organisations.get(member.organisation)
+    if not may_read(alert, member, organisation, territories):
+        raise unseen(alert.ref)
+    if not may_moderate(alert, member, organisation, territories):
+        raise PermissionDenied(f"only a moderator who may read {alert.ref} can {action} it")
+    return member
 
 
 async def approve_alert(
     uow: UnitOfWork, alert_id: int, moderator: Actor, territories: TerritoryRegistry, now: datetime
 ) -> tuple[Alert, Route]:
-    """A moderator publishes a pending alert; routing is decided now, on today's registry."""
+    """A moderator publishes a pending alert, or a widening proposed for a published one.
+
+    Four eyes: never the alert's author, nor the widening's proposer.
+    """
     async with uow:
-        member = await _acting_member(uow, moderator)
-        member.require(Role.MODERATOR, "approve alerts")
-        alert = await _alert(uow, alert_id)
+        alert = await uow.alerts.get(alert_id)
+        if alert is None:
+            raise unseen(format_ref(alert_id))
+        member = await _decider(uow, alert, moderator, territories, "approve")
+        if alert.proposed is not None:
+            proposal = alert.proposed
+            if proposal.by == member.matrix_id:
+                raise PermissionDenied(
+                    f"you proposed this widening of {alert.ref}: another moderator must "
+                    "approve it (four eyes)"
+                )
+            before = alert.recipients
+            route = route_alert(
+                proposal.content,
+                territories,
+                alert_id=alert.id,
+                recipients=tuple(dict.fromkeys((*before, *proposal.recipients))),
+            )
+            alert.update(proposal.content, route.rooms, proposal.by, now, proposal.recipients)
+            alert.status_by = member.matrix_id
+            await uow.alerts.save(alert)
+            await uow.commit()
+            return alert, route
         if alert.status is not AlertStatus.PENDING_MODERATION:
             raise IllegalTransition(
                 f"alert {alert.ref} is not waiting for a moderator (it is {alert.status.value})"
             )
-        route = route_alert(alert.content, territories)
+        route = _route(alert, territories)
         alert.publish(route.rooms, member.matrix_id, now)
         await uow.alerts.save(alert)
         await uow.commit()
@@ -188,17 +296,54 @@ async def approve_alert(
 
 
 async def reject_alert(
-    uow: UnitOfWork, alert_id: int, moderator: Actor, reason: str, now: datetime
+    uow: UnitOfWork,
+    alert_id: int,
+    moderator: Actor,
+    reason: str,
+    now: datetime,
+    territories: TerritoryRegistry | None = None,
 ) -> Alert:
-    """A moderator refuses a pending alert; the author is told why."""
+    """A moderator refuses a pending alert (or a proposed widening); the author is told why."""
     async with uow:
-        member = await _acting_member(uow, moderator)
-        member.require(Role.MODERATOR, "reject alerts")
-        alert = await _alert(uow, alert_id)
-        alert.reject(member.matrix_id, reason, now)
+        alert = await uow.alerts.get(alert_id)
+        if alert is None:
+            raise unseen(format_ref(alert_id))
+        if territories is not None:
+            member = await _decider(uow, alert, moderator, territories, "reject")
+        else:
+            member = await _acting_member(uow, moderator)
+            member.require(Role.MODERATOR, "reject alerts")
+        if alert.proposed is not None:
+            alert.drop_proposal(member.matrix_id, reason, now)
+        else:
+            alert.reject(member.matrix_id, reason, now)
         await uow.alerts.save(alert)
         await uow.commit()
     return alert
+
+
+async def _changer(
+    uow: UnitOfWork, alert_id: int, actor: Actor, territories: TerritoryRegistry, action: str
+) -> tuple[Alert, Member, dict[str, Organisation]]:
+    """The alert and who changes it, if they may: its organisation's authors and the
+    moderators of its zone who may read it. Anybody else hears that there is no such alert
+    (when they may not read it) or that it is another zone's."""
+    member = await _acting_member(uow, actor)
+    alert = await uow.alerts.get(alert_id)
+    if alert is None or alert.status is AlertStatus.CANCELLED:
+        raise unseen(format_ref(alert_id))
+    if alert.status is AlertStatus.PENDING_MODERATION and alert.author != member.matrix_id:
+        member.require(Role.MODERATOR, f"{action} alert {alert.ref} before it is approved")
+    organisations = await _registry(uow)
+    organisation = organisations.get(member.organisation)
+    if not may_read(alert, member, organisation, territories):
+        raise unseen(alert.ref)
+    if not may_change(alert, member, organisation, territories):
+        raise PermissionDenied(
+            f"{action} alert {alert.ref}: only its organisation's authors and the moderators "
+            "of its zone may; tell its author instead"
+        )
+    return alert, member, organisations
 
 
 async def update_alert(
@@ -209,19 +354,55 @@ async def update_alert(
     territories: TerritoryRegistry,
     now: datetime,
 ) -> tuple[Alert, tuple[str, ...]]:
-    """Change a published alert; authors of its organisation and moderators may."""
+    """Change an alert; authors of its organisation and the moderators of its zone may.
+
+    A change that widens a published alert (a lower TLP, more municipalities, more recipients)
+    is proposed by an author of its organisation and waits for a moderator who is neither its
+    author nor its proposer: ``alert.proposed`` holds it, the bulletins keep what they say.
+    """
     async with uow:
-        alert = await _alert(uow, alert_id)
+        alert, member, organisations = await _changer(uow, alert_id, actor, territories, "change")
         if alert.status is AlertStatus.PENDING_MODERATION:
-            member = await _acting_member(uow, actor)
             member.require(Role.MODERATOR, f"edit alert {alert.ref} before it is approved")
+            if alert.author == member.matrix_id:
+                raise PermissionDenied(
+                    f"you wrote {alert.ref}: another moderator edits and approves it (four eyes)"
+                )
+            recipients_for(content, alert.organisation, organisations, territories)
             changed = alert.revise_pending(content, now, member.matrix_id)
+            alert.recipients = recipients_for(
+                content, alert.organisation, organisations, territories
+            )
             await uow.alerts.save(alert)
             await uow.commit()
             return alert, changed
-        alert = await _editable_alert(uow, alert_id, actor, "change")
-        route = route_alert(content, territories)
-        changed = alert.update(content, route.rooms, _matrix_id(actor), now)
+        if alert.proposed is not None:
+            raise IllegalTransition(
+                f"alert {alert.ref} has a widening waiting for a moderator; wait for "
+                f"!approve {alert.ref} or !reject {alert.ref} <reason> first"
+            )
+        recipients = recipients_for(content, alert.organisation, organisations, territories)
+        if alert.content.tlp is not Tlp.RED and content.tlp is Tlp.RED:
+            recipients = ()  # refused below as a stricter label
+        alert.check_not_stricter(content)
+        wider = widening(alert.content, content, alert.recipients, recipients)
+        if wider and alert.status.is_open:
+            if member.organisation != alert.organisation or not member.has(Role.AUTHOR):
+                raise PermissionDenied(
+                    f"widening alert {alert.ref} ({', '.join(wider)}) is for the authors of its "
+                    "organisation, and a moderator approves it"
+                )
+            changed = alert.propose(content, recipients, wider, member.matrix_id, now)
+            await uow.alerts.save(alert)
+            await uow.commit()
+            return alert, changed
+        route = route_alert(
+            content,
+            territories,
+            alert_id=alert.id,
+            recipients=tuple(dict.fromkeys((*alert.recipients, *recipients))),
+        )
+        changed = alert.update(content, route.rooms, member.matrix_id, now, recipients)
         if changed:
             await uow.alerts.save(alert)
         await uow.commit()
@@ -229,12 +410,26 @@ async def update_alert(
 
 
 async def close_alert(
-    uow: UnitOfWork, alert_id: int, actor: Actor, reason: str, now: datetime
+    uow: UnitOfWork,
+    alert_id: int,
+    actor: Actor,
+    reason: str,
+    now: datetime,
+    territories: TerritoryRegistry | None = None,
 ) -> Alert:
-    """Close a published alert; authors of its organisation and moderators may."""
+    """Close a published alert; authors of its organisation and the moderators of its zone may."""
     async with uow:
-        alert = await _editable_alert(uow, alert_id, actor, "close")
-        alert.close(_matrix_id(actor), reason, now)
+        if territories is not None:
+            alert, member, _ = await _changer(uow, alert_id, actor, territories, "close")
+        else:
+            member = await _acting_member(uow, actor)
+            found = await uow.alerts.get(alert_id)
+            if found is None:
+                raise unseen(format_ref(alert_id))
+            alert = found
+            if not (member.organisation == alert.organisation and member.has(Role.AUTHOR)):
+                member.require(Role.MODERATOR, f"close alert {alert.ref} of another organisation")
+        alert.close(member.matrix_id, reason, now)
         await uow.alerts.save(alert)
         await uow.commit()
     return alert

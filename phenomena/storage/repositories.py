@@ -10,7 +10,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defaultload, joinedload, undefer
 
-from phenomena.alert import Alert, AlertContent, AlertStatus
+from phenomena.alert import Alert, AlertContent, AlertStatus, ProposedChange
 from phenomena.detection.records import DetectionRecord
 from phenomena.errors import NotFound
 from phenomena.events import Event
@@ -279,6 +279,8 @@ class SqlAlertRepository(_Repository):
         row.rooms = _rooms_text(alert.rooms)
         row.status_reason = alert.status_reason
         row.status_by = alert.status_by
+        row.recipients = _rooms_text(alert.recipients)
+        row.proposed = _proposed_json(alert.proposed)
         row.updated_at = alert.updated_at or self._clock()
         await self.session.flush()
         self._written[alert.id] = row
@@ -319,7 +321,7 @@ class SqlAlertRepository(_Repository):
         return {alert_id: _alert(row) for alert_id, row in self._written.items()}
 
     async def delete_draft(self, alert_id: int) -> None:
-        """Forget a draft its author cancelled (only drafts: published alerts stay on record)."""
+        """Forget a draft entirely (cancelled drafts are kept instead: see ``Alert.cancel``)."""
         row = await self.session.get(AlertRow, alert_id)
         if row is not None and row.status == AlertStatus.DRAFT.value:
             await self.session.delete(row)
@@ -335,6 +337,7 @@ class SqlAlertRepository(_Repository):
         row.summary = content.summary
         row.modus = content.modus
         row.advice = content.advice
+        row.named_recipients = _rooms_text(content.recipients)
         current = [m.nis for m in row.municipalities]
         if current != list(content.municipalities):
             row.municipalities = [
@@ -355,6 +358,7 @@ def _alert(row: AlertRow) -> Alert:
             summary=row.summary,
             modus=row.modus,
             advice=row.advice,
+            recipients=_split(row.named_recipients),
         ),
         author=row.author,
         organisation=row.organisation,
@@ -366,6 +370,65 @@ def _alert(row: AlertRow) -> Alert:
         status_reason=row.status_reason,
         status_by=row.status_by,
         origin_room=row.origin_room,
+        recipients=_split(row.recipients),
+        proposed=_proposed(row.proposed),
+    )
+
+
+def _split(text: str | None) -> tuple[str, ...]:
+    return tuple(r for r in (text or "").split(",") if r)
+
+
+def _content_json(content: AlertContent) -> dict[str, Any]:
+    return {
+        "type": content.type.value,
+        "municipalities": list(content.municipalities),
+        "period_start": content.period_start.isoformat(),
+        "period_end": content.period_end.isoformat() if content.period_end else None,
+        "tlp": content.tlp.value,
+        "summary": content.summary,
+        "modus": content.modus,
+        "advice": content.advice,
+        "recipients": list(content.recipients),
+    }
+
+
+def _content(data: dict[str, Any]) -> AlertContent:
+    end = data.get("period_end")
+    return AlertContent(
+        type=PhenomenonType(data["type"]),
+        municipalities=tuple(data["municipalities"]),
+        period_start=date.fromisoformat(data["period_start"]),
+        period_end=date.fromisoformat(end) if end else None,
+        tlp=Tlp(data["tlp"]),
+        summary=data["summary"],
+        modus=data.get("modus"),
+        advice=data.get("advice"),
+        recipients=tuple(data.get("recipients") or ()),
+    )
+
+
+def _proposed_json(proposed: ProposedChange | None) -> dict[str, Any] | None:
+    if proposed is None:
+        return None
+    return {
+        "content": _content_json(proposed.content),
+        "recipients": list(proposed.recipients),
+        "by": proposed.by,
+        "at": proposed.at.isoformat(),
+        "widens": list(proposed.widens),
+    }
+
+
+def _proposed(data: dict[str, Any] | None) -> ProposedChange | None:
+    if not data:
+        return None
+    return ProposedChange(
+        content=_content(data["content"]),
+        recipients=tuple(data["recipients"]),
+        by=data["by"],
+        at=datetime.fromisoformat(data["at"]),
+        widens=tuple(data["widens"]),
     )
 
 

@@ -122,6 +122,12 @@ class AlertRow(Base):
     status_reason: Mapped[str | None] = mapped_column(Text)
     status_by: Mapped[str | None] = mapped_column(String(255))
     origin_room: Mapped[str | None] = mapped_column(String(255))
+    # organisations the author named (recipients:), and a RED alert's recipients (",a,b,"):
+    # its own room is made for them
+    named_recipients: Mapped[str] = mapped_column(Text, default="", server_default="")
+    recipients: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # a widening waiting for a moderator (content, recipients, by, at, widens), or None
+    proposed: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     municipalities: Mapped[list[AlertMunicipalityRow]] = relationship(

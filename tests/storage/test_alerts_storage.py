@@ -10,8 +10,14 @@ from sqlalchemy import event
 
 from phenomena.alert import AlertStatus
 from phenomena.alert_text import parse_alert_text
-from phenomena.errors import IllegalTransition, PermissionDenied
-from phenomena.events import AlertClosed, AlertPublished, AlertSubmitted, AlertUpdated
+from phenomena.errors import IllegalTransition, NotFound, PermissionDenied
+from phenomena.events import (
+    AlertClosed,
+    AlertPublished,
+    AlertSubmitted,
+    AlertUpdated,
+    AlertWideningProposed,
+)
 from phenomena.partners import MemberStatus, OrganisationKind
 from phenomena.partners_file import parse_partner_file
 from phenomena.routing import route_alert
@@ -29,6 +35,7 @@ from tests.unit.test_partners_file import GOOD
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 POLICE = "@alice:prevnet.example"  # author and moderator in the police zone
 COMMUNE = "@bob:prevnet.example"  # plain member of the commune's prevention service
+SECOND = "@carol:prevnet.example"  # another moderator in the police zone
 POLICY = ModerationPolicy()
 
 
@@ -36,6 +43,11 @@ POLICY = ModerationPolicy()
 async def registry(db: Database, territories: TerritoryRegistry) -> Database:
     text = GOOD.replace(
         "    organisation: pcs-mons\n", "    organisation: pcs-mons\n    roles: [author]\n"
+    ) + (
+        '  - matrix_id: "@carol:prevnet.example"\n'
+        "    name: Carol Leroy\n"
+        "    organisation: zp-mons-quevy\n"
+        "    roles: [moderator]\n"
     )
     await import_partners(
         SqlUnitOfWork(db.sessions), parse_partner_file(text, territories), "t", NOW
@@ -99,16 +111,33 @@ async def test_update_and_close_then_nothing_more(
         SqlUnitOfWork(registry.sessions), content, POLICE, territories, POLICY, NOW
     )
     wider = replace(content, tlp=Tlp.GREEN, summary="Now also in Jemappes.")
-    updated, changed = await use.update_alert(
+    proposed, changed = await use.update_alert(
         SqlUnitOfWork(registry.sessions), alert.id, wider, POLICE, territories, NOW
     )
-    assert changed == ("tlp", "summary") and updated.version == 2
+    # a lower TLP widens the alert: it waits for a second person, the bulletins unchanged
+    assert changed == ("tlp", "summary") and proposed.version == 1
+    assert proposed.proposed is not None and proposed.proposed.widens == ("tlp",)
+    assert "province:50000" not in proposed.rooms
+    with pytest.raises(PermissionDenied, match="four eyes"):
+        await use.approve_alert(
+            SqlUnitOfWork(registry.sessions), alert.id, POLICE, territories, NOW
+        )
+    updated, route = await use.approve_alert(
+        SqlUnitOfWork(registry.sessions), alert.id, SECOND, territories, NOW
+    )
+    assert updated.version == 2 and updated.proposed is None
+    assert updated.content.summary == "Now also in Jemappes."
     assert "province:50000" in updated.rooms
     await use.close_alert(SqlUnitOfWork(registry.sessions), alert.id, POLICE, "Arrests made", NOW)
-    with pytest.raises(IllegalTransition, match="it is closed"):
+    with pytest.raises(IllegalTransition, match=f"{alert.ref} is already closed"):
         await use.close_alert(SqlUnitOfWork(registry.sessions), alert.id, POLICE, "again", NOW)
     events = await alert_events(registry)
-    assert [type(e) for e in events] == [AlertPublished, AlertUpdated, AlertClosed]
+    assert [type(e) for e in events] == [
+        AlertPublished,
+        AlertWideningProposed,
+        AlertUpdated,
+        AlertClosed,
+    ]
     async with SqlUnitOfWork(registry.sessions) as uow:
         stored = await uow.alerts.get(alert.id)
     assert stored is not None and stored.status is AlertStatus.CLOSED
@@ -133,6 +162,7 @@ async def test_a_failed_use_case_leaves_no_state_and_no_event(
         Member(reader, "Reader", "pcs-mons", frozenset({Role.MEMBER})),
         "t",
         NOW,
+        server_name="prevnet.example",
     )
     with pytest.raises(PermissionDenied, match="author role"):
         await use.create_alert(
@@ -233,7 +263,8 @@ async def test_a_moderator_cannot_approve_a_draft(
     draft, _ = await use.draft_alert(
         SqlUnitOfWork(registry.sessions), content, COMMUNE, territories, NOW
     )
-    with pytest.raises(IllegalTransition, match="is not waiting for a moderator"):
+    # a draft is its author's alone: to a moderator it is as if it did not exist
+    with pytest.raises(NotFound, match=f"there is no alert {draft.ref} you can see"):
         await use.approve_alert(
             SqlUnitOfWork(registry.sessions), draft.id, POLICE, territories, NOW
         )
@@ -294,8 +325,10 @@ async def test_the_member_the_bot_read_acts_without_being_read_again(
     assert published.status is AlertStatus.PUBLISHED
     assert published.author == published.status_by == POLICE
     assert not [s for s in statements if "FROM members" in s]
-    # the organisation's kind (for the moderation policy) came with the alert
-    assert not [s for s in statements if s.lstrip().startswith("SELECT organisations")]
+    # the moderation policy needs the organisation's kind and territory (police publish at
+    # once only at home and next door): that one organisation is read, not the registry
+    reads = [s for s in statements if s.lstrip().startswith("SELECT organisations")]
+    assert len(reads) == 1 and "WHERE organisations." in reads[0]
     # what it says still counts: a suspended member is refused, and nothing is recorded
     other, _ = await use.draft_alert(
         SqlUnitOfWork(registry.sessions), content, POLICE, territories, NOW

@@ -74,7 +74,8 @@ def test_moderation_path() -> None:
     ("setup", "step", "hint"),
     [
         ("closed", "update", "it is closed; publish a new alert instead"),
-        ("closed", "close", "it is closed"),
+        ("closed", "close", "A-7 is already closed"),
+        ("expired", "close", "A-7 is already expired"),
         ("draft", "close", "it is still a draft"),
         ("pending", "close", "waiting for a moderator"),
         ("published", "publish", "already published"),
