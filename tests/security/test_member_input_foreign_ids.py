@@ -147,3 +147,17 @@ async def test_the_use_case_refuses_a_foreign_id_before_writing_anything(
     assert "@x:evil.example is on another server" in error.message
     assert (await count(db, MemberRow), await count(db, AuditRow)) == (members, audits)
     assert len(await Outbox(db, "t").events()) == events
+
+
+async def test_a_foreign_member_stored_before_the_fix_can_still_be_removed(
+    db: Database, territories: TerritoryRegistry
+) -> None:
+    """The way out the reconciliation report names: removing it is never refused."""
+    await registry_with_an_admin(db, territories)
+    async with SqlUnitOfWork(db.sessions) as uow:  # as an older prevnet recorded it
+        await uow.members.add(Member("@x:evil.example", "X", "pcs-mons", frozenset({Role.MEMBER})))
+        await uow.commit()
+    removed = await use.remove_member(
+        SqlUnitOfWork(db.sessions), "@x:evil.example", "cli:t", "another server", NOW
+    )
+    assert not removed.is_active
