@@ -21,6 +21,7 @@ import nio
 
 from bots import key_store
 from bots.commands import CommandRegistry, Context, Reply
+from bots.invitations import DirectChats, answer_invite, watch_direct_chat
 from bots.synapse_admin import MatrixSendError, Session
 from bots.toolbox import thread_root
 from phenomena.partners import Member
@@ -29,6 +30,11 @@ log = logging.getLogger(__name__)
 
 TOKEN_PAUSE = 0.2  # seconds between handling a sync and saving its token (see Bot._save_soon)
 SETTLE_SECONDS = 2.0  # at most this long a command's deliveries hold the next sync (Bot)
+PLAINTEXT_REFUSED = (
+    "Not carried out: your client sent this message unencrypted into an encrypted room, so its"
+    " text now sits unencrypted on the homeserver. Turn on encryption in your client (or use"
+    " one that encrypts, such as Element) and send the command again."
+)
 
 MemberLookup = Callable[[str], Awaitable[Member | None]]
 RoomKeyLookup = Callable[[str], Awaitable[str | None]]
@@ -107,9 +113,11 @@ class Bot:
         on_thread_reply: ThreadReplyHandler | None = None,
         sync_tokens: SyncTokens | None = None,
         deliveries: Deliveries | None = None,
+        direct_chats: DirectChats | None = None,
         direct_room: DirectRoom | None = None,
     ) -> None:
         self.client = client
+        self._direct_chats = direct_chats
         self._direct_room = direct_room
         self.commands = commands
         self._member_of = member_of
@@ -131,6 +139,7 @@ class Bot:
         client.add_event_callback(self._on_message, (nio.RoomMessageText,))
         client.add_event_callback(self._on_undecryptable, (nio.MegolmEvent,))
         client.add_event_callback(self._on_invite, (nio.InviteMemberEvent,))
+        client.add_event_callback(self._on_member, (nio.RoomMemberEvent,))
         client.add_event_callback(self._on_reaction, (nio.ReactionEvent,))
         client.add_response_callback(self._on_sync, (nio.SyncResponse,))
 
@@ -290,6 +299,9 @@ class Bot:
         if event.sender == self.client.user_id or event.event_id in self._handled:
             return
         self._handled.add(event.event_id)
+        if room.encrypted and not event.decrypted:  # its text must not sit on the server
+            await self._refuse_plaintext(room.room_id, event)
+            return
         member = await self._member_of(event.sender)
         context = Context(
             sender=event.sender,
@@ -394,8 +406,23 @@ class Bot:
             return
         if event.state_key != self.client.user_id or event.membership != "invite":
             return
-        member = await self._member_of(event.sender)
-        if member is not None and member.is_active:
-            await self.client.join(room.room_id)
-        else:
-            await self.client.room_leave(room.room_id)  # strangers get nothing
+        await answer_invite(
+            self.client, self._member_of, self._direct_chats, self._notify, room.room_id, event
+        )
+
+    async def _on_member(self, room: nio.MatrixRoom, event: nio.RoomMemberEvent) -> None:
+        if not self._listening:
+            return
+        await watch_direct_chat(
+            self.client, self._room_key_of, self._direct_chats, self._notify, room, event
+        )
+
+    async def _notify(self, room_id: str, text: str) -> None:
+        await self.send(room_id, Reply(text))
+
+    async def _refuse_plaintext(self, room_id: str, event: nio.RoomMessageText) -> None:
+        log.info("refused an unencrypted message %s in encrypted %s", event.event_id, room_id)
+        try:
+            await self.send(room_id, Reply(PLAINTEXT_REFUSED), in_reply_to=event.event_id)
+        except ConnectionError:
+            log.exception("could not answer %s", event.event_id)

@@ -87,7 +87,7 @@ async def test_a_slow_reaction_holds_up_no_command_and_survives_a_stop(
 
     try:
         async with bot():
-            room = await writer.create_encrypted_room(session.user_id)
+            room = await writer.create_encrypted_room(session.user_id, is_direct=True)
             await wait_until_joined(admin, room, session.user_id)
             colleague = await writer.say(room, "the burglars came by bike")
             reaction = await writer.react(room, colleague, "👍")

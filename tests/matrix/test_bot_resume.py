@@ -76,7 +76,7 @@ async def test_commands_typed_while_the_bot_was_down_are_answered_and_none_twice
 
     try:
         async with running_bot():
-            room = await writer.create_encrypted_room(session.user_id)
+            room = await writer.create_encrypted_room(session.user_id, is_direct=True)
             await wait_until_joined(admin, room, session.user_id)
             await writer.say(room, "!note one")
             await writer.wait_for(reply_is(room, "noted one"))

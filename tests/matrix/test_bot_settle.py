@@ -97,7 +97,7 @@ async def test_the_next_sync_waits_for_a_commands_deliveries_within_a_bound(
     try:
         monkeypatch.setattr(bots.bot, "SETTLE_SECONDS", 60.0)
         async with running_bot():
-            room = await writer.create_encrypted_room(session.user_id)
+            room = await writer.create_encrypted_room(session.user_id, is_direct=True)
             await wait_until_joined(admin, room, session.user_id)
             await writer.say(room, "!ping")
             await writer.wait_for(notice(room, "pong"))  # the bot reads and answers
