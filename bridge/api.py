@@ -31,6 +31,8 @@ class ToolboxError(Exception):
 class Unavailable(ToolboxError):
     """Discourse is down, slow or failing (5xx, timeout): try again later, nothing is lost."""
 
+    transient = True  # the outbox dispatcher retries it long before giving up
+
 
 class Refused(ToolboxError):
     """Discourse refused the call (4xx): the message says why."""
@@ -42,6 +44,8 @@ class Refused(ToolboxError):
 
 class Throttled(ToolboxError):
     """HTTP 429: wait ``retry_after`` seconds before the next call."""
+
+    transient = True
 
     def __init__(self, retry_after: float, code: str) -> None:
         super().__init__(f"rate limited ({code}); retry after {retry_after:g} s")

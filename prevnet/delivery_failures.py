@@ -12,7 +12,8 @@ The dispatcher retries every failure with backoff, but not equally long:
 Handlers need not know about this: errors carry what decides it (``errcode`` and ``status``
 attributes, as ``bots.synapse_admin.MatrixAdminError`` and ``MatrixSendError`` have). An error
 that knows it is final (a member of another server, which no homeserver call can fix) says so
-with a ``permanent = True`` attribute.
+with a ``permanent = True`` attribute, one that knows the peer is only down or busy
+(``bridge.api.Unavailable``) with ``transient = True``.
 """
 
 from __future__ import annotations
@@ -65,6 +66,8 @@ def classify(exc: BaseException) -> FailureKind:
     """Whether a retry of what raised ``exc`` can succeed: never, likely, or perhaps."""
     if getattr(exc, "permanent", None) is True:
         return FailureKind.PERMANENT
+    if getattr(exc, "transient", None) is True:
+        return FailureKind.TRANSIENT
     errcode, status = _errcode(exc), _status(exc)
     if errcode in TRANSIENT_ERRCODES or status == 429 or status >= 500:
         return FailureKind.TRANSIENT

@@ -6,6 +6,7 @@ import aiohttp
 import pytest
 
 from bots.synapse_admin import MatrixAdminError, MatrixSendError
+from bridge.api import Refused, Throttled, Unavailable
 from prevnet.delivery_failures import FailureKind, classify, describe
 
 
@@ -42,6 +43,13 @@ def admin_error(status: int, errcode: str = "", error: str = "x") -> MatrixAdmin
 )
 def test_classify(exc: Exception, kind: FailureKind) -> None:
     assert classify(exc) is kind
+
+
+def test_discourse_down_or_busy_is_transient_and_a_refusal_permanent() -> None:
+    assert classify(Unavailable("Discourse timed out")) is FailureKind.TRANSIENT
+    assert classify(Throttled(30, "rate_limit")) is FailureKind.TRANSIENT
+    assert classify(Refused(413, "too large")) is FailureKind.PERMANENT
+    assert classify(Refused(422, "title is too short")) is FailureKind.UNKNOWN
 
 
 def test_an_error_that_knows_it_is_final_is_permanent() -> None:
