@@ -10,7 +10,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from phenomena.storage.database import Database
 from phenomena.storage.schema import (
@@ -21,6 +22,7 @@ from phenomena.storage.schema import (
     ToolboxTopicRow,
 )
 from phenomena.storage.unit_of_work import utc_now
+from phenomena.storage.upserts import insert_for, upsert
 
 
 @dataclass(frozen=True)
@@ -67,42 +69,42 @@ class BridgeStore:
 
     async def save_topic(self, record: TopicRecord) -> None:
         async with self._db.sessions() as session, session.begin():
-            row = await session.get(ToolboxTopicRow, record.alert_id)
-            if row is None:
-                session.add(ToolboxTopicRow(**asdict(record)))
-            else:
-                row.synced_version = record.synced_version
-                row.closed = record.closed
-                row.category_id = record.category_id
+            await upsert(
+                session,
+                ToolboxTopicRow,
+                ["alert_id"],
+                asdict(record),
+                update=["synced_version", "closed", "category_id"],
+            )
 
     # -- replies carried to Discourse -------------------------------------------------------
 
     async def outbound_reply(self, matrix_event_id: str, alert_id: int) -> tuple[bool, int | None]:
         """Note the intent to post a Matrix reply; returns (tried before, post id if done)."""
         async with self._db.sessions() as session, session.begin():
-            row = await session.scalar(
-                select(ToolboxPostRow).where(ToolboxPostRow.matrix_event_id == matrix_event_id)
+            row = ToolboxPostRow(
+                alert_id=alert_id,
+                direction="outbound",
+                matrix_event_id=matrix_event_id,
+                post_id=None,
+                created_at=self._clock(),
             )
-            if row is not None:
-                return True, row.post_id
-            session.add(
-                ToolboxPostRow(
-                    alert_id=alert_id,
-                    direction="outbound",
-                    matrix_event_id=matrix_event_id,
-                    post_id=None,
-                    created_at=self._clock(),
+            if await _note_post(session, row, "matrix_event_id"):
+                return False, None
+            post_id = await session.scalar(
+                select(ToolboxPostRow.post_id).where(
+                    ToolboxPostRow.matrix_event_id == matrix_event_id
                 )
             )
-            return False, None
+            return True, post_id
 
     async def reply_posted(self, matrix_event_id: str, post_id: int) -> None:
         async with self._db.sessions() as session, session.begin():
-            row = await session.scalar(
-                select(ToolboxPostRow).where(ToolboxPostRow.matrix_event_id == matrix_event_id)
+            await session.execute(
+                update(ToolboxPostRow)
+                .where(ToolboxPostRow.matrix_event_id == matrix_event_id)
+                .values(post_id=post_id)
             )
-            if row is not None:
-                row.post_id = post_id
 
     # -- groups, memberships, categories ----------------------------------------------------
 
@@ -113,10 +115,8 @@ class BridgeStore:
 
     async def save_group(self, organisation: str, name: str, group_id: int) -> None:
         async with self._db.sessions() as session, session.begin():
-            if await session.get(ToolboxGroupRow, organisation) is None:
-                session.add(
-                    ToolboxGroupRow(organisation=organisation, group_name=name, group_id=group_id)
-                )
+            values = {"organisation": organisation, "group_name": name, "group_id": group_id}
+            await upsert(session, ToolboxGroupRow, ["organisation"], values, update=[])
 
     async def membership(self, matrix_id: str) -> tuple[str, str] | None:
         """(Discourse username, group name) the bridge put this member in, if any."""
@@ -126,13 +126,13 @@ class BridgeStore:
 
     async def save_membership(self, matrix_id: str, username: str, group: str | None) -> None:
         async with self._db.sessions() as session, session.begin():
-            await session.execute(
-                delete(ToolboxMembershipRow).where(ToolboxMembershipRow.matrix_id == matrix_id)
-            )
-            if group is not None:
-                session.add(
-                    ToolboxMembershipRow(matrix_id=matrix_id, username=username, group_name=group)
+            if group is None:
+                await session.execute(
+                    delete(ToolboxMembershipRow).where(ToolboxMembershipRow.matrix_id == matrix_id)
                 )
+                return
+            values = {"matrix_id": matrix_id, "username": username, "group_name": group}
+            await upsert(session, ToolboxMembershipRow, ["matrix_id"], values)
 
     async def members_in_groups(self) -> set[str]:
         """The Matrix IDs the bridge has put in a Discourse group."""
@@ -149,11 +149,40 @@ class BridgeStore:
 
     async def save_category(self, key: str, category_id: int, groups: list[str] | None) -> None:
         async with self._db.sessions() as session, session.begin():
-            row = await session.get(ToolboxCategoryRow, key)
-            if row is None:
-                session.add(
-                    ToolboxCategoryRow(key=key, category_id=category_id, groups={"groups": groups})
-                )
-            else:
-                row.category_id = category_id
-                row.groups = {"groups": groups}
+            values = {"key": key, "category_id": category_id, "groups": {"groups": groups}}
+            await upsert(session, ToolboxCategoryRow, ["key"], values)
+
+
+class InboundPosts:
+    """The Discourse posts brought into Matrix, written in the caller's unit of work.
+
+    The row commits with the event that carries the post, so the two happen together or not
+    at all.
+    """
+
+    def __init__(self, session: AsyncSession, clock: Callable[[], datetime] = utc_now) -> None:
+        self._session = session
+        self._clock = clock
+
+    async def add(self, alert_id: int, post_id: int) -> bool:
+        """Note that ``post_id`` is carried into the alert's thread; False if it already was."""
+        row = ToolboxPostRow(
+            alert_id=alert_id,
+            direction="inbound",
+            matrix_event_id=None,
+            post_id=post_id,
+            created_at=self._clock(),
+        )
+        return await _note_post(self._session, row, "post_id")
+
+
+async def _note_post(session: AsyncSession, row: ToolboxPostRow, key: str) -> bool:
+    """Insert ``row`` unless a row with the same ``key`` column exists; whether it was new."""
+    columns = ("alert_id", "direction", "matrix_event_id", "post_id", "created_at")
+    noted = await session.scalar(
+        insert_for(session, ToolboxPostRow)
+        .values({name: getattr(row, name) for name in columns})
+        .on_conflict_do_nothing(index_elements=[key])
+        .returning(ToolboxPostRow.id)
+    )
+    return noted is not None

@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import update
-
 from phenomena.storage.database import Database
 from phenomena.storage.schema import SyncTokenRow
 from phenomena.storage.unit_of_work import utc_now
+from phenomena.storage.upserts import upsert
 
 
 class SqlSyncTokens:
@@ -37,13 +36,7 @@ class SqlSyncTokens:
         """Remember ``token`` (nothing to write if it did not move)."""
         if token == self._last:
             return
-        now = self._clock()
+        values = {"device": self.device, "token": token, "saved_at": self._clock()}
         async with self._db.sessions() as session, session.begin():
-            moved = await session.execute(
-                update(SyncTokenRow)
-                .where(SyncTokenRow.device == self.device)
-                .values(token=token, saved_at=now)
-            )
-            if not getattr(moved, "rowcount", 0):  # this device's first token
-                session.add(SyncTokenRow(device=self.device, token=token, saved_at=now))
+            await upsert(session, SyncTokenRow, ["device"], values)
         self._last = token
