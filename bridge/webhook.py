@@ -11,21 +11,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import html
 import json
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import select
 
-from bridge.store import BridgeStore
+from bridge.html_text import excerpt
+from bridge.store import BridgeStore, InboundPosts
 from phenomena.errors import AlreadyDone
 from phenomena.events import ToolboxReplied, ToolboxTopicCreated
-from phenomena.storage.schema import ToolboxPostRow
-from phenomena.storage.unit_of_work import SqlUnitOfWork, utc_now
+from phenomena.storage.unit_of_work import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +36,6 @@ def signature_ok(secret: str, body: bytes, header: str | None) -> bool:
         return False
     expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected.encode(), header.strip().encode())
-
-
-def excerpt(cooked: str, length: int = 280) -> str:
-    """Plain text from a post's HTML, cut at a word."""
-    text = html.unescape(re.sub(r"<[^>]+>", " ", cooked))
-    text = " ".join(text.split())
-    if len(text) <= length:
-        return text
-    return text[:length].rsplit(" ", 1)[0] + " …"
 
 
 class WebhookReceiver:
@@ -153,22 +141,8 @@ class WebhookReceiver:
     async def _commit(self, key: str, event: Any, inbound: tuple[int, int] | None) -> str:
         try:
             async with self._uow(key) as unit:
-                if inbound is not None:
-                    alert_id, post_id = inbound
-                    seen = await unit.session.scalar(
-                        select(ToolboxPostRow.id).where(ToolboxPostRow.post_id == post_id)
-                    )
-                    if seen is not None:
-                        return "already carried"
-                    unit.session.add(
-                        ToolboxPostRow(
-                            alert_id=alert_id,
-                            direction="inbound",
-                            matrix_event_id=None,
-                            post_id=post_id,
-                            created_at=utc_now(),
-                        )
-                    )
+                if inbound is not None and not await InboundPosts(unit.session).add(*inbound):
+                    return "already carried"
                 unit.record(event)
                 await unit.commit()
         except AlreadyDone:

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bridge.store import BridgeStore
-from bridge.webhook import WEBHOOK_PATH, WebhookReceiver, excerpt, signature_ok
+from bridge.webhook import WEBHOOK_PATH, WebhookReceiver, signature_ok
 from phenomena.storage.database import Database
 from phenomena.storage.outbox import Outbox
 from phenomena.storage.unit_of_work import SqlUnitOfWork
@@ -57,13 +57,6 @@ def test_signature_check() -> None:
     assert not signature_ok(SECRET, body, None)
     assert not signature_ok("", body, sign(body))
     assert not signature_ok(SECRET, body, sign(body).upper())
-
-
-def test_excerpt_is_plain_text_cut_at_a_word() -> None:
-    cooked = "<p>Affiches &amp; <b>modèles</b></p><p>" + "mot " * 200 + "</p>"
-    text = excerpt(cooked, 40)
-    assert text.startswith("Affiches & modèles mot") and text.endswith(" …")
-    assert "<" not in text and len(text) <= 42
 
 
 async def test_any_delivery_gets_a_clear_answer(db: Database) -> None:
