@@ -25,6 +25,7 @@ from prevnet.settings import DiscourseSettings
 from tests.bridge.conftest import NOW, Bridge, make_bridge
 from tests.bridge.test_topics import publish
 from tests.support.discourse.double import DiscourseDouble
+from tests.support.discourse.post_serializers import web_hook_post
 from tests.support.synapse import free_port
 from tests.unit.test_alert_text import EXAMPLE
 from tests.unit.test_partners_file import GOOD
@@ -109,7 +110,7 @@ async def test_a_forum_reply_reaches_matrix_once_and_own_posts_do_not_echo(
     assert replies[0].alert_id == alert.id and replies[0].post_id == post.id
     assert "Ghlin" in replies[0].text and "Marie Lambert" in replies[0].author
     delivery = double.deliveries[-1]
-    body = json.dumps({"post": {**double._post_json(post), "category_id": topic.category_id}})
+    body = json.dumps({"post": web_hook_post(double.forum, post)})
     again = await double.deliver(receiver, SECRET, delivery.event_id, "post_created", body.encode())
     other_id = await double.deliver(receiver, SECRET, "999", "post_created", body.encode())
     assert again == 200 and other_id == 200

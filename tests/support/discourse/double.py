@@ -3,8 +3,10 @@
 It keeps state like a forum (``Forum``), enforces the admin API key's requests-per-minute limit
 with 429 and ``Retry-After``, can be switched down or made to fail a share of requests (a 5xx
 before doing anything, or a timeout after doing the work, the case that tempts a client to
-create twice), and sends signed web hooks to whoever registered one. Every request and every
-answer goes through ``contract``: a mismatch is recorded in ``violations`` (and a bad request
+create twice), and sends signed web hooks to whoever registered one. Every request is checked
+against ``contract`` first, before authentication, the rate limit and any fault, so a request
+outside the spec is caught even when it would have been refused anyway; every answer, errors
+included, is checked on its way out. A mismatch is recorded in ``violations`` (and a bad request
 answered 400), and the tests assert that list stays empty.
 """
 
@@ -25,6 +27,7 @@ import aiohttp
 from aiohttp import web
 
 from tests.support.discourse import contract
+from tests.support.discourse import post_serializers as posts
 from tests.support.discourse.endpoints import BODY, Endpoints
 from tests.support.discourse.forum import Forum, Post, Topic, User
 
@@ -46,6 +49,11 @@ class Delivery:
     event_id: str
     event: str
     status: int
+
+
+# What a proxy in front of Discourse (nginx) answers when Discourse is down or fails.
+BAD_GATEWAY = "<html><head><title>502 Bad Gateway</title></head><body>Bad Gateway</body></html>"
+UNAVAILABLE = "<html><head><title>503 Service Unavailable</title></head><body></body></html>"
 
 
 def _error(status: int, message: str, error_type: str = "invalid_parameters") -> web.Response:
@@ -88,6 +96,9 @@ class DiscourseDouble(Endpoints):
     # -- life cycle -------------------------------------------------------------------------
 
     async def start(self) -> str:
+        # Reading the spec takes seconds: done before listening, and off the event loop, so
+        # that the first request is not held up past the client's timeout.
+        await asyncio.to_thread(contract.openapi)
         app = web.Application(middlewares=[self._middleware])
         routes = [
             web.get("/categories.json", self._list_categories),
@@ -154,27 +165,40 @@ class DiscourseDouble(Endpoints):
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
         body = await request.read()
-        response = await self._answer(request, handler, body)
+        response, late = await self._answer(request, handler, body)
+        self._check_answer(request, response)
+        if late:
+            await asyncio.sleep(self.timeout_delay)  # the work is done; the answer is late
         self.requests.append(Exchange(request.method, request.path, response.status, body))
         return response
 
-    async def _answer(self, request: web.Request, handler: Any, body: bytes) -> web.Response:
+    async def _answer(
+        self, request: web.Request, handler: Any, body: bytes
+    ) -> tuple[web.Response, bool]:
+        """The answer, and whether to hold it back (the work done, the answer late)."""
+        headers = dict(request.headers.items())
+        try:
+            contract.check_request(
+                request.method, request.path, dict(request.query), headers, body or None
+            )
+        except contract.ContractViolation as exc:
+            self.violations.append(str(exc))
+            return _error(400, f"the double refused a request outside the spec: {exc}"), False
         if self.down:
-            return web.Response(status=503, text="Service Unavailable", content_type="text/html")
+            return web.Response(status=503, text=UNAVAILABLE, content_type="text/html"), False
         if (
             request.headers.get("Api-Key") != self.api_key
             or request.headers.get("Api-Username") != self.api_username
         ):
-            return _error(
-                403, "You are not permitted to view the requested resource.", "invalid_access"
-            )
+            refused = "You are not permitted to view the requested resource."
+            return _error(403, refused, "invalid_access"), False
         now = time.monotonic()
         while self._stamps and now - self._stamps[0] >= self.window:
             self._stamps.popleft()
         if len(self._stamps) >= self.admin_limit:
             self.throttled += 1
             wait = max(1, int(self.window - (now - self._stamps[0]) + 0.999))
-            response = web.json_response(
+            throttled = web.json_response(
                 {
                     "errors": ["You’ve performed this action too many times. Please wait."],
                     "error_type": "rate_limit",
@@ -186,8 +210,7 @@ class DiscourseDouble(Endpoints):
                     "Discourse-Rate-Limit-Error-Code": "admin_api_key_rate_limit",
                 },
             )
-            self._check_answer(request, response)
-            return response
+            return throttled, False
         self._stamps.append(now)
         fault = None
         for entry in self.scripted:
@@ -200,15 +223,7 @@ class DiscourseDouble(Endpoints):
             if self.fail_ratio and self._random.random() < self.fail_ratio:
                 fault = self._random.choice(("error", "timeout"))
         if fault == "error":
-            return web.Response(status=502, text="Bad Gateway", content_type="text/html")
-        headers = dict(request.headers.items())
-        try:
-            contract.check_request(
-                request.method, request.path, dict(request.query), headers, body or None
-            )
-        except contract.ContractViolation as exc:
-            self.violations.append(str(exc))
-            return _error(400, f"the double refused a request outside the spec: {exc}")
+            return web.Response(status=502, text=BAD_GATEWAY, content_type="text/html"), False
         request[BODY] = json.loads(body) if body else {}
         try:
             response = await handler(request)
@@ -216,10 +231,7 @@ class DiscourseDouble(Endpoints):
             response = _error(404, "The requested URL or resource could not be found.", "not_found")
         except (ValueError, PermissionError) as exc:
             response = _error(422, str(exc))
-        self._check_answer(request, response)
-        if fault == "timeout":
-            await asyncio.sleep(self.timeout_delay)  # the work is done; the answer is late
-        return response
+        return response, fault == "timeout"
 
     def _check_answer(self, request: web.Request, response: web.Response) -> None:
         raw = response.body if isinstance(response.body, bytes) else b""
@@ -240,22 +252,9 @@ class DiscourseDouble(Endpoints):
         topic = self.forum.topics[post.topic_id]
         kind = 1 if event.startswith("topic") else 2
         if kind == 1:
-            payload: dict[str, Any] = {
-                "topic": {
-                    "id": topic.id,
-                    "title": topic.title,
-                    "slug": topic.slug,
-                    "category_id": topic.category_id,
-                }
-            }
+            payload: dict[str, Any] = {"topic": posts.web_hook_topic(self.forum, topic)}
         else:
-            payload = {
-                "post": {
-                    **self._post_json(post),
-                    "topic_title": topic.title,
-                    "category_id": topic.category_id,
-                }
-            }
+            payload = {"post": posts.web_hook_post(self.forum, post)}
         for hook in self.forum.web_hooks.values():
             if not hook.active or kind not in hook.event_type_ids:
                 continue
@@ -263,11 +262,33 @@ class DiscourseDouble(Endpoints):
                 continue
             event_id = str(next(self._event_ids))
             body = json.dumps(payload).encode()
+            try:
+                contract.check_web_hook_delivery(
+                    self.web_hook_headers(hook.secret, event_id, event, body), body, hook.secret
+                )
+            except contract.ContractViolation as exc:
+                self.violations.append(str(exc))
             task = asyncio.get_running_loop().create_task(
                 self.deliver(hook.payload_url, hook.secret, event_id, event, body)
             )
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+
+    def web_hook_headers(
+        self, secret: str | None, event_id: str, event: str, body: bytes
+    ) -> dict[str, str]:
+        """The headers Discourse sends with a delivery, signed when the hook has a secret."""
+        headers = {
+            "Content-Type": "application/json",
+            "X-Discourse-Instance": self.url,
+            "X-Discourse-Event-Id": event_id,
+            "X-Discourse-Event-Type": event.split("_")[0],
+            "X-Discourse-Event": event,
+        }
+        if secret:
+            digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+            headers["X-Discourse-Event-Signature"] = f"sha256={digest}"
+        return headers
 
     async def deliver(
         self,
@@ -280,16 +301,7 @@ class DiscourseDouble(Endpoints):
         signature: str | None = None,
     ) -> int:
         """Send one delivery as Discourse does (tests also use it to forge or repeat one)."""
-        headers = {
-            "Content-Type": "application/json",
-            "X-Discourse-Instance": self.url,
-            "X-Discourse-Event-Id": event_id,
-            "X-Discourse-Event-Type": event.split("_")[0],
-            "X-Discourse-Event": event,
-        }
-        if signature is None and secret:
-            digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-            signature = f"sha256={digest}"
+        headers = self.web_hook_headers(secret, event_id, event, body)
         if signature is not None:
             headers["X-Discourse-Event-Signature"] = signature
         assert self._http is not None

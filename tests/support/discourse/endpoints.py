@@ -1,7 +1,7 @@
 """The endpoints the Discourse double serves, each answering with the state of its forum.
 
-Every answer is completed to the operation's response schema (``contract.complete``) and then
-checked against the spec by the double's middleware.
+Answers are built by ``serializers`` and ``post_serializers``; the double's middleware checks
+each one against the spec.
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.support.discourse import contract
-from tests.support.discourse.forum import EVENT_TYPES, Category, Forum, Post, User, WebHook
+from tests.support.discourse import post_serializers as posts
+from tests.support.discourse import serializers as answers
+from tests.support.discourse.forum import EVENT_TYPES, Forum, Post, WebHook
 
 BODY = web.RequestKey("body", dict)  # the request's JSON, parsed once by the middleware
 
@@ -25,45 +26,20 @@ class Endpoints:
     def _fire(self, event: str, post: Post) -> None:
         raise NotImplementedError  # the double sends web hooks
 
-    def _json(self, method: str, template: str, document: Any, status: int = 200) -> web.Response:
-        """Answer with ``document`` completed to the operation's response schema."""
-        schema = contract.response_schema(method, template, status)
-        return web.json_response(contract.complete(schema, document), status=status)
-
-    # -- categories -------------------------------------------------------------------------
-
-    def _category_json(self, category: Category, listed: bool = False) -> dict[str, Any]:
-        children = [c.id for c in self.forum.categories.values() if c.parent_id == category.id]
-        item = {
-            "id": category.id,
-            "name": category.name,
-            "slug": category.slug,
-            "color": category.color,
-            "text_color": "FFFFFF",
-            "read_restricted": "everyone" not in category.permissions,
-            "has_children": bool(children),
-            "subcategory_count": len(children),
-        }
-        if listed:  # only the listing carries the children's ids
-            item["subcategory_ids"] = children
-        return item
-
     async def _list_categories(self, request: web.Request) -> web.Response:
         with_children = request.query.get("include_subcategories") == "true"
         top = [c for c in self.forum.categories.values() if c.parent_id is None]
         listing = []
         for category in top:
-            item = self._category_json(category, listed=True)
+            item = answers.category(self.forum, category, listed=True)
             if with_children:
                 item["subcategory_list"] = [
-                    self._category_json(c, listed=True)
+                    answers.category(self.forum, c, listed=True)
                     for c in self.forum.categories.values()
                     if c.parent_id == category.id
                 ]
             listing.append(item)
-        return self._json(
-            "get",
-            "/categories.json",
+        return web.json_response(
             {
                 "category_list": {
                     "can_create_category": True,
@@ -81,7 +57,7 @@ class Endpoints:
             color=data.get("color", "0088CC"),
             permissions=data.get("permissions"),
         )
-        return self._json("post", "/categories.json", {"category": self._category_json(category)})
+        return web.json_response({"category": answers.category_detail(self.forum, category)})
 
     async def _update_category(self, request: web.Request) -> web.Response:
         category = self.forum.categories.get(int(request.match_info["id"]))
@@ -94,10 +70,8 @@ class Endpoints:
                     raise ValueError(f"Group {group} does not exist")
             category.permissions = dict(data["permissions"])
         category.name = data.get("name", category.name)
-        return self._json(
-            "put",
-            "/categories/{id}.json",
-            {"success": "OK", "category": self._category_json(category)},
+        return web.json_response(
+            {"success": "OK", "category": answers.category_detail(self.forum, category)},
         )
 
     # -- groups and users -------------------------------------------------------------------
@@ -106,28 +80,17 @@ class Endpoints:
         group = self.forum.groups.get(request.match_info["name"])
         if group is None:
             raise LookupError
-        return self._json(
-            "get",
-            "/groups/{name}.json",
+        return web.json_response(
             {
-                "group": {
-                    "id": group.id,
-                    "name": group.name,
-                    "full_name": group.full_name,
-                    "user_count": len(group.members),
-                },
+                "group": answers.group(group),
                 "extras": {"visible_group_names": sorted(self.forum.groups)},
-            },
+            }
         )
 
     async def _create_group(self, request: web.Request) -> web.Response:
         spec = request[BODY]["group"]
         group = self.forum.add_group(spec["name"], spec.get("full_name", ""))
-        return self._json(
-            "post",
-            "/admin/groups.json",
-            {"basic_group": {"id": group.id, "name": group.name, "full_name": group.full_name}},
-        )
+        return web.json_response({"basic_group": answers.basic_group(group)})
 
     def _group_and_users(self, request: web.Request) -> tuple[Any, list[str]]:
         group = self.forum.group_by_id(int(request.match_info["id"]))
@@ -145,9 +108,7 @@ class Endpoints:
         if already:
             raise ValueError(f"{', '.join(already)} is already a member of this group")
         group.members.update(names)
-        return self._json(
-            "put",
-            "/groups/{id}/members.json",
+        return web.json_response(
             {"success": "OK", "usernames": names, "emails": []},
         )
 
@@ -155,9 +116,7 @@ class Endpoints:
         group, names = self._group_and_users(request)
         removed = [n for n in names if n in group.members]
         group.members.difference_update(names)
-        return self._json(
-            "delete",
-            "/groups/{id}/members.json",
+        return web.json_response(
             {
                 "success": "OK",
                 "usernames": removed,
@@ -165,65 +124,27 @@ class Endpoints:
             },
         )
 
-    def _user_json(self, user: User, with_email: bool) -> dict[str, Any]:
-        item: dict[str, Any] = {
-            "id": user.id,
-            "username": user.username,
-            "name": user.name,
-            "active": True,
-            "admin": user.admin,
-        }
-        if with_email:
-            item["email"] = user.email
-        return item
-
     async def _list_users(self, request: web.Request) -> web.Response:
         email = request.query.get("email", "").lower()
         found = [
-            self._user_json(u, request.query.get("show_emails") == "true")
+            answers.admin_user(self.forum, u, with_email=request.query.get("show_emails") == "true")
             for u in self.forum.users.values()
             if not email or u.email.lower() == email
         ]
         if not found:
             return web.json_response([])  # the listed gap in the spec
-        return self._json("get", "/admin/users/list/{flag}.json", found)
+        return web.json_response(found)
 
     async def _user_by_external(self, request: web.Request) -> web.Response:
         wanted = request.match_info["external_id"]
         user = next((u for u in self.forum.users.values() if u.external_id == wanted), None)
         if user is None:
             raise LookupError
-        return self._json(
-            "get",
-            "/u/by-external/{external_id}.json",
-            {
-                "user": {"id": user.id, "username": user.username, "name": user.name},
-                "user_badges": [],
-            },
+        return web.json_response(
+            {"user": answers.user_profile(self.forum, user), "user_badges": []}
         )
 
     # -- topics and posts -------------------------------------------------------------------
-
-    def _post_json(self, post: Post) -> dict[str, Any]:
-        topic = self.forum.topics[post.topic_id]
-        user = self.forum.users.get(post.username)
-        return {
-            "id": post.id,
-            "name": user.name if user else None,
-            "username": post.username,
-            "created_at": post.created_at,
-            "updated_at": post.updated_at,
-            "cooked": post.cooked,
-            "raw": post.raw,
-            "post_number": post.post_number,
-            "post_type": 1,
-            "posts_count": len(topic.posts),
-            "topic_id": topic.id,
-            "topic_slug": topic.slug,
-            "version": post.version,
-            "edit_reason": post.edit_reason,
-            "user_id": user.id if user else 0,
-        }
 
     async def _create_post(self, request: web.Request) -> web.Response:
         data = request[BODY]
@@ -241,7 +162,7 @@ class Endpoints:
             )
             self._fire("topic_created", post)
         self._fire("post_created", post)
-        return self._json("post", "/posts.json", self._post_json(post))
+        return web.json_response(posts.created_post(self.forum, post))
 
     async def _update_post(self, request: web.Request) -> web.Response:
         post = self.forum.posts.get(int(request.match_info["id"]))
@@ -253,7 +174,7 @@ class Endpoints:
             post.version += 1
         post.edit_reason = change.get("edit_reason")
         self._fire("post_edited", post)
-        return self._json("put", "/posts/{id}.json", {"post": self._post_json(post)})
+        return web.json_response({"post": posts.updated_post(self.forum, post)})
 
     async def _topic_by_external_id(self, request: web.Request) -> web.Response:
         topic = self.forum.topic_by_external_id(request.match_info["external_id"])
@@ -270,28 +191,7 @@ class Endpoints:
         topic = self.forum.topics.get(int(request.match_info["id"]))
         if topic is None:
             raise LookupError
-        posts = [self._post_json(p) for p in self.forum.posts_in(topic.id)]
-        for post in posts:  # the topic view lists posts without their raw text
-            post.pop("raw", None)
-            post.pop("posts_count", None)
-            post.pop("edit_reason", None)
-            post["name"] = post["name"] or ""
-        return self._json(
-            "get",
-            "/t/{id}.json",
-            {
-                "id": topic.id,
-                "title": topic.title,
-                "fancy_title": topic.title,
-                "slug": topic.slug,
-                "category_id": topic.category_id,
-                "closed": topic.closed,
-                "tags": [{"id": n, "name": t, "slug": t} for n, t in enumerate(topic.tags, 1)],
-                "posts_count": len(posts),
-                "highest_post_number": len(posts),
-                "post_stream": {"posts": posts, "stream": [p["id"] for p in posts]},
-            },
-        )
+        return web.json_response(posts.topic_view(self.forum, topic))
 
     async def _update_topic(self, request: web.Request) -> web.Response:
         topic = self.forum.topics.get(int(request.match_info["id"]))
@@ -306,9 +206,7 @@ class Endpoints:
             if len(change["title"].strip()) < 15:
                 raise ValueError("Title is too short (minimum is 15 characters)")
             topic.title = change["title"].strip()
-        return self._json(
-            "put",
-            "/t/-/{id}.json",
+        return web.json_response(
             {
                 "basic_topic": {
                     "id": topic.id,
@@ -327,9 +225,7 @@ class Endpoints:
         data = request[BODY]
         if data["status"] == "closed":
             topic.closed = data["enabled"] == "true"
-        return self._json(
-            "put", "/t/{id}/status.json", {"success": "OK", "topic_status_update": None}
-        )
+        return web.json_response({"success": "OK", "topic_status_update": None})
 
     # -- web hooks --------------------------------------------------------------------------
 

@@ -31,6 +31,7 @@ class User:
     email: str
     external_id: str | None = None
     admin: bool = False
+    created_at: str = field(default_factory=_now)
 
 
 @dataclass
