@@ -118,14 +118,7 @@ class AlertDesk:
         rooms = route_alert(alert.content, self.territories, alert_id=alert.id).rooms
         too_large = oversize(alert, rooms, self.territories, source)
         if too_large is not None:
-            raise InvalidValue(too_large.message(alert.ref))
-
-
-def _private_note(context: Context, what: str) -> str:
-    return (
-        f"{what} is in our direct chat (open the chat with the bot). "
-        "Note: this room saw the text you typed."
-    )
+            raise InvalidValue(too_large.message(alert.ref if alert.id else "The alert"))
 
 
 def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
@@ -160,7 +153,7 @@ def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
         shown = preview(
             alert, route, desk.territories, moderated, await desk.source(alert), existing
         )
-        return _privately(shown, context, f"Draft {alert.ref}")
+        return _privately(shown, context, draft=f"Draft {alert.ref}")
 
     def languages_of(context: Context) -> tuple[str, ...]:
         return room_languages(context.room_key, desk.territories) if context.room_key else ()
@@ -317,7 +310,7 @@ def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
                 f"{alert.ref} is {alert.content.tlp.label}: its content is shown only in its "
                 "own room(s)."
             )
-        return _privately(shown, context, f"{alert.ref}")
+        return _privately(shown, context)
 
     @registry.command(
         "alert list",
@@ -358,7 +351,7 @@ def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
         direct = [a for a in yours if room_may_show(a, None, alone, desk.territories)]
         if is_direct_chat(context) or not {a.id for a in direct} - {a.id for a in here}:
             return Reply(_listing(here, desk.territories))
-        return _privately(Reply(_listing(direct, desk.territories)), context, "The list")
+        return _privately(Reply(_listing(direct, desk.territories)), context)
 
     @registry.command(
         "alert reach",
@@ -390,7 +383,7 @@ def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
         readers = await desk.readers(context)
         if room_may_show(alert, context.room_key, readers, desk.territories):
             return answer
-        return _privately(answer, context, f"The reach of {alert.ref}")
+        return _privately(answer, context)
 
     @registry.command(
         "alert recipients",
@@ -461,11 +454,21 @@ def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
         return Reply(f"{alert.ref} is rejected; its author is told why.")
 
 
-def _privately(reply: Reply, context: Context, what: str) -> Reply:
-    """The reply for the asker's direct chat, with a pointer for the room it was asked in."""
+def _privately(reply: Reply, context: Context, draft: str | None = None) -> Reply:
+    """The reply for the asker's direct chat, with a pointer for the room it was asked in.
+
+    The pointer says nothing of the answer (not even whether the alert exists); for a draft it
+    reminds the author that the room saw what they typed.
+    """
     if is_direct_chat(context):
         return reply
-    return Reply(reply.text, reply.html, private=True, pointer=_private_note(context, what))
+    pointer = "I answered you in our direct chat with the bot: not every reader here may see it."
+    if draft is not None:
+        pointer = (
+            f"{draft} is in our direct chat with the bot: check and publish it there. "
+            "Note: this room saw the text you typed."
+        )
+    return Reply(reply.text, reply.html, private=True, pointer=pointer)
 
 
 def _listing(alerts: Sequence[Alert], territories: TerritoryRegistry) -> str:

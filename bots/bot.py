@@ -341,9 +341,29 @@ class Bot:
             )
             return
         direct = await self._direct_room(sender)
-        await self.send(direct, Reply(reply.text, reply.html))
+        if direct in self.client.rooms:
+            await self.send(direct, Reply(reply.text, reply.html))
+        else:  # a chat just opened: the sync this handler runs in brings it, so wait beside it
+            task = asyncio.create_task(self._send_when_known(direct, Reply(reply.text, reply.html)))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
         if direct != room_id:
             await self.send(room_id, Reply(reply.pointer), in_reply_to=event_id)
+
+    async def _send_when_known(self, room_id: str, reply: Reply, within: float = 30.0) -> None:
+        """Send once the client knows the room (a direct chat opened a moment ago)."""
+        deadline = asyncio.get_running_loop().time() + within
+        while room_id not in self.client.rooms:
+            if asyncio.get_running_loop().time() > deadline:
+                log.warning(
+                    "direct chat %s never came in a sync; a private answer is lost", room_id
+                )
+                return
+            await asyncio.sleep(0.1)
+        try:
+            await self.send(room_id, reply)
+        except ConnectionError:
+            log.exception("could not answer in the direct chat %s", room_id)
 
     async def _let_deliveries_go_out(self, handed_before: int) -> None:
         """Hold the next sync while what the command handed over (its bulletins) goes out.

@@ -1,0 +1,92 @@
+"""Finding 5: ``!alert show``, ``list`` and ``reach`` judged the person who asked, not the room
+that reads the answer. An answer now goes into a room only if every reader of that room may
+see it; otherwise to the asker's direct chat, with a pointer (and no content) in the room.
+Unknown and unshared alerts get the same answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from phenomena.storage.database import Database
+from phenomena.territory import TerritoryRegistry
+from tests.support.alert_desk import Desk, ref_in
+
+SECRET = "Rear doors forced with a screwdriver in Hyon"
+ALERT = f"""!alert new
+type: residential-burglary
+area: Mons
+from: 2026-11-14
+tlp: {{tlp}}
+summary: {SECRET}."""
+
+
+@pytest.fixture
+async def desk(db: Database, territories: TerritoryRegistry) -> Desk:
+    found = Desk(db, territories)
+    await found.load_demo()
+    return found
+
+
+async def published(desk: Desk, tlp: str) -> str:
+    ref = ref_in(await desk.say("inspecteur.mons", ALERT.format(tlp=tlp)))
+    await desk.say("inspecteur.mons", f"!alert publish {ref}")
+    await desk.deliver()
+    return ref
+
+
+async def test_amber_shown_in_toolbox_goes_to_the_askers_direct_chat(desk: Desk) -> None:
+    ref = await published(desk, "amber")
+    for command in (f"!alert show {ref}", "!alert list", f"!alert reach {ref}"):
+        reply = await desk.say("analyste.mons", command, room="toolbox")
+        assert reply is not None and reply.private, command
+        assert "direct chat" in reply.pointer and SECRET not in reply.pointer
+        assert ref not in reply.pointer
+    shown = await desk.say("analyste.mons", f"!alert show {ref}", room="toolbox")
+    assert shown is not None and SECRET in shown.text  # for the direct chat only
+    # in a routed zone room every reader is entitled: the answer is posted there
+    here = await desk.say("prevention.frameries", f"!alert show {ref}", room="zone:5327")
+    assert here is not None and not here.private and SECRET in here.text
+
+
+async def test_amber_in_a_room_shared_with_another_zone_is_not_posted_there(desk: Desk) -> None:
+    ref = await published(desk, "amber")
+    # the Hainaut room also holds the federal service, which AMBER was not routed to
+    reply = await desk.say("prevention.frameries", f"!alert show {ref}", room="province:50000")
+    assert reply is not None and reply.private and SECRET not in reply.pointer
+    listing = await desk.say("prevention.frameries", "!alert list", room="province:50000")
+    assert listing is not None and listing.private
+
+
+@pytest.mark.parametrize("tlp", ["red", "amber+strict"])
+async def test_red_is_shown_only_in_its_own_rooms(desk: Desk, tlp: str) -> None:
+    ref = await published(desk, tlp)
+    alert_id = int(ref.split("-")[1])
+    own_room = f"alert:{alert_id}" if tlp == "red" else "zone:5324"
+    shown = await desk.say("inspecteur.mons", f"!alert show {ref}", room=own_room)
+    assert shown is not None and not shown.private and SECRET in shown.text
+    # its author typing in #toolbox: to the author's direct chat; the room gets a pointer
+    author = await desk.say("inspecteur.mons", f"!alert show {ref}", room="toolbox")
+    assert author is not None and author.private and SECRET not in author.pointer
+    # a moderator of the zone in #moderation: nowhere but its own room
+    moderator = await desk.say("analyste.mons", f"!alert show {ref}", room="moderation")
+    assert moderator is not None and not moderator.private
+    assert SECRET not in moderator.text and "shown only in its own room" in moderator.text
+    colleague = await desk.say("analyste.mons", f"!alert show {ref}")  # a direct chat
+    assert colleague is not None and SECRET not in colleague.text
+    assert "shown only in its own room" in colleague.text
+
+
+async def test_no_existence_oracle(desk: Desk) -> None:
+    ref = await published(desk, "red")
+    for command in ("show", "reach", "update {ref} summary: x", "close {ref}"):
+        shared = await desk.say(
+            "analist.oostende", f"!alert {command.format(ref=ref)} {ref}", room="zone:5449"
+        )
+        missing = await desk.say(
+            "analist.oostende", f"!alert {command.format(ref='A-999')} A-999", room="zone:5449"
+        )
+        assert shared is not None and missing is not None
+        assert shared.text.replace(ref, "A-999") == missing.text, command
+        assert "there is no alert" in shared.text
+    listing = await desk.say("analist.oostende", "!alert list all", room="zone:5449")
+    assert listing is not None and ref not in listing.text
