@@ -13,13 +13,13 @@ power and false alerts are those of the engine; they are measured with the engin
 
 from __future__ import annotations
 
-import argparse
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks.common import parser
 from phenomena.detection.scan import (
     ScanSettings,
     observed_statistic,
@@ -107,10 +107,10 @@ def false_alerts(data: Incidents, analyses: int = 30) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--trials", type=int, default=20)
-    parser.add_argument("--baseline-replicates", type=int, default=999)
-    args = parser.parse_args()
+    options = parser(__doc__)
+    options.add_argument("--trials", type=int, default=20)
+    options.add_argument("--baseline-replicates", type=int, default=999)
+    args = options.parse_args()
     data = load()
     timing(data, args.baseline_replicates)
     for count, target in ((8, 0.5), (12, 0.9)):

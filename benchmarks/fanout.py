@@ -28,22 +28,28 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
-import os
 import signal
 import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
 import nio
 
-from benchmarks.provision import free_port
+from benchmarks.common import (
+    SERVER,
+    add_database_option,
+    database_url,
+    free_port,
+    parser,
+    police_zone,
+    start_prevnet,
+)
+from benchmarks.fanout_clients import Observer, echo_floor, send_all
 from bots.i18n import Labels
 from bots.rendering import render_alert
 from bots.synapse_admin import SynapseAdmin
@@ -65,364 +71,222 @@ from phenomena.storage.outbox import Outbox
 from phenomena.storage.unit_of_work import SqlUnitOfWork
 from prevnet.reference import load_territories
 from prevnet.settings import Settings
-from tests.support.postgres import postgres_server
 
-SERVER = "bench.prevnet"
 SIZES = (1, 10, 50)
 
 
-class Observer:
-    """A member in every zone room, noting when each bot message arrives (no decryption)."""
-
-    def __init__(self, url: str, user_id: str, bot: str) -> None:
-        self.client = nio.AsyncClient(
-            url, user_id, config=nio.AsyncClientConfig(encryption_enabled=False)
-        )
-        self.bot = bot
-        self.arrivals: list[tuple[float, str, str]] = []
-        self.client.add_event_callback(self._seen, (nio.Event,))
-
-    async def _seen(self, room: nio.MatrixRoom, event: nio.Event) -> None:
-        source = getattr(event, "source", {}) or {}
-        if source.get("sender") == self.bot and "m.relates_to" not in source.get("content", {}):
-            self.arrivals.append((time.perf_counter(), room.room_id, source.get("event_id", "")))
-
-    async def rooms_seen_after(self, start: float, rooms: set[str], within: float = 120) -> float:
-        deadline = time.perf_counter() + within
-        while time.perf_counter() < deadline:
-            seen = {r: t for t, r, _ in self.arrivals if t >= start and r in rooms}
-            if set(seen) == rooms:
-                return max(seen.values()) - start
-            await asyncio.sleep(0.002)
-        raise TimeoutError(f"only {len(seen)} of {len(rooms)} rooms got the message")
-
-
-async def send_all(client: nio.AsyncClient, messages: list[tuple[str, dict[str, str]]]) -> None:
-    """The raw sends: one after the other, encrypted, each with a fresh transaction ID."""
-    for room_id, content in messages:
-        await client.room_send(
-            room_id,
-            "m.room.message",
-            content,
-            tx_id=uuid.uuid4().hex,
-            ignore_unverified_devices=True,
-        )
-
-
-class EchoFloor:
-    """A plain matrix-nio client that sends prepared bulletins when the author next speaks.
-
-    It reacts in a sync callback, as prevnet's bot does, to the author's next message in the
-    origin room, decrypted or not (decrypting is work it may skip, so the floor stays a floor).
-    It runs in a process of its own (``echo_floor``), as prevnet does, so that the observer's
-    work in the benchmark's process does not slow it down.
-    """
-
-    def __init__(self, client: nio.AsyncClient, author: str, origin: str) -> None:
-        self.client = client
-        self.author = author
-        self.origin = origin
-        self._armed: list[tuple[str, dict[str, str]]] | None = None
-        self.sent = asyncio.Event()
-        client.add_event_callback(self._on_event, (nio.RoomMessageText, nio.MegolmEvent))
-
-    def arm(self, messages: list[tuple[str, dict[str, str]]]) -> None:
-        self.sent.clear()
-        self._armed = messages
-
-    async def _on_event(self, room: nio.MatrixRoom, event: nio.Event) -> None:
-        if self._armed is None or room.room_id != self.origin or event.sender != self.author:
-            return
-        messages, self._armed = self._armed, None
-        await send_all(self.client, messages)
-        self.sent.set()
-
-
-async def echo_floor(config: dict[str, str]) -> None:
-    """The echo client's process: one JSON line of bulletins on stdin arms it for one message.
-
-    It syncs only while armed, so it takes no time from prevnet's runs; what it missed is read
-    before it says ``armed``.
-    """
-    client = nio.AsyncClient(
-        config["url"],
-        config["user_id"],
-        store_path=config["store"],
-        config=nio.AsyncClientConfig(encryption_enabled=True),
-    )
-    await client.login(config["password"], device_name="echo floor")
-    await client.keys_upload()
-    await client.sync(timeout=0, full_state=True)
-    echo = EchoFloor(client, config["author"], config["origin"])
-    stdin = asyncio.StreamReader()
-    loop = asyncio.get_running_loop()
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stdin), sys.stdin)
-    print("ready", flush=True)
-    while line := await stdin.readline():
-        await client.sync(timeout=0)
-        echo.arm([(room, content) for room, content in json.loads(line)])
-        syncing = asyncio.create_task(client.sync_forever(timeout=30000))
-        print("armed", flush=True)
-        await echo.sent.wait()
-        syncing.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await syncing
-        print("sent", flush=True)
-    await client.close()
-
-
-async def start_prevnet(data: Path, port: int, database: str) -> asyncio.subprocess.Process:
-    """``prevnet up`` on the prepared data directory; returns once it says it is ready."""
-    with (data / "prevnet-up.log").open("ab") as log:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            *("-m", "prevnet", "up", "--data-dir", str(data), "--port", str(port)),
-            "--fast-hashing",
-            stdout=asyncio.subprocess.PIPE,
-            stderr=log,
-            env={
-                **os.environ,
-                "PREVNET_SERVER_NAME": SERVER,
-                "PREVNET_API_PORT": str(free_port()),
-                "PREVNET_DATABASE_URL": database,
-            },
-        )
-    assert process.stdout is not None
-    line = await asyncio.wait_for(process.stdout.readline(), 180)
-    if not line.startswith(b"prevnet ready: "):
-        process.kill()
-        raise RuntimeError(f"prevnet up did not start: see {data / 'prevnet-up.log'}")
-    return process
-
-
 async def main(repeat: int, database: str) -> None:
-    if database == "postgres":
-        # PostgreSQL with its default durability (fsync, synchronous commit), as deployed
-        with postgres_server(durable=True) as url:
-            await run(repeat, url)
-    else:
-        await run(repeat, None)
+    with (
+        tempfile.TemporaryDirectory(prefix="prevnet-fanout-") as root,
+        database_url(database, Path(root)) as url,
+    ):
+        await run(repeat, Path(root), url)
 
 
-async def run(repeat: int, database_url: str | None) -> None:
+async def run(repeat: int, data: Path, database: str) -> None:
     territories = load_territories(Settings())
     zones = sorted(territories.zones)[: max(SIZES)]
-    with tempfile.TemporaryDirectory(prefix="prevnet-fanout-") as root:
-        data = Path(root)
-        settings = Settings(
-            data_dir=data,
-            server_name=SERVER,
-            homeserver_port=free_port(),
-            database_url=database_url,
+    settings = Settings(
+        data_dir=data,
+        server_name=SERVER,
+        homeserver_port=free_port(),
+        database_url=database,
+    )
+    db = Database.connect(settings.database)
+    await db.upgrade()
+    police = [police_zone(territories, z) for z in zones]
+    observers = Organisation(
+        "observers",
+        "Observers",
+        OrganisationKind.OTHER,
+        tuple(TerritoryRef(TerritoryKind.ZONE, z) for z in zones),
+    )
+    orgs = (*police, observers)
+    author_id, observer_id = f"@author:{SERVER}", f"@observer:{SERVER}"
+    members = (
+        Member(author_id, "Author", f"zp-{zones[0]}", frozenset({Role.MEMBER, Role.AUTHOR})),
+        Member(observer_id, "Observer", "observers", frozenset({Role.MEMBER})),
+    )
+    await import_partners(
+        SqlUnitOfWork(db.sessions),
+        PartnerDocument(orgs, members, {}),
+        "bench",
+        datetime.now(UTC),
+    )
+    # prevnet in its own process, as deployed: its bot does not share an event loop with
+    # the author, the observer and the echo client of this benchmark
+    runner = await start_prevnet(data, settings.homeserver_port, settings.database)
+    url = f"http://127.0.0.1:{settings.homeserver_port}"
+    outbox = Outbox(db, "bench")
+    while (await outbox.stats()).pending:  # noqa: ASYNC110 - polling the shared outbox
+        await asyncio.sleep(0.2)
+    credentials = json.loads((data / "bot-credentials.json").read_text())
+    async with aiohttp.ClientSession() as http:
+        admin = SynapseAdmin(http, url, credentials["access_token"])
+        for user in (author_id, observer_id):
+            await admin.put_user(user, password="pw-" + user)
+        room_of: dict[str, str] = {}
+        for z in zones:
+            found = await admin.resolve_alias(f"#zone-{z}:{SERVER}")
+            if found is None:
+                raise RuntimeError(f"room of zone {z} was not provisioned")
+            room_of[z] = found
+        author = nio.AsyncClient(
+            url,
+            author_id,
+            store_path=str(data / "author"),
+            config=nio.AsyncClientConfig(encryption_enabled=True),
         )
-        db = Database.connect(settings.database)
-        await db.upgrade()
-        police = [
-            Organisation(
-                f"zp-{z}",
-                f"Zone {z}",
-                OrganisationKind.POLICE_ZONE,
-                (TerritoryRef(TerritoryKind.ZONE, z),),
-            )
-            for z in zones
-        ]
-        observers = Organisation(
-            "observers",
-            "Observers",
-            OrganisationKind.OTHER,
-            tuple(TerritoryRef(TerritoryKind.ZONE, z) for z in zones),
+        (data / "author").mkdir()
+        await author.login("pw-" + author_id)
+        await author.keys_upload()
+        await author.sync(timeout=0, full_state=True)
+        observer = Observer(url, observer_id, credentials["user_id"])
+        await observer.client.login("pw-" + observer_id)
+        await observer.client.sync(timeout=0, full_state=True)
+        watching = asyncio.create_task(observer.client.sync_forever(timeout=30000))
+        floor_client = nio.AsyncClient(
+            url,
+            credentials["user_id"],
+            store_path=str(data / "floor"),
+            config=nio.AsyncClientConfig(encryption_enabled=True),
         )
-        orgs = (*police, observers)
-        author_id, observer_id = f"@author:{SERVER}", f"@observer:{SERVER}"
-        members = (
-            Member(author_id, "Author", f"zp-{zones[0]}", frozenset({Role.MEMBER, Role.AUTHOR})),
-            Member(observer_id, "Observer", "observers", frozenset({Role.MEMBER})),
+        (data / "floor").mkdir()
+        await floor_client.login(credentials["password"], device_name="floor")
+        await floor_client.keys_upload()
+        await floor_client.sync(timeout=0, full_state=True)
+        origin = room_of[zones[0]]
+        (data / "echo").mkdir()
+        echo_config = {
+            "url": url,
+            "user_id": credentials["user_id"],
+            "password": credentials["password"],
+            "store": str(data / "echo"),
+            "author": author_id,
+            "origin": origin,
+        }
+        echo = await asyncio.create_subprocess_exec(
+            sys.executable,
+            *("-m", "benchmarks.fanout", "--echo-floor", json.dumps(echo_config)),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
         )
-        await import_partners(
-            SqlUnitOfWork(db.sessions),
-            PartnerDocument(orgs, members, {}),
-            "bench",
-            datetime.now(UTC),
+        assert echo.stdin is not None
+        assert echo.stdout is not None
+        echo_in, echo_out = echo.stdin, echo.stdout
+        if await asyncio.wait_for(echo_out.readline(), 120) != b"ready\n":
+            raise RuntimeError("the echo floor client did not start")
+
+        async def say(text: str) -> None:
+            await author.sync(timeout=0)
+            await author.room_send(
+                origin,
+                "m.room.message",
+                {"msgtype": "m.text", "body": text},
+                ignore_unverified_devices=True,
+            )
+
+        async def reply(containing: str) -> str:
+            deadline = time.perf_counter() + 60
+            while time.perf_counter() < deadline:
+                response = await author.sync(timeout=1000)
+                if not isinstance(response, nio.SyncResponse):
+                    continue
+                joined = response.rooms.join.get(origin)
+                for event in joined.timeline.events if joined else []:
+                    body = getattr(event, "body", "")
+                    if containing in body:
+                        return str(body)
+            raise TimeoutError(containing)
+
+        async def prevnet_once(n: int) -> float:
+            area = ", ".join(territories.zones[z].municipalities[0] for z in zones[:n])
+            await say(
+                f"!alert new\ntype: phone-scam\narea: {area}\nfrom: 2026-11-20\n"
+                "tlp: red\nsummary: Fake bank employees call elderly people."
+            )
+            ref = (await reply("Draft A-")).split()[1].rstrip(":")
+            await say(f"!alert publish {ref}")
+            # The clock starts when the command event exists (the homeserver accepted it):
+            # the author's own client may take seconds to share its keys before sending,
+            # which is not prevnet's doing.
+            start = time.perf_counter()
+            return await observer.rooms_seen_after(start, {room_of[z] for z in zones[:n]})
+
+        text = parse_alert_text(
+            "type: phone-scam\narea: Mons\nfrom: 2026-11-20\ntlp: red\nsummary: x\n",
+            territories,
         )
-        # prevnet in its own process, as deployed: its bot does not share an event loop with
-        # the author, the observer and the echo client of this benchmark
-        runner = await start_prevnet(data, settings.homeserver_port, settings.database)
-        url = f"http://127.0.0.1:{settings.homeserver_port}"
-        outbox = Outbox(db, "bench")
-        while (await outbox.stats()).pending:  # noqa: ASYNC110 - polling the shared outbox
-            await asyncio.sleep(0.2)
-        credentials = json.loads((data / "bot-credentials.json").read_text())
-        async with aiohttp.ClientSession() as http:
-            admin = SynapseAdmin(http, url, credentials["access_token"])
-            for user in (author_id, observer_id):
-                await admin.put_user(user, password="pw-" + user)
-            room_of: dict[str, str] = {}
-            for z in zones:
-                found = await admin.resolve_alias(f"#zone-{z}:{SERVER}")
-                if found is None:
-                    raise RuntimeError(f"room of zone {z} was not provisioned")
-                room_of[z] = found
-            author = nio.AsyncClient(
-                url,
-                author_id,
-                store_path=str(data / "author"),
-                config=nio.AsyncClientConfig(encryption_enabled=True),
-            )
-            (data / "author").mkdir()
-            await author.login("pw-" + author_id)
-            await author.keys_upload()
-            await author.sync(timeout=0, full_state=True)
-            observer = Observer(url, observer_id, credentials["user_id"])
-            await observer.client.login("pw-" + observer_id)
-            await observer.client.sync(timeout=0, full_state=True)
-            watching = asyncio.create_task(observer.client.sync_forever(timeout=30000))
-            floor_client = nio.AsyncClient(
-                url,
-                credentials["user_id"],
-                store_path=str(data / "floor"),
-                config=nio.AsyncClientConfig(encryption_enabled=True),
-            )
-            (data / "floor").mkdir()
-            await floor_client.login(credentials["password"], device_name="floor")
-            await floor_client.keys_upload()
-            await floor_client.sync(timeout=0, full_state=True)
-            origin = room_of[zones[0]]
-            (data / "echo").mkdir()
-            echo_config = {
-                "url": url,
-                "user_id": credentials["user_id"],
-                "password": credentials["password"],
-                "store": str(data / "echo"),
-                "author": author_id,
-                "origin": origin,
-            }
-            echo = await asyncio.create_subprocess_exec(
-                sys.executable,
-                *("-m", "benchmarks.fanout", "--echo-floor", json.dumps(echo_config)),
-                stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE,
-            )
-            assert echo.stdin is not None
-            assert echo.stdout is not None
-            echo_in, echo_out = echo.stdin, echo.stdout
-            if await asyncio.wait_for(echo_out.readline(), 120) != b"ready\n":
-                raise RuntimeError("the echo floor client did not start")
+        alert = Alert(0, text, author_id, "zp", AlertStatus.PUBLISHED)
 
-            async def say(text: str) -> None:
-                await author.sync(timeout=0)
-                await author.room_send(
-                    origin,
-                    "m.room.message",
-                    {"msgtype": "m.text", "body": text},
-                    ignore_unverified_devices=True,
-                )
+        def bulletins(n: int) -> list[tuple[str, dict[str, str]]]:
+            out = []
+            for z in zones[:n]:
+                labels = Labels(room_languages(f"zone:{z}", territories))
+                rendered = render_alert(alert, territories, labels, "Zone")
+                content = {
+                    "msgtype": "m.notice",
+                    "body": rendered.text,
+                    "format": "org.matrix.custom.html",
+                    "formatted_body": rendered.html,
+                }
+                out.append((room_of[z], content))
+            return out
 
-            async def reply(containing: str) -> str:
-                deadline = time.perf_counter() + 60
-                while time.perf_counter() < deadline:
-                    response = await author.sync(timeout=1000)
-                    if not isinstance(response, nio.SyncResponse):
-                        continue
-                    joined = response.rooms.join.get(origin)
-                    for event in joined.timeline.events if joined else []:
-                        body = getattr(event, "body", "")
-                        if containing in body:
-                            return str(body)
-                raise TimeoutError(containing)
+        async def send_floor_once(n: int) -> float:
+            start = time.perf_counter()
+            await send_all(floor_client, bulletins(n))
+            return await observer.rooms_seen_after(start, {room_of[z] for z in zones[:n]})
 
-            async def prevnet_once(n: int) -> float:
-                area = ", ".join(territories.zones[z].municipalities[0] for z in zones[:n])
-                await say(
-                    f"!alert new\ntype: phone-scam\narea: {area}\nfrom: 2026-11-20\n"
-                    "tlp: red\nsummary: Fake bank employees call elderly people."
-                )
-                ref = (await reply("Draft A-")).split()[1].rstrip(":")
-                await say(f"!alert publish {ref}")
-                # The clock starts when the command event exists (the homeserver accepted it):
-                # the author's own client may take seconds to share its keys before sending,
-                # which is not prevnet's doing.
-                start = time.perf_counter()
-                return await observer.rooms_seen_after(start, {room_of[z] for z in zones[:n]})
+        async def echo_floor_once(n: int) -> float:
+            echo_in.write(json.dumps(bulletins(n)).encode() + b"\n")
+            if await asyncio.wait_for(echo_out.readline(), 60) != b"armed\n":
+                raise RuntimeError("the echo floor client stopped")
+            # not a command: prevnet reads it and does nothing; the echo client answers it
+            await say(f"publish {n} (floor)")
+            start = time.perf_counter()
+            took = await observer.rooms_seen_after(start, {room_of[z] for z in zones[:n]})
+            if await asyncio.wait_for(echo_out.readline(), 60) != b"sent\n":
+                raise RuntimeError("the echo floor client stopped")
+            return took
 
-            text = parse_alert_text(
-                "type: phone-scam\narea: Mons\nfrom: 2026-11-20\ntlp: red\nsummary: x\n",
-                territories,
-            )
-            alert = Alert(0, text, author_id, "zp", AlertStatus.PUBLISHED)
-
-            def bulletins(n: int) -> list[tuple[str, dict[str, str]]]:
-                out = []
-                for z in zones[:n]:
-                    labels = Labels(room_languages(f"zone:{z}", territories))
-                    rendered = render_alert(alert, territories, labels, "Zone")
-                    content = {
-                        "msgtype": "m.notice",
-                        "body": rendered.text,
-                        "format": "org.matrix.custom.html",
-                        "formatted_body": rendered.html,
-                    }
-                    out.append((room_of[z], content))
-                return out
-
-            async def send_floor_once(n: int) -> float:
-                start = time.perf_counter()
-                await send_all(floor_client, bulletins(n))
-                return await observer.rooms_seen_after(start, {room_of[z] for z in zones[:n]})
-
-            async def echo_floor_once(n: int) -> float:
-                echo_in.write(json.dumps(bulletins(n)).encode() + b"\n")
-                if await asyncio.wait_for(echo_out.readline(), 60) != b"armed\n":
-                    raise RuntimeError("the echo floor client stopped")
-                # not a command: prevnet reads it and does nothing; the echo client answers it
-                await say(f"publish {n} (floor)")
-                start = time.perf_counter()
-                took = await observer.rooms_seen_after(start, {room_of[z] for z in zones[:n]})
-                if await asyncio.wait_for(echo_out.readline(), 60) != b"sent\n":
-                    raise RuntimeError("the echo floor client stopped")
-                return took
-
-            # warm-up: encryption sessions shared in every room, on every side
-            await prevnet_once(max(SIZES))
-            await echo_floor_once(max(SIZES))
-            await send_floor_once(max(SIZES))
+        # warm-up: encryption sessions shared in every room, on every side
+        await prevnet_once(max(SIZES))
+        await echo_floor_once(max(SIZES))
+        await send_floor_once(max(SIZES))
+        print(
+            f"{'rooms':>5} {'prevnet ms':>11} {'echo floor':>11} {'ratio':>6}"
+            f" {'send floor':>11} {'ratio':>6}"
+        )
+        for n in SIZES:
+            ours, echoed, sent = [], [], []
+            # one room: three times the runs, as its spread (a few ms) is a large share of it
+            runs = 3 * repeat if n == 1 else repeat
+            for _ in range(runs):  # interleaved, so drift in the homeserver hits all three
+                ours.append(await prevnet_once(n))
+                echoed.append(await echo_floor_once(n))
+                sent.append(await send_floor_once(n))
+            mine, e, f = (statistics.median(x) for x in (ours, echoed, sent))
             print(
-                f"{'rooms':>5} {'prevnet ms':>11} {'echo floor':>11} {'ratio':>6}"
-                f" {'send floor':>11} {'ratio':>6}"
+                f"{n:>5} {1000 * mine:>11.0f} {1000 * e:>11.0f} {mine / e:>6.2f}"
+                f" {1000 * f:>11.0f} {mine / f:>6.2f}"
             )
-            for n in SIZES:
-                ours, echoed, sent = [], [], []
-                # one room: three times the runs, as its spread (a few ms) is a large share of it
-                runs = 3 * repeat if n == 1 else repeat
-                for _ in range(runs):  # interleaved, so drift in the homeserver hits all three
-                    ours.append(await prevnet_once(n))
-                    echoed.append(await echo_floor_once(n))
-                    sent.append(await send_floor_once(n))
-                mine, e, f = (statistics.median(x) for x in (ours, echoed, sent))
-                print(
-                    f"{n:>5} {1000 * mine:>11.0f} {1000 * e:>11.0f} {mine / e:>6.2f}"
-                    f" {1000 * f:>11.0f} {mine / f:>6.2f}"
-                )
-            watching.cancel()
-            echo_in.close()
-            await asyncio.wait_for(echo.wait(), 60)
-            for client in (author, observer.client, floor_client):
-                await client.close()
-        runner.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(runner.wait(), 60)
-        await db.close()
+        watching.cancel()
+        echo_in.close()
+        await asyncio.wait_for(echo.wait(), 60)
+        for client in (author, observer.client, floor_client):
+            await client.close()
+    runner.send_signal(signal.SIGTERM)
+    await asyncio.wait_for(runner.wait(), 60)
+    await db.close()
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument(
-        "--database",
-        choices=("sqlite", "postgres"),
-        default="sqlite",
-        help="prevnet's database: an SQLite file (the default) or a PostgreSQL server",
-    )
-    parser.add_argument("--echo-floor", help=argparse.SUPPRESS)  # the echo client's process
-    arguments = parser.parse_args()
+    options = parser(__doc__)
+    options.add_argument("--repeat", type=int, default=3)
+    add_database_option(options)
+    options.add_argument("--echo-floor", help=argparse.SUPPRESS)  # the echo client's process
+    arguments = options.parse_args()
     if arguments.echo_floor:
         asyncio.run(echo_floor(json.loads(arguments.echo_floor)))
     else:

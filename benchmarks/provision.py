@@ -5,7 +5,7 @@ calls that the same provisioning needs at the very least (create each room, crea
 force-join each membership), measured in the same run on the same homeserver.
 
     python -m benchmarks.provision                 # the issue's size: 200 zones, 5,000 members
-    python -m benchmarks.provision --zones 20 --members 500
+    python -m benchmarks.provision --zones 20 --members 500 [--database postgres]
 
 Bounded: it provisions exactly what it is asked to, on a homeserver on 127.0.0.1 that it starts
 in a temporary directory and stops at the end.
@@ -13,9 +13,7 @@ in a temporary directory and stops at the end.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import socket
 import tempfile
 import time
 import uuid
@@ -24,6 +22,15 @@ from pathlib import Path
 import aiohttp
 import nio
 
+from benchmarks.common import (
+    SERVER,
+    add_database_option,
+    database,
+    homeserver,
+    parser,
+    police_zone,
+    ratio,
+)
 from bots.network import MatrixNetwork
 from bots.synapse_admin import SynapseAdmin
 from phenomena.partners import (
@@ -35,21 +42,11 @@ from phenomena.partners import (
     TerritoryRef,
 )
 from phenomena.rooms import member_rooms, room_catalogue
-from phenomena.storage.database import Database, sqlite_url
+from phenomena.storage.database import Database
 from phenomena.storage.room_directory import SqlRoomDirectory
 from phenomena.territory import TerritoryRegistry
-from prevnet.homeserver import Homeserver, HomeserverFiles, HomeserverOptions
 from prevnet.reference import load_territories
 from prevnet.settings import Settings
-
-SERVER = "bench.prevnet"
-
-
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def registry(
@@ -60,12 +57,7 @@ def registry(
     orgs: dict[str, Organisation] = {}
     for key in keys:
         zone = territories.zones[key]
-        orgs[f"zp-{key}"] = Organisation(
-            f"zp-{key}",
-            f"Zone {zone.name}",
-            OrganisationKind.POLICE_ZONE,
-            (TerritoryRef(TerritoryKind.ZONE, key),),
-        )
+        orgs[f"zp-{key}"] = police_zone(territories, key)
         orgs[f"pcs-{key}"] = Organisation(
             f"pcs-{key}",
             f"Prevention {zone.name}",
@@ -106,76 +98,69 @@ async def floor(
     return time.perf_counter() - start
 
 
-async def main(zones: int, members: int) -> None:
+async def main(zones: int, members: int, database_choice: str) -> None:
     territories = load_territories(Settings())
     with tempfile.TemporaryDirectory(prefix="prevnet-bench-") as root:
-        server = Homeserver(
-            HomeserverFiles(Path(root)),
-            HomeserverOptions(server_name=SERVER, port=free_port(), bcrypt_rounds=4),
-        )
-        await server.start()
-        try:
-            async with aiohttp.ClientSession() as http:
-                admin = SynapseAdmin(http, server.url)
-                bot = await admin.register(
-                    server.registration_shared_secret, "prevnet", uuid.uuid4().hex, admin=True
-                )
-                admin.access_token = bot.access_token
-                await admin.exempt_from_rate_limits(bot.user_id)
-                client = nio.AsyncClient(
-                    server.url,
-                    bot.user_id,
-                    device_id=bot.device_id,
-                    config=nio.AsyncClientConfig(encryption_enabled=False),
-                )
-                client.restore_login(bot.user_id, bot.device_id, bot.access_token)
-                try:
-                    people, orgs = registry(territories, zones, members, "floor")
-                    joins = sum(
-                        len(member_rooms(p, orgs[p.organisation], territories)) for p in people
-                    )
-                    rooms = len(room_catalogue(orgs.values(), territories))
-                    print(
-                        f"registry: {zones} zones, {members} members, {rooms} rooms, "
-                        f"{joins} memberships"
-                    )
-                    raw = await floor(admin, client, territories, people, orgs)
-                    print(
-                        f"floor (raw admin-API calls): {raw:.1f} s, "
-                        f"{1000 * raw / members:.1f} ms per member"
-                    )
-                    people, orgs = registry(territories, zones, members, "prevnet")
-                    db = Database.connect(sqlite_url(Path(root) / "prevnet.sqlite3"))
-                    await db.upgrade()
-                    directory = SqlRoomDirectory(db)
-                    network = MatrixNetwork(
-                        client, admin, SERVER, territories, directory, namespace="b-"
-                    )
-                    start = time.perf_counter()
-                    report = await network.reconcile(people, orgs)
-                    took = time.perf_counter() - start
-                    assert len(report.accounts_created) == members
-                    print(
-                        f"prevnet reconcile: {took:.1f} s, {1000 * took / members:.1f} ms "
-                        "per member"
-                    )
-                    start = time.perf_counter()
-                    again = await network.reconcile(people, orgs)
-                    check = time.perf_counter() - start
-                    assert not again.changed_anything
-                    print(f"second reconcile (nothing to do): {check:.1f} s")
-                    print(f"ratio prevnet/floor: {took / raw:.2f}")
-                finally:
-                    await client.close()
-                    if "db" in locals():
-                        await db.close()
-        finally:
-            await server.stop()
+        async with (
+            homeserver(Path(root)) as server,
+            aiohttp.ClientSession() as http,
+            database(database_choice, Path(root)) as db,
+        ):
+            admin = SynapseAdmin(http, server.url)
+            bot = await admin.register(
+                server.registration_shared_secret, "prevnet", uuid.uuid4().hex, admin=True
+            )
+            admin.access_token = bot.access_token
+            await admin.exempt_from_rate_limits(bot.user_id)
+            client = nio.AsyncClient(
+                server.url,
+                bot.user_id,
+                device_id=bot.device_id,
+                config=nio.AsyncClientConfig(encryption_enabled=False),
+            )
+            client.restore_login(bot.user_id, bot.device_id, bot.access_token)
+            try:
+                await compare(client, admin, db, territories, zones, members)
+            finally:
+                await client.close()
+
+
+async def compare(
+    client: nio.AsyncClient,
+    admin: SynapseAdmin,
+    db: Database,
+    territories: TerritoryRegistry,
+    zones: int,
+    members: int,
+) -> None:
+    """The floor, then prevnet's reconciliation of a registry of the same size, and the ratio."""
+    people, orgs = registry(territories, zones, members, "floor")
+    joins = sum(len(member_rooms(p, orgs[p.organisation], territories)) for p in people)
+    rooms = len(room_catalogue(orgs.values(), territories))
+    print(f"registry: {zones} zones, {members} members, {rooms} rooms, {joins} memberships")
+    raw = await floor(admin, client, territories, people, orgs)
+    print(f"floor (raw admin-API calls): {raw:.1f} s, {1000 * raw / members:.1f} ms per member")
+    people, orgs = registry(territories, zones, members, "prevnet")
+    network = MatrixNetwork(
+        client, admin, SERVER, territories, SqlRoomDirectory(db), namespace="b-"
+    )
+    start = time.perf_counter()
+    report = await network.reconcile(people, orgs)
+    took = time.perf_counter() - start
+    assert len(report.accounts_created) == members
+    print(f"prevnet reconcile: {took:.1f} s, {1000 * took / members:.1f} ms per member")
+    start = time.perf_counter()
+    again = await network.reconcile(people, orgs)
+    check = time.perf_counter() - start
+    assert not again.changed_anything
+    print(f"second reconcile (nothing to do): {check:.1f} s")
+    print(f"ratio prevnet/floor: {ratio(took, raw)}")
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--zones", type=int, default=200)
-    parser.add_argument("--members", type=int, default=5000)
-    arguments = parser.parse_args()
-    asyncio.run(main(arguments.zones, arguments.members))
+    options = parser(__doc__)
+    options.add_argument("--zones", type=int, default=200)
+    options.add_argument("--members", type=int, default=5000)
+    add_database_option(options)
+    arguments = options.parse_args()
+    asyncio.run(main(arguments.zones, arguments.members, arguments.database))
