@@ -27,7 +27,7 @@ BUFFER_METRES = 5000.0
 ANYWHERE_KINDS = frozenset({OrganisationKind.REGION, OrganisationKind.FEDERAL})
 
 Points = npt.NDArray[np.float64]
-_PAIRS_AT_ONCE = 2_000_000  # point-segment pairs measured in one numpy step (memory bound)
+_PAIRS_AT_ONCE = 250_000  # point-segment pairs measured in one numpy step (bounds memory)
 
 
 def covered_municipalities(
