@@ -101,8 +101,8 @@ EMBEDDED_RULES_MODULE = "prevnet.synapse_rules.PrevnetRules"
 RULES_FILE = Path(__file__).with_name("synapse_rules.py")
 DEPLOYED_RULES_MODULE = "prevnet_synapse_rules.PrevnetRules"
 
-# what the demo's login limits allow from one address (Synapse's default: a burst of 3, then
-# one login every ~6 minutes after a few); production keeps Synapse's defaults
+# the demo's login limits: its ten accounts share one loopback address, where Synapse's defaults
+# allow about five logins and then one every ~5.5 minutes; production keeps those defaults
 _DEMO_LOGINS = {
     "address": {"per_second": 1, "burst_count": 50},
     "account": {"per_second": 0.5, "burst_count": 10},
