@@ -333,11 +333,12 @@ class AlertDelivery:
             return  # no notice yet (it will show the new text) or already decided
         room_id, event_id = notice
         stamp = alert.updated_at.strftime("%Y%m%d%H%M%S%f") if alert.updated_at else "0"
-        await self._post(
-            room_id,
-            edit_content(event_id, await self._moderation_notice(alert)),
-            tx_id=f"prevnet-moderation-{alert_id}-revised-{stamp}",
-        )
+        rendered = await self._moderation_notice(alert)
+        tx_id = f"prevnet-moderation-{alert_id}-revised-{stamp}"
+        if not alert.content.tlp.leaves_the_zone:  # in full to its deciders, a pointer here
+            await self._to_deciders(alert, rendered, tx_id)
+            rendered = self._pointer(alert, "waits for a moderator's approval")
+        await self._post(room_id, edit_content(event_id, rendered), tx_id=tx_id)
         await self._post(
             room_id,
             thread_note(event_id, f"Edited by {by}: {', '.join(fields)}."),

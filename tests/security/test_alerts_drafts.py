@@ -109,3 +109,15 @@ async def test_list_mine_shows_my_drafts(desk: Desk) -> None:
     assert mine is not None and f"{ref} TLP:AMBER" in mine.text and "(draft," in mine.text
     shared = await desk.say("inspecteur.mons", "!alert list mine", room="zone:5324")
     assert shared is not None and shared.private and ref not in shared.pointer
+
+
+async def test_an_edit_of_a_pending_red_alert_does_not_reach_moderation(desk: Desk) -> None:
+    ref = ref_in(await desk.say("prevention.mons", ALERT.format(tlp="red")))
+    await desk.say("prevention.mons", f"!alert publish {ref}")
+    await desk.deliver()
+    edit = "the van was seen again in Nimy"
+    reply = await desk.say("analyste.mons", f"!alert update {ref} summary: Hyon, {edit}.")
+    assert reply is not None and "is edited (summary)" in reply.text
+    sent = await desk.deliver()
+    assert {p.room for p in sent if edit in p.body} == {direct(user("analyste.mons"))}
+    assert [p for p in sent if p.room == "!moderation"]  # the pointer, edited in place
