@@ -155,7 +155,7 @@ async def accept_invitation(who: Person, within: float = 20.0) -> str:
             joined = await who.client.join(room_id)
             assert isinstance(joined, nio.JoinResponse), joined
             await who.client.sync(timeout=0)
-            return room_id
+            return str(room_id)
     raise AssertionError("no invitation came")
 
 
