@@ -1,9 +1,14 @@
-"""Alerts in chat, end to end: authoring, routing, moderation, updates, reach, closing, expiry."""
+"""Alerts in chat, end to end: authoring, routing, moderation, updates, reach, closing, expiry.
+
+Drafts and what the author is told arrive in the author's direct chat with the bot (the bot
+opens it; the person accepts the invitation); the room where a draft was typed reads a pointer.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import signal
+import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -40,6 +45,33 @@ def notice(
         )
 
     return match
+
+
+async def direct_chat(person: Person, within: float = 30.0) -> str:
+    """The person's direct chat with the bot: the room it invited them to, joined."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        for room_id, room in person.client.rooms.items():
+            if set(room.users) == {person.client.user_id, f"@prevnet:{SERVER}"}:
+                return str(room_id)
+        for room_id in list(person.client.invited_rooms):
+            joined = await person.client.join(room_id)
+            assert isinstance(joined, nio.JoinResponse), joined
+            await person.client.sync(timeout=0)
+            return str(room_id)
+        await person.client.sync(timeout=500)
+    raise AssertionError(f"{person.client.user_id} got no direct chat with the bot")
+
+
+async def draft_from(person: Person, room: str, text: str) -> tuple[str, nio.RoomMessageNotice]:
+    """Type an alert in ``room``; its draft comes in the direct chat. (chat, draft notice)"""
+    await person.say(room, text)
+    pointer = await person.wait_for(notice(room, "Draft A-", "in our direct chat"))
+    assert "this room saw the text you typed" in pointer.body
+    chat = await direct_chat(person)
+    draft = await person.wait_for(notice(chat, "Draft A-", "check it before it goes out"))
+    assert isinstance(draft, nio.RoomMessageNotice)
+    return chat, draft
 
 
 class Cast:
@@ -97,15 +129,15 @@ async def test_an_alert_typed_in_a_zone_room_reaches_the_routed_rooms_only(
     zone_boraine = await frameries.room(f"#zone-5327:{SERVER}")
     zone_ostend = await ostend.room(f"#zone-5449:{SERVER}")
 
-    await officer.say(zone_mons, ALERT)
-    draft = await officer.wait_for(notice(zone_mons, "Draft A-"))
+    chat, draft = await draft_from(officer, zone_mons, ALERT)
     ref = draft.body.split()[1].rstrip(":")
-    assert "It will go to" in draft.body and "zone:5327" in draft.body
+    assert "It will go to 2 room(s)" in draft.body and "zone:5327" in draft.body
     assert "police zone of Quévy (affected)" in draft.body
+    assert "no room yet (no partner there)" in draft.body
     assert "Personal data found" not in draft.body
 
     await officer.say(zone_mons, f"!alert publish {ref}")
-    await officer.wait_for(notice(zone_mons, f"{ref} is published"))
+    await officer.wait_for(notice(chat, f"{ref} is published in 2 room(s)"))
     bulletin = await frameries.wait_for(
         notice(zone_boraine, "TLP:AMBER", ref, "Discutez dans ce fil")
     )
@@ -131,7 +163,7 @@ async def test_an_alert_typed_in_a_zone_room_reaches_the_routed_rooms_only(
     await ostend.say(zone_ostend, "!alert list")
     await ostend.wait_for(notice(zone_ostend, "No alerts to show."))
     await ostend.say(zone_ostend, f"!alert show {ref}")
-    await ostend.wait_for(notice(zone_ostend, f"{ref} is not shared with you here"))
+    await ostend.wait_for(notice(zone_ostend, f"there is no alert {ref} you can see"))
 
     # the same works in a direct chat with the bot
     direct = await frameries.create_encrypted_room(f"@prevnet:{SERVER}", is_direct=True)
@@ -152,8 +184,7 @@ async def test_moderation_update_reach_and_close(network: Running, cast: Cast) -
     zone = await author.room(f"#zone-5324:{SERVER}")
     moderation = await moderator.room(f"#moderation:{SERVER}")
 
-    await author.say(zone, ALERT.replace("Mons, Quévy", "Mons"))
-    draft = await author.wait_for(notice(zone, "Draft A-"))
+    chat, draft = await draft_from(author, zone, ALERT.replace("Mons, Quévy", "Mons"))
     ref = draft.body.split()[1].rstrip(":")
     assert "A moderator will have to approve it" in draft.body
     await author.say(zone, f"!alert publish {ref}")
@@ -162,7 +193,7 @@ async def test_moderation_update_reach_and_close(network: Running, cast: Cast) -
     assert "Wave of burglaries" in pending.body  # AMBER: moderators may read it
 
     await moderator.react(moderation, pending.event_id, "✅")
-    await author.wait_for(notice(zone, f"{ref} is published in"))
+    await author.wait_for(notice(chat, f"{ref} is published in"))
     bulletin = await quevy.wait_for(notice(zone, "TLP:AMBER", ref, "Discutez dans ce fil"))
 
     # Quévy's prevention service has seen it
@@ -194,7 +225,7 @@ async def test_moderation_update_reach_and_close(network: Running, cast: Cast) -
     await quevy.wait_for(notice(zone, "* ", "[CLÔTURÉE]", ref))
     await quevy.wait_for(notice(zone, "Clôturée : Suspects arrested"))
     await author.say(zone, f"!alert close {ref}")
-    await author.wait_for(notice(zone, f"alert {ref} cannot be closed: it is closed"))
+    await author.wait_for(notice(zone, f"{ref} is already closed"))
 
 
 async def test_rejection_guided_entry_and_refusals(network: Running, cast: Cast) -> None:
@@ -220,7 +251,9 @@ async def test_rejection_guided_entry_and_refusals(network: Running, cast: Cast)
         await author.say(zone, answer)
         await author.wait_for(notice(zone, next_question))
     await author.say(zone, "Report graffiti to the commune.")
-    draft = await author.wait_for(notice(zone, "Draft A-"))
+    await author.wait_for(notice(zone, "Draft A-", "in our direct chat"))
+    chat = await direct_chat(author)
+    draft = await author.wait_for(notice(chat, "Draft A-", "check it before it goes out"))
     ref = draft.body.split()[1].rstrip(":")
     assert "Personal data found" in draft.body and "phone number '0475 12 34 56'" in draft.body
     assert "province:50000" in draft.body  # GREEN reaches the province room
@@ -229,7 +262,7 @@ async def test_rejection_guided_entry_and_refusals(network: Running, cast: Cast)
     moderation = await moderator.room(f"#moderation:{SERVER}")
     await moderator.wait_for(notice(moderation, ref))
     await moderator.say(moderation, f"!reject {ref} Remove the phone number, please.")
-    await author.wait_for(notice(zone, f"{ref} was not published", "Remove the phone number"))
+    await author.wait_for(notice(chat, f"{ref} was not published", "Remove the phone number"))
 
     await reader.say(zone, ALERT)
     refusal = await reader.wait_for(notice(zone, "needs the author role"))
@@ -249,8 +282,7 @@ async def test_killed_during_fan_out_then_restarted_one_bulletin_per_room(
     hainaut = await officer.room(f"#province-50000:{SERVER}")
     boraine = await frameries.room(f"#zone-5327:{SERVER}")
     green = ALERT.replace("tlp: amber", "tlp: green")  # zone 5324, zone 5327 and Hainaut
-    await officer.say(zone, green)
-    draft = await officer.wait_for(notice(zone, "Draft A-"))
+    _, draft = await draft_from(officer, zone, green)
     ref = draft.body.split()[1].rstrip(":")
     await officer.say(zone, f"!alert publish {ref}")
     # killed as soon as the first bulletin shows, while the others may still be on their way
