@@ -10,16 +10,17 @@ Room changes go through the bot (matrix-nio); account changes through the Synaps
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
 import nio
 
+from bots.accounts import ensure_account, is_local, reported_foreign
 from bots.closed_rooms import ClosedRooms
 from bots.reconcile_report import Problem, ReconcileReport
 from bots.room_directory import RoomDirectory
-from bots.rooms import RoomState, check, create_room, link, repair_settings, room_state, set_power
+from bots.room_repair import RETRY, RoomRepair, refusal
+from bots.rooms import create_room, link, room_state, set_power
 from bots.synapse_admin import MatrixAdminError, SynapseAdmin
 from phenomena.errors import PrevnetError
 from phenomena.partners import Member, MemberStatus, Organisation
@@ -42,10 +43,6 @@ class MembershipNotApplied(PrevnetError):
         super().__init__("; ".join(p.line()[2:] for p in report.problems))
 
 
-def _refusal(exc: MatrixAdminError) -> str:
-    return f"the homeserver refused ({exc.status} {exc.errcode}: {exc.error})"
-
-
 class MatrixNetwork:
     """Applies the registry to the homeserver, as the bot account (a server admin)."""
 
@@ -66,6 +63,7 @@ class MatrixNetwork:
         self.directory = directory
         self.namespace = namespace  # an alias prefix, so that tests can share one homeserver
         self.closed = ClosedRooms(client, admin, directory)
+        self.repair = RoomRepair(client, admin, server_name)
         self.problems: list[Problem] = []  # the last reconciliation's, for /health and #admin
         self._room_ids: dict[str, str] = {}  # registry and alert rooms (they never change)
 
@@ -85,7 +83,7 @@ class MatrixNetwork:
 
     def is_local(self, matrix_id: str) -> bool:
         """Whether a Matrix ID is an account of the server prevnet serves."""
-        return matrix_id.startswith("@") and matrix_id.endswith(":" + self.server_name)
+        return is_local(matrix_id, self.server_name)
 
     # -- the room directory -------------------------------------------------------------------
 
@@ -153,7 +151,7 @@ class MatrixNetwork:
             except MatrixAdminError as exc:
                 report.problem(
                     spec.key,
-                    f"the room could not be created: {_refusal(exc)}",
+                    f"the room could not be created: {refusal(exc)}",
                     "check the homeserver's log and run `prevnet reconcile` again",
                 )
         return ids
@@ -227,53 +225,23 @@ class MatrixNetwork:
         )
         return None
 
-    # -- accounts -----------------------------------------------------------------------------
-
     async def ensure_account(
         self, member: Member, known: Mapping[str, Any] | None, report: ReconcileReport
     ) -> None:
         """Make the account match the member: exists, active or locked, named right."""
-        user_id = member.matrix_id
-        account = known if known is not None else await self.admin.get_user(user_id)
-        if member.status is MemberStatus.REMOVED:
-            if account is not None and not account.get("deactivated"):
-                await self.admin.deactivate(user_id)
-                report.accounts_fixed.append(user_id)
-            return
-        if account is None:
-            await self.admin.put_user(
-                user_id,
-                displayname=member.display_name,
-                password=secrets.token_urlsafe(18),
-                locked=member.status is MemberStatus.SUSPENDED,
-            )
-            report.accounts_created.append(user_id)
-            return
-        changes: dict[str, Any] = {}
-        if account.get("deactivated"):
-            changes.update(deactivated=False, password=secrets.token_urlsafe(18))
-        locked = member.status is MemberStatus.SUSPENDED
-        if bool(account.get("locked")) != locked:
-            changes["locked"] = locked
-        if account.get("displayname") != member.display_name:
-            changes["displayname"] = member.display_name
-        if changes:
-            await self.admin.put_user(user_id, **changes)
-            report.accounts_fixed.append(user_id)
-        if locked:
-            await self.admin.logout_everywhere(user_id)
+        await ensure_account(self.admin, member, known, report)
 
-    def _foreign(self, member: Member, report: ReconcileReport) -> bool:
-        """Report a member whose Matrix ID belongs to another server (prevnet cannot serve it)."""
-        if self.is_local(member.matrix_id):
-            return False
-        report.problem(
-            member.matrix_id,
-            f"a Matrix ID of another server: prevnet serves only {self.server_name}",
-            f"remove it (`prevnet member remove {member.matrix_id}`) and add the person with an"
-            f" account @name:{self.server_name}",
-        )
-        return True
+    async def _account(
+        self, member: Member, known: Mapping[str, Any] | None, report: ReconcileReport
+    ) -> None:
+        try:
+            await ensure_account(self.admin, member, known, report)
+        except MatrixAdminError as exc:
+            report.problem(
+                member.matrix_id,
+                f"the account could not be set right: {refusal(exc)}",
+                "check the account with the admin API; `prevnet reconcile` tries again",
+            )
 
     # -- membership ---------------------------------------------------------------------------
 
@@ -290,7 +258,7 @@ class MatrixNetwork:
         """
         report = report if report is not None else ReconcileReport()
         before = len(report.problems)
-        if not self._foreign(member, report):
+        if not reported_foreign(member, self.server_name, report):
             await self._apply_member(member, organisations, report)
         if len(report.problems) > before:
             raise MembershipNotApplied(report)
@@ -303,7 +271,7 @@ class MatrixNetwork:
         wanted = member_rooms(member, organisations.get(member.organisation), self.territories)
         ids = await self.ensure_rooms({k: specs[k] for k in wanted if k in specs}, report)
         if member.is_active:  # the account must exist before it can join
-            await self.ensure_account(member, None, report)
+            await self._account(member, None, report)
         managed: dict[str, str] = {}
         for key in specs:
             room_id = await self.room_id(key)
@@ -313,8 +281,10 @@ class MatrixNetwork:
             managed.update({r.room_id: r.key for r in await self.directory.all(ALERT_KIND)})
         current = set(await self.admin.joined_rooms(member.matrix_id))
         for key in sorted(k for k in wanted if k in ids and ids[k] not in current):
-            await self._step(report, key, self.admin.force_join(member.matrix_id, ids[key]))
-            report.joined.append((member.matrix_id, key))
+            if await self.repair.step(
+                report, key, self.admin.force_join(member.matrix_id, ids[key])
+            ):
+                report.joined.append((member.matrix_id, key))
         for room_id in sorted(current):
             managed_key = managed.get(room_id)
             if managed_key is not None and managed_key not in wanted:
@@ -323,47 +293,20 @@ class MatrixNetwork:
                     if member.is_active
                     else f"membership {member.status.value}"
                 )
-                if await self._kick(room_id, member.matrix_id, reason, managed_key, report):
+                if await self.repair.kick(room_id, member.matrix_id, reason, managed_key, report):
                     report.removed.append((member.matrix_id, managed_key))
         if not member.is_active:  # out of the rooms first, then locked out or deactivated
-            await self.ensure_account(member, None, report)
+            await self._account(member, None, report)
             return
         level = power_level(member)
         for key in sorted(k for k in wanted if k in ids):
-            changed = await self._step(
-                report,
-                key,
-                set_power(self.client, self.bot, ids[key], None, {member.matrix_id: level}),
-            )
-            if changed:
-                report.power_levels_set.append(key)
-
-    async def _step(self, report: ReconcileReport, key: str, action: Any) -> Any:
-        """Run one change; a refusal is reported (with the fix) instead of stopping the rest."""
-        try:
-            return await action
-        except MatrixAdminError as exc:
-            report.problem(
-                key,
-                _refusal(exc),
-                "look at the room with the admin API; `prevnet reconcile` retries",
-            )
-            return None
-
-    async def _kick(
-        self, room_id: str, user_id: str, reason: str, key: str, report: ReconcileReport
-    ) -> bool:
-        try:
-            check(await self.client.room_kick(room_id, user_id, reason), f"kick {user_id}")
-        except MatrixAdminError as exc:
-            report.problem(
-                key,
-                f"{user_id} should not be in this room but could not be removed: {_refusal(exc)}",
-                f"remove {user_id} by hand (a room's creator cannot be removed: then delete the"
-                f" room with DELETE /_synapse/admin/v2/rooms/{room_id})",
-            )
-            return False
-        return True
+            try:
+                if await set_power(
+                    self.client, self.bot, ids[key], None, {member.matrix_id: level}
+                ):
+                    report.power_levels_set.append(key)
+            except MatrixAdminError as exc:
+                report.problem(key, refusal(exc), RETRY)
 
     # -- the whole registry -------------------------------------------------------------------
 
@@ -380,7 +323,7 @@ class MatrixNetwork:
         that cannot be repaired goes into ``problems`` (also kept in ``self.problems``).
         """
         report = ReconcileReport()
-        members = [m for m in members if not self._foreign(m, report)]
+        members = [m for m in members if not reported_foreign(m, self.server_name, report)]
         specs = room_catalogue(organisations.values(), self.territories)
         ids = await self.ensure_rooms(specs, report)
         alert_rooms = await self.directory.all(ALERT_KIND)
@@ -390,14 +333,7 @@ class MatrixNetwork:
         for done, member in enumerate(members, start=1):
             account = accounts.get(member.matrix_id)
             if account is not None or member.status is MemberStatus.ACTIVE:
-                try:
-                    await self.ensure_account(member, account, report)
-                except MatrixAdminError as exc:
-                    report.problem(
-                        member.matrix_id,
-                        f"the account could not be set right: {_refusal(exc)}",
-                        "check the account with the admin API; `prevnet reconcile` retries",
-                    )
+                await self._account(member, account, report)
             if progress:
                 progress(done, total)
         report.unknown_accounts = sorted(
@@ -413,96 +349,15 @@ class MatrixNetwork:
                     wanted_by_room[key][member.matrix_id] = power_level(member)
         step = len(members)
         for key, room_id in sorted(ids.items()):
-            await self._guarded(
-                key,
-                self._reconcile_room(specs[key], room_id, ids, wanted_by_room[key], report),
-                report,
-            )
+            await self.repair.registry_room(specs[key], room_id, ids, wanted_by_room[key], report)
             step += 1
             if progress:
                 progress(step, total)
         active = {m.matrix_id for m in members if m.status is MemberStatus.ACTIVE}
         for record in alert_rooms:
-            await self._guarded(
-                record.key, self._reconcile_alert_room(record, active, report), report
-            )
+            await self.repair.alert_room(record, active, report)
             step += 1
             if progress:
                 progress(step, total)
         self.problems = list(report.problems)
         return report
-
-    async def _guarded(self, key: str, work: Any, report: ReconcileReport) -> None:
-        try:
-            await work
-        except MatrixAdminError as exc:
-            report.problem(
-                key, _refusal(exc), "look at the room with the admin API; reconciliation retries"
-            )
-
-    async def _present(self, key: str, room_id: str, report: ReconcileReport) -> RoomState | None:
-        """The room's state, or None (reported) if the bot is not in it and so cannot act."""
-        state = await room_state(self.admin, room_id)
-        if state.members.get(self.bot) != "join":
-            report.problem(
-                key,
-                f"prevnet's bot is not in its room {room_id}, so it cannot repair it",
-                f"put the bot back: POST /_synapse/admin/v1/rooms/{room_id}/make_room_admin"
-                f' {{"user_id": "{self.bot}"}}, then run `prevnet reconcile`',
-            )
-            return None
-        return state
-
-    async def _reconcile_room(
-        self,
-        spec: RoomSpec,
-        room_id: str,
-        ids: Mapping[str, str],
-        wanted: Mapping[str, int],
-        report: ReconcileReport,
-    ) -> None:
-        key = spec.key
-        state = await self._present(key, room_id, report)
-        if state is None:
-            return
-        present = state.members
-        joined = {u for u, m in present.items() if m == "join"}
-        for user_id in sorted(set(wanted) - joined):
-            await self._step(report, key, self.admin.force_join(user_id, room_id))
-            report.joined.append((user_id, key))
-        for user_id in sorted(set(present) - set(wanted) - {self.bot}):
-            if await self._kick(
-                room_id, user_id, "not given this room by the registry", key, report
-            ):
-                report.removed.append((user_id, key))
-        repaired = await repair_settings(
-            self.client,
-            room_id,
-            state,
-            encrypted=spec.kind is not RoomKind.SPACE,
-            name=spec.name,
-            topic=spec.topic,
-        )
-        report.state_repaired += [(key, what) for what in repaired]
-        parent = ids.get(spec.parent) if spec.parent else None
-        if parent is not None and state.content("m.space.parent", parent) is None:
-            await link(self.client, self.server_name, parent, room_id)
-            report.state_repaired.append((key, "place in its space"))
-        levels = state.content("m.room.power_levels")
-        if await set_power(self.client, self.bot, room_id, levels, wanted, exact=True):
-            report.power_levels_set.append(key)
-
-    async def _reconcile_alert_room(
-        self, record: RoomRecord, active: set[str], report: ReconcileReport
-    ) -> None:
-        """An alert's room: nobody is added; accounts no longer active are taken out."""
-        state = await self._present(record.key, record.room_id, report)
-        if state is None:
-            return
-        for user_id in sorted(set(state.members) - active - {self.bot}):
-            if await self._kick(
-                record.room_id, user_id, "no longer an active member", record.key, report
-            ):
-                report.removed.append((user_id, record.key))
-        repaired = await repair_settings(self.client, record.room_id, state, encrypted=True)
-        report.state_repaired += [(record.key, what) for what in repaired]
