@@ -9,6 +9,7 @@ import pytest
 from phenomena.alert import Alert
 from phenomena.alert_text import parse_alert_text
 from phenomena.events import ThreadReplied
+from phenomena.partners import Member, Role
 from phenomena.partners_file import parse_partner_file
 from phenomena.services import alerts as use
 from phenomena.services.alerts import ModerationPolicy
@@ -23,6 +24,15 @@ from tests.unit.test_partners_file import GOOD
 
 POLICE = "@alice:prevnet.example"
 POLICY = ModerationPolicy()
+
+
+async def second_moderator(bridge: Bridge) -> str:
+    """A moderator of the police zone besides the author: widening an alert needs two people."""
+    carol = Member("@carol:prevnet.example", "Carol", "zp-mons-quevy", frozenset({Role.MODERATOR}))
+    async with bridge.uow() as uow:
+        await uow.members.add(carol)
+        await uow.commit()
+    return carol.matrix_id
 
 
 async def publish(bridge: Bridge, territories: TerritoryRegistry, text: str = EXAMPLE) -> Alert:
@@ -128,9 +138,11 @@ async def test_lowering_amber_to_green_opens_the_topic_and_red_lowered_gets_one_
     await bridge.drain()
     forum = bridge.double.forum
     [topic] = forum.topics.values()
+    second = await second_moderator(bridge)
     await use.update_alert(
         bridge.uow(), alert.id, replace(alert.content, tlp=Tlp.GREEN), POLICE, territories, NOW
     )
+    await use.approve_alert(bridge.uow(), alert.id, second, territories, NOW)  # four eyes
     await bridge.drain()
     assert forum.categories[topic.category_id].permissions == {"everyone": 1}
     red = await publish(bridge, territories, EXAMPLE.replace("tlp: amber", "tlp: red"))
@@ -139,6 +151,7 @@ async def test_lowering_amber_to_green_opens_the_topic_and_red_lowered_gets_one_
     await use.update_alert(
         bridge.uow(), red.id, replace(red.content, tlp=Tlp.AMBER), POLICE, territories, NOW
     )
+    await use.approve_alert(bridge.uow(), red.id, second, territories, NOW)
     await bridge.drain()
     assert len(forum.topics) == 2
     assert forum.topic_by_external_id(f"prevnet-alert-{red.id}") is not None
