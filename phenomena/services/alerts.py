@@ -385,6 +385,12 @@ async def update_alert(
         if alert.content.tlp is not Tlp.RED and content.tlp is Tlp.RED:
             recipients = ()  # refused below as a stricter label
         alert.check_not_stricter(content)
+        newcomers = [r for r in recipients if r not in alert.recipients]
+        if content.tlp is Tlp.RED and alert.rooms and newcomers:
+            raise InvalidValue(
+                f"{alert.ref}'s room was made for its recipients and nobody joins it later: to "
+                f"reach {', '.join(newcomers)} too, close it and publish a new alert for them"
+            )
         wider = widening(alert.content, content, alert.recipients, recipients)
         if wider and alert.status.is_open:
             if member.organisation != alert.organisation or not member.has(Role.AUTHOR):

@@ -68,3 +68,16 @@ async def test_nobody_joins_later_and_a_member_of_another_zone_is_not_in_it(desk
     await desk.say("inspecteur.mons", f"!alert update {ref} summary: {SECRET}, confirmed.")
     sent = await desk.deliver()
     assert sent and {p.room for p in sent if SECRET in p.body} == {f"!{key}"}
+
+
+async def test_a_red_alert_reaches_no_new_organisation_afterwards(desk: Desk) -> None:
+    ref = ref_in(await desk.say("inspecteur.mons", RED))
+    await desk.say("inspecteur.mons", f"!alert publish {ref}")
+    await desk.deliver()
+    for change in ("recipients: pz-oostende", "area: Mons, Oostende"):
+        reply = await desk.say("inspecteur.mons", f"!alert update {ref} {change}")
+        assert reply is not None and "nobody joins it later" in reply.text, change
+        assert "pz-oostende" in reply.text
+    alert = await desk.alert(parse_ref(ref))
+    assert alert.proposed is None and "pz-oostende" not in alert.recipients
+    assert await desk.deliver() == []
