@@ -23,12 +23,12 @@ from bots import key_store
 from bots.commands import CommandRegistry, Context, Reply
 from bots.invitations import DirectChats, answer_invite, watch_direct_chat
 from bots.synapse_admin import MatrixSendError, Session
+from bots.sync_progress import SyncProgress, SyncTokens
 from bots.toolbox import thread_root
 from phenomena.partners import Member
 
 log = logging.getLogger(__name__)
 
-TOKEN_PAUSE = 0.2  # seconds between handling a sync and saving its token (see Bot._save_soon)
 SETTLE_SECONDS = 2.0  # at most this long a command's deliveries hold the next sync (Bot)
 PLAINTEXT_REFUSED = (
     "Not carried out: your client sent this message unencrypted into an encrypted room, so its"
@@ -83,13 +83,6 @@ class Deliveries(Protocol):
         ...
 
 
-class SyncTokens(Protocol):
-    """Where the bot's sync stopped (``phenomena.storage.sync_tokens.SqlSyncTokens``)."""
-
-    async def load(self) -> str | None: ...
-    async def save(self, token: str) -> None: ...
-
-
 def notice_content(reply: Reply, in_reply_to: str | None = None) -> dict[str, Any]:
     """An ``m.notice`` with a plain-text body and, when given, an HTML body."""
     content: dict[str, Any] = {"msgtype": "m.notice", "body": reply.text}
@@ -126,15 +119,11 @@ class Bot:
         self._on_thread_reply = on_thread_reply
         self._handled: set[str] = set()
         self._shared_with: dict[str, frozenset[tuple[str, str]]] = {}
-        self._tokens = sync_tokens
         self._deliveries = deliveries
         # reactions being handled apart from the sync loop (they may wait for a bulletin record)
         self._background: set[asyncio.Task[None]] = set()
         self._listening = False  # off during a first sync that only catches up on state
-        self._token: str | None = None  # the newest sync token whose events are handled
-        self._saved: str | None = None
-        self._saving: asyncio.Task[None] | None = None
-        self._flush = asyncio.Event()  # stopping: save now, without the pause
+        self._progress = SyncProgress(sync_tokens, self._background)
         self.ready = asyncio.Event()
         client.add_event_callback(self._on_message, (nio.RoomMessageText,))
         client.add_event_callback(self._on_undecryptable, (nio.MegolmEvent,))
@@ -153,7 +142,7 @@ class Bot:
         """
         if self.client.should_upload_keys:
             await self.client.keys_upload()
-        stored = await self._tokens.load() if self._tokens is not None else None
+        stored = await self._progress.load()
         first: nio.SyncResponse | nio.SyncError | None = None
         if stored:
             self._listening = True
@@ -171,58 +160,11 @@ class Bot:
 
     async def _on_sync(self, response: nio.SyncResponse) -> None:
         """Every event of this sync is handled: the next run starts after them."""
-        if self._tokens is None:
-            return
-        self._token = response.next_batch
-        if self._saving is None or self._saving.done():
-            self._saving = asyncio.create_task(self._save_soon())
-
-    async def _save_soon(self) -> None:
-        """Write the newest token after a short pause, and once more if a newer one came.
-
-        A busy bot so writes it a few times a second rather than after every sync, and not
-        while the events it just handed over are being delivered. A crash in the pause replays
-        those syncs after the restart: exactly-once markers keep every command to one run.
-        """
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(TOKEN_PAUSE):
-                await self._flush.wait()
-        while self._tokens is not None:
-            token = self._token
-            if token is None or token == self._saved:
-                return
-            if not await self._background_finished():
-                return  # stopping: what was cut short comes again with its sync after a restart
-            try:
-                await self._tokens.save(token)
-            except Exception:  # the next sync saves again; a replay repeats no command
-                log.exception("the sync token could not be saved")
-                return
-            self._saved = token
-
-    async def _background_finished(self) -> bool:
-        """Wait for the reactions being handled; False if one was cut short by a stop."""
-        running = set(self._background)
-        if running:
-            await asyncio.wait(running)
-        return not any(task.cancelled() for task in running)
+        self._progress.handled(response.next_batch)
 
     async def flush_sync_token(self) -> None:
-        """Save the newest token now (on stop): no pause, and no write cut in half.
-
-        Reactions still being handled are cut short, and then no newer token is saved: their
-        syncs come again after the restart, and handling a reaction twice changes nothing.
-        """
-        unfinished = [task for task in self._background if not task.done()]
-        for task in unfinished:
-            task.cancel()
-        if unfinished:
-            await asyncio.wait(unfinished)
-            self._token = self._saved
-        self._flush.set()
-        if self._saving is not None:
-            await self._saving
-        await self._save_soon()  # a token that came after the last save began
+        """Save the newest sync token now (on stop); see ``SyncProgress.flush``."""
+        await self._progress.flush()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Sync until ``stop`` is set."""

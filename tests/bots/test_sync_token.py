@@ -8,8 +8,9 @@ from typing import Any
 
 import nio
 
-from bots.bot import TOKEN_PAUSE, Bot
+from bots.bot import Bot
 from bots.commands import CommandRegistry
+from bots.sync_progress import TOKEN_PAUSE
 from phenomena.partners import Member
 
 
