@@ -11,7 +11,7 @@ keeps tests independent.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -78,11 +78,13 @@ def observability_routes(
     max_lag: timedelta = timedelta(minutes=5),
     *,
     peer: str = "homeserver",
+    problems: Callable[[], Sequence[str]] | None = None,
 ) -> None:
     """Add ``GET /health`` and ``GET /metrics`` to an aiohttp application.
 
     ``homeserver_ok`` checks the service's peer, reported under ``peer`` (the bots' homeserver,
-    the bridge's Discourse).
+    the bridge's Discourse). ``problems`` are what the last reconciliation could not repair,
+    each with its fix: listed for a person to act on, they leave the service healthy.
     """
 
     async def refresh() -> OutboxStats | None:
@@ -104,7 +106,7 @@ def observability_routes(
         lag = (clock() - stats.oldest).total_seconds() if stats and stats.oldest else 0.0
         outbox_ok = stats is not None and lag <= max_lag.total_seconds()
         healthy = database and homeserver and outbox_ok
-        body = {
+        body: dict[str, object] = {
             "status": "ok" if healthy else "unhealthy",
             "database": "ok" if database else "unreachable",
             peer: "ok" if homeserver else "unreachable",
@@ -115,6 +117,8 @@ def observability_routes(
                 "status": "ok" if outbox_ok else "lagging",
             },
         }
+        if problems is not None:
+            body["problems"] = list(problems())
         return web.json_response(body, status=200 if healthy else 503)
 
     async def metrics_page(request: web.Request) -> web.Response:

@@ -65,6 +65,7 @@ class Settings:
     retention_days: int = 365  # then closed alerts' and incidents' personal data is purged
     timezone: str = "Europe/Brussels"
     retry_seconds: float = 2.0  # first retry of a failed outbox delivery; doubles up to 5 min
+    outbox_max_attempts: int = 8  # then an event that keeps failing is set aside as a dead letter
     discourse: DiscourseSettings | None = None  # the toolbox bridge; None: no bridge
 
     @property
@@ -88,6 +89,7 @@ _ENV = {
     "PREVNET_API_PORT": "api_port",
     "PREVNET_API_HOST": "api_host",
     "PREVNET_RETRY_SECONDS": "retry_seconds",
+    "PREVNET_OUTBOX_MAX_ATTEMPTS": "outbox_max_attempts",
 }
 _DISCOURSE_ENV = {
     "PREVNET_DISCOURSE_URL": "url",
@@ -166,6 +168,7 @@ def _build(values: dict[str, Any]) -> Settings:
         "retention_days",
         "discourse",
         "retry_seconds",
+        "outbox_max_attempts",
     }
     unknown = set(values) - known
     if unknown:
@@ -207,6 +210,7 @@ def _build(values: dict[str, Any]) -> Settings:
             "alert_grace_days",
             "api_port",
             "retention_days",
+            "outbox_max_attempts",
         ):
             if name in values:
                 number = int(values[name])

@@ -13,7 +13,7 @@ import contextlib
 import functools
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -30,7 +30,7 @@ from bots.bot import Bot, bot_client
 from bots.commands import CommandRegistry, Reply
 from bots.delivery import AlertDelivery
 from bots.digest import image_content, post_room_digest
-from bots.network import MatrixNetwork
+from bots.network import MatrixNetwork, ReconcileReport
 from bots.reactions import on_reaction
 from bots.synapse_admin import Session, SynapseAdmin
 from bots.toolbox import ToolboxNotices, record_thread_reply
@@ -45,7 +45,7 @@ from phenomena.storage.database import Database
 from phenomena.storage.handoff import committed_alert
 from phenomena.storage.incidents import SqlApiTokens, SqlIncidentStore
 from phenomena.storage.locks import exclusive
-from phenomena.storage.outbox import Outbox
+from phenomena.storage.outbox import Outbox, OutboxEntry
 from phenomena.storage.retention import purge_personal_data
 from phenomena.storage.room_directory import SqlRoomDirectory
 from phenomena.storage.sync_tokens import SqlSyncTokens
@@ -53,7 +53,7 @@ from phenomena.storage.unit_of_work import SqlUnitOfWork, utc_now
 from prevnet.bot_account import ensure_bot_session
 from prevnet.demo import seed_demo_registry, write_demo_accounts
 from prevnet.detection import detection_attachments, run_daily_detection
-from prevnet.dispatch import Dispatcher
+from prevnet.dispatch import Dispatcher, dead_letter_notice
 from prevnet.homeserver import Homeserver, HomeserverFiles, HomeserverOptions
 from prevnet.incident_api import incident_app
 from prevnet.observability import Metrics, observability_routes
@@ -98,6 +98,7 @@ async def run_up(
                     server_name=settings.server_name,
                     port=settings.homeserver_port,
                     bcrypt_rounds=4 if options.fast_hashing else 12,
+                    demo_logins=options.demo,
                 ),
             )
             await homeserver.start()
@@ -135,6 +136,7 @@ async def run_up(
             [],
             on_failure=lambda name: metrics.delivery_failures.labels(name).inc(),
             retry_base=settings.retry_seconds,
+            max_attempts=settings.outbox_max_attempts,
         )
 
         def uow() -> SqlUnitOfWork:
@@ -152,14 +154,21 @@ async def run_up(
             return (await network.reconcile(members, organisations)).summary()
 
         known_unknown: set[str] = set()
+        known_problems: set[str] = set()
+
+        def news_in(report: ReconcileReport) -> bool:
+            """Whether a report names a stranger or a problem #admin has not been told of."""
+            strangers = set(report.unknown_accounts) - known_unknown
+            problems = {p.line() for p in report.problems} - known_problems
+            known_unknown.update(report.unknown_accounts)
+            known_problems.update(p.line() for p in report.problems)
+            return bool(strangers or problems)
 
         async def scheduled_reconcile() -> None:
-            """Repair drift; tell the admin room when anything changed or a stranger appeared."""
+            """Repair drift; tell the admin room when anything changed or something is new."""
             members, organisations = await load_registry(uow)
             report = await network.reconcile(members, organisations)
-            new_strangers = set(report.unknown_accounts) - known_unknown
-            known_unknown.update(report.unknown_accounts)
-            if report.changed_anything or new_strangers:
+            if news_in(report) or report.changed_anything:
                 log.info("%s", report.summary())
                 await post_to_admins(report.summary())
 
@@ -169,15 +178,20 @@ async def run_up(
                 await bot.send(room, Reply(text))
 
         ledger = SqlBulletinLedger(db)
+
+        async def room_exists(key: str) -> bool:
+            return await network.room_id(key) is not None
+
         desk = AlertDesk(
             uow=lambda once: SqlUnitOfWork(db.sessions, once=once, handoff=dispatcher),
             territories=territories,
             policy=settings.moderation,
             clock=utc_now,
             ledger=ledger,
+            room_exists=room_exists,
         )
         commands = CommandRegistry()
-        register_member_commands(commands, uow, utc_now)
+        register_member_commands(commands, uow, utc_now, settings.server_name)
         register_reconcile_command(commands, reconcile)
         register_alert_commands(commands, desk)
 
@@ -211,6 +225,8 @@ async def run_up(
             thread_reply,
             SqlSyncTokens(db, f"{session.user_id}/{session.device_id}"),
             deliveries=dispatcher,
+            direct_chats=network,
+            direct_room=network.direct_room,
         )
 
         async def alert_of(alert_id: int) -> Alert | None:
@@ -253,7 +269,19 @@ async def run_up(
             territories=territories,
             attachments=attachments,
             post_image=post_image,
+            rooms=network,
+            uow=uow,
+            direct_room_of=network.direct_room,
         )
+
+        async def announce_dead_letters(entries: Sequence[OutboxEntry]) -> None:
+            """Tell #admin; outside the outbox, so the notice cannot become a poison event."""
+            room = await network.room_id(ADMIN)
+            if room is None or not bot.ready.is_set():
+                raise ConnectionError("#admin is not reachable yet")  # tried again in a minute
+            await bot.send(room, Reply(dead_letter_notice(entries)))
+
+        dispatcher.on_dead_letter = announce_dead_letters
 
         async def daily_detection() -> None:
             with metrics.detection_seconds.time():
@@ -350,14 +378,19 @@ async def run_up(
                     return await admin.request("GET", "/_matrix/client/versions") is not None
 
                 observability_routes(
-                    service, metrics, outbox.stats, database_ok, homeserver_ok, utc_now
+                    service,
+                    metrics,
+                    outbox.stats,
+                    database_ok,
+                    homeserver_ok,
+                    utc_now,
+                    problems=lambda: [p.line()[2:] for p in network.problems],
                 )
                 api = web.AppRunner(service)
                 await api.setup()
                 await web.TCPSite(api, settings.api_host, settings.api_port).start()
                 stack.push_async_callback(api.cleanup)
-            known_unknown.update(startup.unknown_accounts)
-            if startup.removed or startup.unknown_accounts:
+            if news_in(startup) or startup.removed:
                 await post_to_admins(startup.summary())
             ready(url)
             await asyncio.wait(

@@ -5,16 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Protocol
 
-from bots.delivery import AlertDelivery
+from bots.delivery import ALERT_EVENTS, AlertDelivery
 from bots.toolbox import ToolboxNotices
 from phenomena.events import (
-    AlertClosed,
-    AlertExpired,
     AlertPublished,
-    AlertRejected,
-    AlertRevised,
-    AlertSubmitted,
-    AlertUpdated,
     Event,
     MemberAdded,
     MemberChanged,
@@ -85,19 +79,7 @@ def membership_subscription(network: MemberApplier, uow: UowFactory) -> Subscrip
 
 def bulletin_subscription(delivery: AlertDelivery) -> Subscription:
     """Post moderation notices and bulletins, and edit them as alerts change."""
-    return Subscription(
-        "matrix-bulletins",
-        (
-            AlertSubmitted,
-            AlertRevised,
-            AlertPublished,
-            AlertUpdated,
-            AlertClosed,
-            AlertExpired,
-            AlertRejected,
-        ),
-        delivery.handle,
-    )
+    return Subscription("matrix-bulletins", ALERT_EVENTS, delivery.handle)
 
 
 def member_lookup(uow: UowFactory) -> Callable[[str], Awaitable[Member | None]]:
