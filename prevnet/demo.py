@@ -41,14 +41,20 @@ def _known_passwords(path: Path) -> Mapping[str, str]:
 
 
 async def write_demo_accounts(
-    admin: SynapseAdmin, path: Path, uow: UnitOfWork, homeserver_url: str
+    admin: SynapseAdmin, path: Path, uow: UnitOfWork, homeserver_url: str, server_name: str
 ) -> list[dict[str, Any]]:
-    """Give each active member a password (kept across runs) and list them in ``path`` (0600)."""
+    """Give each active member a password (kept across runs) and list them in ``path`` (0600).
+
+    A member this homeserver cannot serve (another server's ID recorded by an older prevnet) is
+    left out: reconciliation reports it, and it must not stop the demo from starting.
+    """
     known = _known_passwords(path)
     async with uow:
         members = await uow.members.list(statuses=[MemberStatus.ACTIVE])
     accounts = []
     for member in members:
+        if not member.matrix_id.endswith(f":{server_name}"):
+            continue
         password = known.get(member.matrix_id)
         if password is None:
             password = secrets.token_urlsafe(12)

@@ -317,7 +317,9 @@ async def run_up(
         members, organisations = await load_registry(uow)
         startup = await network.reconcile(members, organisations)
         if options.demo:
-            await write_demo_accounts(admin, data / "demo-accounts.json", uow(), url)
+            await write_demo_accounts(
+                admin, data / "demo-accounts.json", uow(), url, settings.server_name
+            )
 
         dispatcher.subscribe(membership_subscription(network, uow))
         dispatcher.subscribe(bulletin_subscription(delivery))
