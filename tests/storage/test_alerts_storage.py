@@ -122,7 +122,7 @@ async def test_update_and_close_then_nothing_more(
         await use.approve_alert(
             SqlUnitOfWork(registry.sessions), alert.id, POLICE, territories, NOW
         )
-    updated, route = await use.approve_alert(
+    updated, _route = await use.approve_alert(
         SqlUnitOfWork(registry.sessions), alert.id, SECOND, territories, NOW
     )
     assert updated.version == 2 and updated.proposed is None
