@@ -172,9 +172,7 @@ def incident_app(
 
     def area_of_organisation(organisation: Organisation) -> Callable[[], Area | None]:
         def get() -> Area | None:
-            covered = covered_municipalities(
-                organisation.kind, organisation.territories, territories
-            )
+            covered = covered_municipalities(organisation, territories)
             return None if covered is None else area(covered)
 
         return get

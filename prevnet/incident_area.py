@@ -8,7 +8,6 @@ report anywhere. Distances are in metres of the scan's system (EPSG:3812).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,8 +16,9 @@ from matplotlib.path import Path as Polygon
 from pyproj import Transformer
 
 from bots.maps import Outlines
+from phenomena.audience import municipalities_of
 from phenomena.incidents import SCAN_CRS
-from phenomena.partners import Organisation, OrganisationKind, TerritoryKind, TerritoryRef
+from phenomena.partners import Organisation, OrganisationKind, TerritoryKind
 from phenomena.territory import TerritoryRegistry
 
 BUFFER_METRES = 5000.0
@@ -31,24 +31,14 @@ _PAIRS_AT_ONCE = 250_000  # point-segment pairs measured in one numpy step (boun
 
 
 def covered_municipalities(
-    kind: OrganisationKind, refs: Iterable[TerritoryRef], territories: TerritoryRegistry
+    organisation: Organisation, territories: TerritoryRegistry
 ) -> frozenset[str] | None:
     """The NIS codes of the municipalities an organisation covers; None: all of the country."""
-    if kind in ANYWHERE_KINDS:
+    if organisation.kind in ANYWHERE_KINDS or any(
+        ref.kind is TerritoryKind.COUNTRY for ref in organisation.territories
+    ):
         return None
-    found: set[str] = set()
-    for ref in refs:
-        if ref.kind is TerritoryKind.COUNTRY:
-            return None
-        if ref.kind is TerritoryKind.MUNICIPALITY and ref.key in territories.municipalities:
-            found.add(ref.key)
-        elif ref.kind is TerritoryKind.ZONE and ref.key in territories.zones:
-            found |= set(territories.zones[ref.key].municipalities)
-        elif ref.kind is TerritoryKind.PROVINCE:
-            found |= {n for n, m in territories.municipalities.items() if m.province_nis == ref.key}
-        elif ref.kind is TerritoryKind.REGION:
-            found |= {n for n, m in territories.municipalities.items() if m.region_nis == ref.key}
-    return frozenset(found)
+    return municipalities_of(organisation, territories)
 
 
 def _distances(points: Points, ring: Points) -> npt.NDArray[np.float64]:
