@@ -141,7 +141,7 @@ def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
         alert, route = await use.draft_alert(
             desk.uow(context.event_id),
             content,
-            context.actor,
+            context.sender,
             desk.territories,
             desk.clock(),
             origin_room=context.room_id if shared else None,
@@ -185,7 +185,7 @@ def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
         alert, _ = await use.submit_draft(
             desk.uow(context.event_id),
             parse_ref(ref),
-            context.actor,
+            context.sender,
             desk.territories,
             desk.policy,
             desk.clock(),
@@ -209,7 +209,7 @@ def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
     )
     async def cancel(context: Context, args: Arguments) -> Reply:
         alert = await use.discard_draft(
-            desk.uow(context.event_id), parse_ref(_ref(args)), context.actor, desk.clock()
+            desk.uow(context.event_id), parse_ref(_ref(args)), context.sender, desk.clock()
         )
         if alert.origin_room is not None:
             return Reply(
@@ -244,7 +244,7 @@ def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
             desk.uow(context.event_id),
             alert.id,
             content,
-            context.actor,
+            context.sender,
             desk.territories,
             desk.clock(),
         )
@@ -276,7 +276,7 @@ def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
         alert = await use.close_alert(
             desk.uow(context.event_id),
             parse_ref(ref),
-            context.actor,
+            context.sender,
             reason.strip(),
             desk.clock(),
             desk.territories,
@@ -411,7 +411,7 @@ def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
         alert, route = await use.approve_alert(
             desk.uow(context.event_id),
             alert_id,
-            context.actor,
+            context.sender,
             desk.territories,
             desk.clock(),
         )
@@ -441,7 +441,7 @@ def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
         alert = await use.reject_alert(
             desk.uow(context.event_id),
             alert_id,
-            context.actor,
+            context.sender,
             reason,
             desk.clock(),
             desk.territories,

@@ -47,12 +47,6 @@ class Context:
     """Who else reads this room besides the bot (joined and invited, as the bot's client knows
     them); None when unknown, which the alert commands treat as a shared room."""
 
-    @property
-    def actor(self) -> Member | str:
-        """Who acts, for the use cases: the member the bot read for this message, so the use
-        case does not read it again, or the Matrix ID when there is none (it is refused)."""
-        return self.member if self.member is not None else self.sender
-
 
 @dataclass(frozen=True)
 class Arguments:

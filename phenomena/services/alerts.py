@@ -52,23 +52,14 @@ class ModerationPolicy:
         return home is None or not set(content.municipalities) <= home
 
 
-Actor = str | Member
-"""Who acts: a Matrix ID, read in the use case's own transaction, or the member the caller read
-for this very request (the bot reads the sender of every message before it looks at the
-command), which is not read a second time on the way to the first bulletin."""
-
-
-async def _acting_member(uow: UnitOfWork, actor: Actor) -> Member:
-    member = actor if isinstance(actor, Member) else await uow.members.get(actor)
+async def _acting_member(uow: UnitOfWork, matrix_id: str) -> Member:
+    """The acting member as this transaction reads them (a suspension just made counts)."""
+    member = await uow.members.get(matrix_id)
     if member is None:
         raise PermissionDenied(
-            f"{actor} is not a member of the network; ask an administrator to add you"
+            f"{matrix_id} is not a member of the network; ask an administrator to add you"
         )
     return member
-
-
-def _matrix_id(actor: Actor) -> str:
-    return actor.matrix_id if isinstance(actor, Member) else actor
 
 
 def unseen(ref: str) -> NotFound:
@@ -117,7 +108,7 @@ def _needs_moderation(
 async def create_alert(
     uow: UnitOfWork,
     content: AlertContent,
-    author: Actor,
+    author: str,
     territories: TerritoryRegistry,
     policy: ModerationPolicy,
     now: datetime,
@@ -145,7 +136,7 @@ async def create_alert(
 async def draft_alert(
     uow: UnitOfWork,
     content: AlertContent,
-    author: Actor,
+    author: str,
     territories: TerritoryRegistry,
     now: datetime,
     origin_room: str | None = None,
@@ -181,9 +172,9 @@ async def will_need_moderation(
         return _needs_moderation(alert, organisation, territories, policy)
 
 
-async def _own_draft(uow: UnitOfWork, alert_id: int, author: Actor) -> Alert:
+async def _own_draft(uow: UnitOfWork, alert_id: int, author: str) -> Alert:
     alert = await uow.alerts.get(alert_id)
-    if alert is None or alert.author != _matrix_id(author):
+    if alert is None or alert.author != author:
         if alert is not None and alert.status is not AlertStatus.DRAFT:
             raise PermissionDenied(f"alert {alert.ref} is not your draft")
         raise unseen(format_ref(alert_id))
@@ -193,7 +184,7 @@ async def _own_draft(uow: UnitOfWork, alert_id: int, author: Actor) -> Alert:
 async def submit_draft(
     uow: UnitOfWork,
     alert_id: int,
-    author: Actor,
+    author: str,
     territories: TerritoryRegistry,
     policy: ModerationPolicy,
     now: datetime,
@@ -218,7 +209,7 @@ async def submit_draft(
     return alert, route
 
 
-async def discard_draft(uow: UnitOfWork, alert_id: int, author: Actor, now: datetime) -> Alert:
+async def discard_draft(uow: UnitOfWork, alert_id: int, author: str, now: datetime) -> Alert:
     """The author drops a draft: it is kept as cancelled (its number is not given again) and
     its text is wiped."""
     async with uow:
@@ -235,7 +226,7 @@ async def discard_draft(uow: UnitOfWork, alert_id: int, author: Actor, now: date
 
 
 async def _decider(
-    uow: UnitOfWork, alert: Alert, moderator: Actor, territories: TerritoryRegistry, action: str
+    uow: UnitOfWork, alert: Alert, moderator: str, territories: TerritoryRegistry, action: str
 ) -> Member:
     """The moderator deciding on an alert: never its author (four eyes), and for RED and
     AMBER+STRICT one who may read it."""
@@ -254,7 +245,7 @@ async def _decider(
 
 
 async def approve_alert(
-    uow: UnitOfWork, alert_id: int, moderator: Actor, territories: TerritoryRegistry, now: datetime
+    uow: UnitOfWork, alert_id: int, moderator: str, territories: TerritoryRegistry, now: datetime
 ) -> tuple[Alert, Route]:
     """A moderator publishes a pending alert, or a widening proposed for a published one.
 
@@ -298,7 +289,7 @@ async def approve_alert(
 async def reject_alert(
     uow: UnitOfWork,
     alert_id: int,
-    moderator: Actor,
+    moderator: str,
     reason: str,
     now: datetime,
     territories: TerritoryRegistry | None = None,
@@ -323,7 +314,7 @@ async def reject_alert(
 
 
 async def _changer(
-    uow: UnitOfWork, alert_id: int, actor: Actor, territories: TerritoryRegistry, action: str
+    uow: UnitOfWork, alert_id: int, actor: str, territories: TerritoryRegistry, action: str
 ) -> tuple[Alert, Member, dict[str, Organisation]]:
     """The alert and who changes it, if they may: its organisation's authors and the
     moderators of its zone who may read it. Anybody else hears that there is no such alert
@@ -350,7 +341,7 @@ async def update_alert(
     uow: UnitOfWork,
     alert_id: int,
     content: AlertContent,
-    actor: Actor,
+    actor: str,
     territories: TerritoryRegistry,
     now: datetime,
 ) -> tuple[Alert, tuple[str, ...]]:
@@ -418,7 +409,7 @@ async def update_alert(
 async def close_alert(
     uow: UnitOfWork,
     alert_id: int,
-    actor: Actor,
+    actor: str,
     reason: str,
     now: datetime,
     territories: TerritoryRegistry | None = None,

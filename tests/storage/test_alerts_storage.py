@@ -299,16 +299,13 @@ async def test_the_source_line_names_the_organisation_and_author_as_they_are_tod
         assert await uow.alerts.source_names(gone) == (None, None)
 
 
-async def test_the_member_the_bot_read_acts_without_being_read_again(
+async def test_the_use_case_reads_the_acting_member_once_in_its_own_transaction(
     registry: Database, territories: TerritoryRegistry
 ) -> None:
-    """The bot reads the sender of every message; a use case given that member trusts it."""
-    async with SqlUnitOfWork(registry.sessions) as uow:
-        alice = await uow.members.get(POLICE)
-    assert alice is not None
+    """Given a Matrix ID, the use case reads the member once, where a suspension counts."""
     content = parse_alert_text(EXAMPLE, territories)
     draft, _ = await use.draft_alert(
-        SqlUnitOfWork(registry.sessions), content, alice, territories, NOW
+        SqlUnitOfWork(registry.sessions), content, POLICE, territories, NOW
     )
     statements: list[str] = []
 
@@ -318,29 +315,29 @@ async def test_the_member_the_bot_read_acts_without_being_read_again(
     event.listen(registry.engine.sync_engine, "before_cursor_execute", seen)
     try:
         published, _ = await use.submit_draft(
-            SqlUnitOfWork(registry.sessions), draft.id, alice, territories, POLICY, NOW
+            SqlUnitOfWork(registry.sessions), draft.id, POLICE, territories, POLICY, NOW
         )
     finally:
         event.remove(registry.engine.sync_engine, "before_cursor_execute", seen)
     assert published.status is AlertStatus.PUBLISHED
     assert published.author == published.status_by == POLICE
-    assert not [s for s in statements if "FROM members" in s]
+    assert len([s for s in statements if "FROM members" in s]) == 1
     # the moderation policy needs the organisation's kind and territory (police publish at
     # once only at home and next door): that one organisation is read, not the registry
     reads = [s for s in statements if s.lstrip().startswith("SELECT organisations")]
     assert len(reads) == 1 and "WHERE organisations." in reads[0]
-    # what it says still counts: a suspended member is refused, and nothing is recorded
+    # a member suspended meanwhile is refused, and nothing is recorded
     other, _ = await use.draft_alert(
         SqlUnitOfWork(registry.sessions), content, POLICE, territories, NOW
     )
+    async with SqlUnitOfWork(registry.sessions) as uow:
+        alice = await uow.members.get(POLICE)
+        assert alice is not None
+        await uow.members.save(replace(alice, status=MemberStatus.SUSPENDED))
+        await uow.commit()
     with pytest.raises(PermissionDenied, match="suspended"):
         await use.submit_draft(
-            SqlUnitOfWork(registry.sessions),
-            other.id,
-            replace(alice, status=MemberStatus.SUSPENDED),
-            territories,
-            POLICY,
-            NOW,
+            SqlUnitOfWork(registry.sessions), other.id, POLICE, territories, POLICY, NOW
         )
     assert len(await alert_events(registry)) == 1
 
