@@ -87,7 +87,7 @@ class SyncProgress:
             task.cancel()
         if unfinished:
             await asyncio.wait(unfinished)
-            self._token = self._saved
+            self._token = None  # nothing newer than what is saved or being saved
         self._flush.set()
         if self._saving is not None:
             await self._saving

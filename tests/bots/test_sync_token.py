@@ -68,3 +68,57 @@ async def test_stopping_saves_the_newest_token_at_once() -> None:
         assert await tokens.load() == "s1"
     finally:
         await client.close()
+
+
+class GatedTokens(Tokens):
+    """A database whose writes finish only once ``gate`` opens."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = asyncio.Event()
+        self.writing = asyncio.Event()
+
+    async def save(self, token: str) -> None:
+        self.writing.set()
+        await self.gate.wait()
+        self.writes.append(token)
+
+
+async def test_the_saved_token_never_moves_back_when_the_bot_stops_mid_save() -> None:
+    tokens = GatedTokens()
+    held, cut = asyncio.Event(), asyncio.Event()
+
+    async def slow_reaction(member: Member | None, event_id: str, target: str, key: str) -> None:
+        held.set()
+        try:
+            await asyncio.Event().wait()  # still being handled when the bot stops
+        finally:
+            cut.set()
+
+    client = nio.AsyncClient("http://127.0.0.1:9", "@bot:prevnet.test")
+    bot = Bot(client, CommandRegistry(), nobody, no_room, slow_reaction, sync_tokens=tokens)
+    bot._listening = True  # as after the first sync
+    try:
+        tokens.gate.set()
+        await bot._on_sync(synced("s0"))
+        await asyncio.wait_for(bot.flush_sync_token(), 5)
+        assert tokens.writes == ["s0"]
+        tokens.gate.clear()
+        tokens.writing.clear()
+        await bot._on_sync(synced("s1"))
+        await asyncio.wait_for(tokens.writing.wait(), 5)  # s1 is being written
+        reaction = SimpleNamespace(
+            sender="@someone:prevnet.test", event_id="$r", reacts_to="$b", key="👍"
+        )
+        await bot._on_reaction(SimpleNamespace(room_id="!r:prevnet.test"), reaction)
+        await asyncio.wait_for(held.wait(), 5)
+        await bot._on_sync(synced("s2"))  # the sync that brought the reaction
+        stopping = asyncio.create_task(bot.flush_sync_token())
+        await asyncio.wait_for(cut.wait(), 5)  # stopping cut the reaction short
+        for _ in range(10):  # the stop goes on to wait for the write in flight
+            await asyncio.sleep(0)
+        tokens.gate.set()
+        await asyncio.wait_for(stopping, 5)
+        assert tokens.writes == ["s0", "s1"], "the saved token moved back"
+    finally:
+        await client.close()
