@@ -117,7 +117,6 @@ class Bot:
         self._room_key_of = room_key_of
         self._on_reaction_handler = on_reaction
         self._on_thread_reply = on_thread_reply
-        self._handled: set[str] = set()
         self._shared_with: dict[str, frozenset[tuple[str, str]]] = {}
         self._deliveries = deliveries
         # reactions being handled apart from the sync loop (they may wait for a bulletin record)
@@ -238,9 +237,8 @@ class Bot:
     async def _on_message(self, room: nio.MatrixRoom, event: nio.RoomMessageText) -> None:
         if not self._listening:
             return
-        if event.sender == self.client.user_id or event.event_id in self._handled:
+        if event.sender == self.client.user_id:
             return
-        self._handled.add(event.event_id)
         if room.encrypted and not event.decrypted:  # its text must not sit on the server
             await self._refuse_plaintext(room.room_id, event)
             return
@@ -339,9 +337,6 @@ class Bot:
         handler = self._on_reaction_handler
         if event.sender == self.client.user_id or handler is None:
             return
-        if event.event_id in self._handled:
-            return
-        self._handled.add(event.event_id)
         task = asyncio.create_task(self._react(handler, event), name=f"reaction {event.event_id}")
         self._background.add(task)
         task.add_done_callback(self._background.discard)
