@@ -15,7 +15,7 @@ import logging
 import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import nio
 
@@ -29,7 +29,6 @@ from phenomena.partners import Member
 
 log = logging.getLogger(__name__)
 
-SETTLE_SECONDS = 2.0  # at most this long a command's deliveries hold the next sync (Bot)
 PLAINTEXT_REFUSED = (
     "Not carried out: your client sent this message unencrypted into an encrypted room, so its"
     " text now sits unencrypted on the homeserver. Turn on encryption in your client (or use"
@@ -70,19 +69,6 @@ def bot_client(url: str, session: Session, store: Path) -> nio.AsyncClient:
     return client
 
 
-class Deliveries(Protocol):
-    """What the bot's commands hand over for delivery (``prevnet.dispatch.Dispatcher``)."""
-
-    @property
-    def handed_over(self) -> int:
-        """How many events have been handed over so far."""
-        ...
-
-    async def handed_over_delivered(self) -> None:
-        """Return once every event handed over so far has been through its handlers."""
-        ...
-
-
 def notice_content(reply: Reply, in_reply_to: str | None = None) -> dict[str, Any]:
     """An ``m.notice`` with a plain-text body and, when given, an HTML body."""
     content: dict[str, Any] = {"msgtype": "m.notice", "body": reply.text}
@@ -105,7 +91,6 @@ class Bot:
         on_reaction: ReactionHandler | None = None,
         on_thread_reply: ThreadReplyHandler | None = None,
         sync_tokens: SyncTokens | None = None,
-        deliveries: Deliveries | None = None,
         direct_chats: DirectChats | None = None,
         direct_room: DirectRoom | None = None,
     ) -> None:
@@ -118,7 +103,6 @@ class Bot:
         self._on_reaction_handler = on_reaction
         self._on_thread_reply = on_thread_reply
         self._shared_with: dict[str, frozenset[tuple[str, str]]] = {}
-        self._deliveries = deliveries
         # reactions being handled apart from the sync loop (they may wait for a bulletin record)
         self._background: set[asyncio.Task[None]] = set()
         self._listening = False  # off during a first sync that only catches up on state
@@ -258,14 +242,12 @@ class Bot:
                 log.info("thread reply %s: %s", event.event_id, outcome)
             except Exception:
                 log.exception("thread reply %s could not be recorded", event.event_id)
-        handed_before = self._deliveries.handed_over if self._deliveries is not None else 0
         reply = await self.commands.dispatch(context, event.body)
         if reply is not None:
             try:
                 await self._answer(room.room_id, event.sender, event.event_id, reply)
             except ConnectionError:
                 log.exception("could not answer %s", event.event_id)
-        await self._let_deliveries_go_out(handed_before)
 
     async def _answer(self, room_id: str, sender: str, event_id: str, reply: Reply) -> None:
         """Send a reply where it may be read: a private one to the sender's direct chat with
@@ -304,25 +286,6 @@ class Bot:
             await self.send(room_id, reply)
         except ConnectionError:
             log.exception("could not answer in the direct chat %s", room_id)
-
-    async def _let_deliveries_go_out(self, handed_before: int) -> None:
-        """Hold the next sync while what the command handed over (its bulletins) goes out.
-
-        The homeserver serves one request at a time: a new long-poll that arrives while it
-        stores a bulletin costs it time then, and it would answer the bot's own poll about its
-        own bulletin ahead of the members' polls (and again for each bulletin of a fan-out).
-        So the sync goes on once the deliveries are through, or after ``SETTLE_SECONDS``, so
-        that a slow homeserver does not keep the next commands waiting longer than that. A
-        message that handed nothing over (chat, most commands) does not wait at all.
-        """
-        if self._deliveries is None or self._deliveries.handed_over == handed_before:
-            await asyncio.sleep(0)  # let a delivery start before matrix-nio goes on
-            return
-        try:
-            async with asyncio.timeout(SETTLE_SECONDS):
-                await self._deliveries.handed_over_delivered()
-        except TimeoutError:
-            log.info("deliveries still going after %s s; syncing meanwhile", SETTLE_SECONDS)
 
     async def _on_reaction(self, room: nio.MatrixRoom, event: nio.ReactionEvent) -> None:
         """Handle a reaction apart from the sync loop: it may wait seconds for its target.

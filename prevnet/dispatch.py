@@ -89,10 +89,6 @@ class Dispatcher:
         self._on_failure = on_failure  # e.g. count failures for the metrics
         self._retry_base = retry_base  # seconds before the first retry (tests shorten it)
         self._handed: deque[OutboxMessage] = deque()
-        self._handed_total = 0  # handed over since the start
-        self._handed_undelivered = 0  # handed over and not yet through their handlers
-        self._handed_done = asyncio.Event()
-        self._handed_done.set()
         self._limits = {
             FailureKind.PERMANENT: permanent_attempts,
             FailureKind.TRANSIENT: max_transient_attempts,
@@ -123,40 +119,19 @@ class Dispatcher:
     def take(self, messages: Sequence[OutboxMessage]) -> None:
         """Events committed already claimed by this dispatcher: deliver them next (``Handoff``)."""
         self._handed.extend(messages)
-        self._handed_total += len(messages)
-        self._handed_undelivered += len(messages)
-        if self._handed_undelivered:
-            self._handed_done.clear()
         self._wake.set()
-
-    @property
-    def handed_over(self) -> int:
-        """How many events were handed over since the start (the bot compares it)."""
-        return self._handed_total
-
-    async def handed_over_delivered(self) -> None:
-        """Return once every event handed over so far has been through its handlers.
-
-        Delivered or failed (a failure is retried from the outbox later, not waited for). The
-        bot waits for this, bounded, before it syncs again after a command; see ``Bot``.
-        """
-        await self._handed_done.wait()
 
     async def run_once(self, limit: int = 50) -> int:
         """Deliver the events handed over, or else one batch of due events; returns how many."""
         batch: list[OutboxMessage] = []
         while self._handed and len(batch) < limit:
             batch.append(self._handed.popleft())
-        handed = len(batch)
         if not batch:
             batch = await self._outbox.claim(limit=limit)
         try:
             for message in batch:
                 await self._deliver(message)
         finally:
-            # counted as through even when recording an outcome failed: a later claim of the
-            # outbox delivers the rest, and nobody waits for that
-            self._count_handed_delivered(handed)
             self._remember(self._outbox.set_aside())
         await self.announce_dead_letters()
         return len(batch)
@@ -184,11 +159,6 @@ class Dispatcher:
             return
         del self._unannounced[: len(entries)]
         self._unannounced_more = 0
-
-    def _count_handed_delivered(self, count: int) -> None:
-        self._handed_undelivered -= count
-        if not self._handed_undelivered:
-            self._handed_done.set()
 
     async def _deliver(self, message: OutboxMessage) -> None:
         due = [

@@ -224,7 +224,6 @@ async def run_up(
             reaction,
             thread_reply,
             SqlSyncTokens(db, f"{session.user_id}/{session.device_id}"),
-            deliveries=dispatcher,
             direct_chats=network,
             direct_room=network.direct_room,
         )
