@@ -145,7 +145,7 @@ def read_body(
     where = area()
     if where is not None and reading.good:
         points = np.array([(inc.x, inc.y) for _, inc in reading.good], dtype=np.float64)
-        outside = where.outside(points, [inc.municipality for _, inc in reading.good])
+        outside = where.outside(points)
         reason = describe(organisation, where.buffer)
         reading.rejected += [
             {"index": i, "reason": reason}

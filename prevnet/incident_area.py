@@ -67,12 +67,14 @@ class Area:
     boxes: npt.NDArray[np.float64]  # one row per ring: min x, min y, max x, max y
     buffer: float
 
-    def outside(self, points: Points, municipalities: list[str | None]) -> npt.NDArray[np.bool_]:
+    def outside(self, points: Points) -> npt.NDArray[np.bool_]:
         """For each point (x, y in metres), whether it is further than the buffer from the area.
 
-        A point whose record names one of the area's municipalities is inside, wherever it is.
+        Only the point counts: a record that names one of the area's municipalities but gives
+        coordinates elsewhere is judged by its coordinates (a record with a municipality and no
+        coordinates is placed at that municipality's centre).
         """
-        inside = np.array([m in self.municipalities for m in municipalities], dtype=bool)
+        inside = np.zeros(len(points), dtype=bool)
         if len(points) == 0:
             return ~inside
         b = self.buffer

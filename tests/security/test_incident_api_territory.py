@@ -98,3 +98,20 @@ async def test_a_token_whose_organisation_left_the_registry_is_refused(
     status, answer = await post(api, token, {"incidents": [IN_MONS]})
     assert status == 403 and "no longer in the registry" in str(answer["error"])
     assert await SqlIncidentStore(db).count() == 0
+
+
+async def test_naming_ones_own_municipality_does_not_carry_far_coordinates_in(
+    api: str, db: Database
+) -> None:
+    """The place is where the coordinates say, whatever municipality the record names."""
+    token = await register(
+        db, "pcs-mons", OrganisationKind.COMMUNE, TerritoryRef(TerritoryKind.MUNICIPALITY, "53053")
+    )
+    spoofed = {**OOSTENDE, "municipality": "Mons", "id": "spoofed"}
+    status, answer = await post(
+        api, token, {"incidents": [spoofed, {**DAY, "municipality": "Mons", "id": "by-name"}]}
+    )
+    assert status == 200
+    assert [r["index"] for r in answer["rejected"]] == [0]  # type: ignore[attr-defined]
+    assert answer["added"] == 1
+    assert await SqlIncidentStore(db).count() == 1
