@@ -50,10 +50,16 @@ _LOOKALIKES = str.maketrans(
 )  # fmt: skip
 
 
+UNKNOWN = "?"
+"""A letter or symbol of another script that no look-alike maps: it may stand for any letter."""
+_MOST_UNKNOWN = 2  # a name with more such stand-ins than this is another script, not a disguise
+
+
 def skeleton(name: str) -> str:
     """What a name looks like to a reader: case, accents, spacing, punctuation and script gone.
 
-    ``"Prеvnet  Bot"`` (with a Cyrillic е) and ``"PREVNET"`` both read as ``prevnet``.
+    ``"Prеvnet  Bot"`` (with a Cyrillic е) and ``"PREVNET"`` both read as ``prevnet``; a letter
+    or symbol of another script that no look-alike maps becomes ``UNKNOWN``.
     """
     folded = unicodedata.normalize("NFKC", name).casefold()
     bare = "".join(
@@ -61,15 +67,33 @@ def skeleton(name: str) -> str:
         for char in unicodedata.normalize("NFD", folded)
         if unicodedata.category(char) not in ("Mn", "Me", "Cf")
     )
-    return "".join(
-        char for char in bare.translate(_LOOKALIKES) if char.isascii() and char.isalnum()
-    )
+    shown = []
+    for char in bare.translate(_LOOKALIKES):
+        if char.isascii():
+            if char.isalnum():
+                shown.append(char)
+        elif unicodedata.category(char)[0] in "LNS":
+            shown.append(UNKNOWN)
+    return "".join(shown)
 
 
 def imitates(display_name: str, protected: tuple[str, ...]) -> bool:
-    """Whether a display name reads as (or contains) one of the protected names."""
+    """Whether a display name reads as (or contains) one of the protected names.
+
+    A few letters of other scripts in the right places count as the letters they stand for
+    (``ꓑrevnet``, ``pяevnet``); a name written in another script throughout does not.
+    """
     shown = skeleton(display_name)
-    return any(skeleton(name) in shown for name in protected if skeleton(name))
+    for name in protected:
+        target = skeleton(name)
+        for start in range(len(shown) - len(target) + 1 if target else 0):
+            window = shown[start : start + len(target)]
+            stand_ins = window.count(UNKNOWN)
+            if stand_ins <= _MOST_UNKNOWN and all(
+                seen in (wanted, UNKNOWN) for seen, wanted in zip(window, target, strict=True)
+            ):
+                return True
+    return False
 
 
 @dataclass(frozen=True)

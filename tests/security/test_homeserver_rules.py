@@ -256,6 +256,12 @@ async def test_nobody_invites_an_account_of_another_server(
         "prev\u200bnet",  # zero-width space
         "pr3vn3t",
         "Prévnet",
+        "\ua4d1revnet",  # Lisu ꓑ
+        "\u2ca3revnet",  # Coptic ⲣ
+        "pr\u212evnet",  # estimated sign ℮
+        "prev\u1952et",  # Tai Le ᥒ
+        "prev\u0438et",  # Cyrillic и, no look-alike of n by shape but by place
+        "p\u044fevnet",  # Cyrillic я
     ],
 )
 async def test_a_member_cannot_take_a_display_name_that_passes_for_the_bot(
@@ -270,7 +276,9 @@ async def test_a_member_cannot_take_a_display_name_that_passes_for_the_bot(
         assert shown.get("displayname") != name
 
 
-@pytest.mark.parametrize("name", ["Alice Dupont", "Prévention Mons", "Inspecteur Net"])
+@pytest.mark.parametrize(
+    "name", ["Alice Dupont", "Prévention Mons", "Inspecteur Net", "Алексей", "Иван Петров"]
+)
 async def test_an_ordinary_display_name_passes(
     prevnet_room: PrevnetRoom, member: Caller, name: str
 ) -> None:
