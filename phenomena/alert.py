@@ -167,6 +167,8 @@ class Alert:
     recipients: tuple[str, ...] = ()
     """Organisation keys a TLP:RED alert's own room is made for (empty for other labels)."""
     proposed: ProposedChange | None = None
+    revised_by: tuple[str, ...] = ()
+    """The moderators who edited it while it waited: none of them may approve it (four eyes)."""
     events: list[Event] = field(default_factory=list, compare=False, repr=False)
 
     @property
@@ -290,13 +292,16 @@ class Alert:
         self.content = replace(self.content, summary="", modus=None, advice=None)
 
     def revise_pending(self, content: AlertContent, at: datetime, by: str = "") -> tuple[str, ...]:
-        """A moderator edits an alert before approving it; nothing was shared yet."""
+        """A moderator edits an alert before it is approved; nothing was shared yet. The editor
+        is recorded in ``revised_by``: another moderator approves it."""
         if self.status is not AlertStatus.PENDING_MODERATION:
             raise IllegalTransition(f"alert {self.ref} is not waiting for a moderator")
         changed = self.content.changed_fields(content)
         self.content = content
         self.updated_at = at
         if changed:  # the moderators' notice shows the new text
+            if by and by not in self.revised_by:
+                self.revised_by = (*self.revised_by, by)
             self.events.append(AlertRevised(alert_id=self.id, fields=changed, by=by))
         return changed
 

@@ -249,7 +249,8 @@ async def approve_alert(
 ) -> tuple[Alert, Route]:
     """A moderator publishes a pending alert, or a widening proposed for a published one.
 
-    Four eyes: never the alert's author, nor the widening's proposer.
+    Four eyes: never the alert's author, nor a moderator who revised it while it waited, nor
+    the widening's proposer.
     """
     async with uow:
         alert = await uow.alerts.get(alert_id)
@@ -278,6 +279,10 @@ async def approve_alert(
         if alert.status is not AlertStatus.PENDING_MODERATION:
             raise IllegalTransition(
                 f"alert {alert.ref} is not waiting for a moderator (it is {alert.status.value})"
+            )
+        if member.matrix_id in alert.revised_by:
+            raise PermissionDenied(
+                f"you revised {alert.ref}: another moderator must approve it (four eyes)"
             )
         route = _route(alert, territories)
         alert.publish(route.rooms, member.matrix_id, now)
@@ -350,6 +355,8 @@ async def update_alert(
     A change that widens a published alert (a lower TLP, more municipalities, more recipients)
     is proposed by an author of its organisation and waits for a moderator who is neither its
     author nor its proposer: ``alert.proposed`` holds it, the bulletins keep what they say.
+    A pending alert is edited by moderators only, widened only by those of its organisation,
+    and approved by none of them (``Alert.revised_by``).
     """
     async with uow:
         alert, member, organisations = await _changer(uow, alert_id, actor, territories, "change")
@@ -359,11 +366,15 @@ async def update_alert(
                 raise PermissionDenied(
                     f"you wrote {alert.ref}: another moderator edits and approves it (four eyes)"
                 )
-            recipients_for(content, alert.organisation, organisations, territories)
+            recipients = recipients_for(content, alert.organisation, organisations, territories)
+            wider = widening(alert.content, content, alert.recipients, recipients)
+            if wider and member.organisation != alert.organisation:
+                raise PermissionDenied(
+                    f"widening alert {alert.ref} ({', '.join(wider)}) is for the moderators of "
+                    "its organisation; tell its author, or narrow it instead"
+                )
             changed = alert.revise_pending(content, now, member.matrix_id)
-            alert.recipients = recipients_for(
-                content, alert.organisation, organisations, territories
-            )
+            alert.recipients = recipients
             await uow.alerts.save(alert)
             await uow.commit()
             return alert, changed

@@ -280,7 +280,7 @@ class SqlAlertRepository(_Repository):
         row.status_reason = alert.status_reason
         row.status_by = alert.status_by
         row.recipients = _rooms_text(alert.recipients)
-        row.proposed = _proposed_json(alert.proposed)
+        row.proposed = _proposed_json(alert.proposed, alert.revised_by)
         row.updated_at = alert.updated_at or self._clock()
         await self.session.flush()
         self._written[alert.id] = row
@@ -372,6 +372,7 @@ def _alert(row: AlertRow) -> Alert:
         origin_room=row.origin_room,
         recipients=_split(row.recipients),
         proposed=_proposed(row.proposed),
+        revised_by=tuple((row.proposed or {}).get("revised_by") or ()),
     )
 
 
@@ -408,20 +409,24 @@ def _content(data: dict[str, Any]) -> AlertContent:
     )
 
 
-def _proposed_json(proposed: ProposedChange | None) -> dict[str, Any] | None:
-    if proposed is None:
-        return None
-    return {
-        "content": _content_json(proposed.content),
-        "recipients": list(proposed.recipients),
-        "by": proposed.by,
-        "at": proposed.at.isoformat(),
-        "widens": list(proposed.widens),
-    }
+def _proposed_json(
+    proposed: ProposedChange | None, revised_by: tuple[str, ...] = ()
+) -> dict[str, Any] | None:
+    """The ``proposed`` column: a widening waiting, and who revised the alert while pending."""
+    data: dict[str, Any] = {"revised_by": list(revised_by)} if revised_by else {}
+    if proposed is not None:
+        data |= {
+            "content": _content_json(proposed.content),
+            "recipients": list(proposed.recipients),
+            "by": proposed.by,
+            "at": proposed.at.isoformat(),
+            "widens": list(proposed.widens),
+        }
+    return data or None
 
 
 def _proposed(data: dict[str, Any] | None) -> ProposedChange | None:
-    if not data:
+    if not data or "content" not in data:
         return None
     return ProposedChange(
         content=_content(data["content"]),
