@@ -30,7 +30,6 @@ from bridge.topics import (
 from phenomena.alert import Alert, AlertStatus
 from phenomena.events import ThreadReplied
 from phenomena.partners import Organisation
-from phenomena.storage.outbox import delivery_attempt
 from phenomena.territory import TerritoryRegistry
 
 log = logging.getLogger(__name__)
@@ -165,10 +164,9 @@ class TopicSync:
         place = placement(alert, organisations, self.territories, self._single)
         category = await self.category_for(place, alert)
         external = self.external_id(alert.id)
-        topic_id: int | None = None
         first_post: int | None = None
-        if delivery_attempt.get() > 0:  # an earlier attempt may have made it already
-            topic_id = await self.toolbox.run(ToolboxApi.topic_id_by_external_id, external)
+        # an earlier attempt may have made it already (its answer timed out)
+        topic_id = await self.toolbox.run(ToolboxApi.topic_id_by_external_id, external)
         if topic_id is None:
             try:
                 post = await self.toolbox.run(

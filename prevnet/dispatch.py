@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from phenomena.events import Event
-from phenomena.storage.handoff import OutboxMessage, delivered_with
-from phenomena.storage.outbox import Outbox, OutboxEntry, delivery_attempt
+from phenomena.storage.handoff import OutboxMessage
+from phenomena.storage.outbox import Outbox, OutboxEntry
 from phenomena.storage.unit_of_work import utc_now
 from prevnet.delivery_failures import FailureKind, classify, describe
 
@@ -166,15 +166,6 @@ class Dispatcher:
             for sub in self._subscriptions
             if isinstance(message.event, sub.events) and sub.name not in message.handled
         ]
-        attempt = delivery_attempt.set(message.attempts)
-        alerts = delivered_with.set(message.alerts)
-        try:
-            await self._run_handlers(message, due)
-        finally:
-            delivery_attempt.reset(attempt)
-            delivered_with.reset(alerts)
-
-    async def _run_handlers(self, message: OutboxMessage, due: list[Subscription]) -> None:
         done: list[str] = []
         for sub in due:
             try:

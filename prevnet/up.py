@@ -42,7 +42,6 @@ from phenomena.services.alerts import expire_due_alerts
 from phenomena.services.detection import DETECTION_AUTHOR
 from phenomena.storage.bulletins import BulletinRecord, SqlBulletinLedger
 from phenomena.storage.database import Database
-from phenomena.storage.handoff import committed_alert
 from phenomena.storage.incidents import SqlApiTokens, SqlIncidentStore
 from phenomena.storage.locks import exclusive
 from phenomena.storage.outbox import Outbox, OutboxEntry
@@ -191,7 +190,7 @@ async def run_up(
             room_exists=room_exists,
         )
         commands = CommandRegistry()
-        register_member_commands(commands, uow, utc_now, settings.server_name)
+        register_member_commands(commands, uow, utc_now, settings.server_name, session.user_id)
         register_reconcile_command(commands, reconcile)
         register_alert_commands(commands, desk)
 
@@ -229,9 +228,6 @@ async def run_up(
         )
 
         async def alert_of(alert_id: int) -> Alert | None:
-            handed = committed_alert(alert_id)  # as the event being delivered committed it
-            if handed is not None:
-                return handed
             async with uow() as unit:
                 return await unit.alerts.get(alert_id)
 

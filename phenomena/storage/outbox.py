@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -26,10 +25,6 @@ from phenomena.storage.database import Database
 from phenomena.storage.handoff import OutboxMessage
 from phenomena.storage.schema import OutboxConsumerRow, OutboxHandledRow, OutboxRow
 from phenomena.storage.unit_of_work import utc_now
-
-# How many times the event being handled has failed before (set by the dispatcher): a handler
-# whose earlier attempt may have half-succeeded (a timeout) checks before doing it again.
-delivery_attempt: ContextVar[int] = ContextVar("delivery_attempt", default=0)
 
 # How long a claim keeps other dispatchers off an event (a dispatcher that died lets go then).
 LEASE = timedelta(seconds=60)

@@ -217,7 +217,6 @@ class SqlAlertRepository(_Repository):
         # The session's identity map holds rows weakly: without a reference here, a row read by
         # ``get`` is gone by ``save`` and read again (two queries more per change of an alert).
         self._loaded: dict[int, AlertRow] = {}
-        self._written: dict[int, AlertRow] = {}  # created or saved in this transaction
 
     async def create(
         self,
@@ -239,7 +238,6 @@ class SqlAlertRepository(_Repository):
         self._fill_content(row, content)
         self.session.add(row)
         await self.session.flush()
-        self._written[row.id] = row
         return _alert(row)
 
     async def get(self, alert_id: int) -> Alert | None:
@@ -283,7 +281,6 @@ class SqlAlertRepository(_Repository):
         row.proposed = _proposed_json(alert.proposed, alert.revised_by)
         row.updated_at = alert.updated_at or self._clock()
         await self.session.flush()
-        self._written[alert.id] = row
         self._take_events(alert)
 
     async def organisation_kind(self, alert: Alert) -> OrganisationKind | None:
@@ -312,21 +309,12 @@ class SqlAlertRepository(_Repository):
         ).one()
         return row[0], row[1]
 
-    def written(self) -> dict[int, Alert]:
-        """The alerts this transaction created or changed, as they are about to be committed.
-
-        Handed over with the transaction's events, so that delivering them in this process
-        needs no read-back (see ``phenomena.storage.handoff``).
-        """
-        return {alert_id: _alert(row) for alert_id, row in self._written.items()}
-
     async def delete_draft(self, alert_id: int) -> None:
         """Forget a draft entirely (cancelled drafts are kept instead: see ``Alert.cancel``)."""
         row = await self.session.get(AlertRow, alert_id)
         if row is not None and row.status == AlertStatus.DRAFT.value:
             await self.session.delete(row)
             await self.session.flush()
-            self._written.pop(alert_id, None)
 
     @staticmethod
     def _fill_content(row: AlertRow, content: AlertContent) -> None:

@@ -150,7 +150,6 @@ class SqlUnitOfWork:
                     },
                 )
                 handed.extend((row_id, event) for row_id, consumer in rows if consumer == local)
-            written = self.alerts.written() if handed else {}
             await session.commit()
         except IntegrityError:
             if self._once is None:
@@ -160,10 +159,7 @@ class SqlUnitOfWork:
         self._events.clear()
         if handed and self._handoff is not None:
             self._handoff.take(
-                [
-                    OutboxMessage(row_id, event, 0, now, frozenset(), written)
-                    for row_id, event in handed
-                ]
+                [OutboxMessage(row_id, event, 0, now, frozenset()) for row_id, event in handed]
             )
         if had_events and self._after_commit is not None:
             self._after_commit()

@@ -7,14 +7,12 @@ import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from phenomena.alert import Alert, AlertStatus
 from phenomena.alert_text import parse_alert_text
-from phenomena.events import AlertPublished, Event, MemberAdded, OrganisationAdded
+from phenomena.events import Event, MemberAdded, OrganisationAdded
 from phenomena.partners import Organisation, OrganisationKind
 from phenomena.partners_file import parse_partner_file
 from phenomena.services.partners import import_partners
 from phenomena.storage.database import Database
-from phenomena.storage.handoff import committed_alert
 from phenomena.storage.outbox import Outbox
 from phenomena.storage.unit_of_work import SqlUnitOfWork
 from phenomena.territory import TerritoryRegistry
@@ -189,35 +187,3 @@ async def publish_alert(
         await uow.alerts.save(alert)
         await uow.commit()
     return alert.id
-
-
-async def test_handlers_of_a_handed_over_event_read_the_alert_as_it_was_committed(
-    db: Database, territories: TerritoryRegistry
-) -> None:
-    """The first bulletin needs no read-back, and shows exactly what the database holds."""
-    seen: list[tuple[int, Alert | None]] = []
-
-    async def record(event: Event) -> None:
-        assert isinstance(event, AlertPublished)
-        seen.append((event.alert_id, committed_alert(event.alert_id)))
-
-    subs = [Subscription("bulletins", (AlertPublished,), record)]
-    clock = Clock()
-
-    async def publish(handoff: Dispatcher) -> int:
-        return await publish_alert(db, territories, clock, handoff)
-
-    dispatcher = Dispatcher(Outbox(db, "here", clock), subs, clock=clock)
-    first = await publish(dispatcher)
-    assert await dispatcher.run_once() == 1
-    async with SqlUnitOfWork(db.sessions) as uow:
-        stored = await uow.alerts.get(first)
-    assert stored is not None and stored.status is AlertStatus.PUBLISHED
-    assert seen == [(first, stored)]
-    assert committed_alert(first) is None  # only while its event is being delivered
-
-    # handed to a process that died: claimed back later, it carries no alert (read afresh)
-    second = await publish(Dispatcher(Outbox(db, "here", clock), [], clock=clock))
-    assert await Outbox(db, "here", clock).release_own_claims() == 1
-    assert await Dispatcher(Outbox(db, "here", clock), subs, clock=clock).run_once() == 1
-    assert seen[-1] == (second, None)
