@@ -8,7 +8,7 @@ import pytest
 
 from phenomena.partners import OrganisationKind, TerritoryKind, TerritoryRef
 from phenomena.storage.database import Database
-from phenomena.storage.incidents import SqlApiTokens, SqlIncidentStore
+from phenomena.storage.incidents import SqlIncidentStore
 from phenomena.territory import TerritoryRegistry
 from tests.support.incident_api import post, register, serving
 
@@ -57,18 +57,6 @@ async def test_records_are_stored_once_and_every_rejection_explained(
     status, again = await post(url, token, {"incidents": RECORDS[:3]})
     assert status == 200 and again["added"] == 0 and again["known"] == 3
     assert await SqlIncidentStore(db).count() == 3
-
-
-async def test_a_forged_missing_or_revoked_token_is_refused(
-    api: tuple[str, str], db: Database
-) -> None:
-    url, token = api
-    assert (await post(url, None, {"incidents": []}))[0] == 401
-    assert (await post(url, "pvn_forged", {"incidents": []}))[0] == 401
-    await SqlApiTokens(db).revoke("zp-mons-quevy")
-    status, answer = await post(url, token, {"incidents": RECORDS[:1]})
-    assert status == 401 and "revoked" in str(answer["error"])
-    assert await SqlIncidentStore(db).count() == 0
 
 
 async def test_malformed_bodies_get_400(api: tuple[str, str]) -> None:
