@@ -51,6 +51,24 @@ def is_local(matrix_id: str, server_name: str) -> bool:
     return matrix_id.startswith("@") and matrix_id.endswith(":" + server_name)
 
 
+def reported_bot(member: Member, bot: str, report: ReconcileReport) -> bool:
+    """Report a member record holding the bot's own ID: it is never locked, renamed or moved.
+
+    An older prevnet accepted it; acting on it would lock the bot out (a suspension), deactivate
+    it (a removal) or rename it. A removed record is only skipped: it asks nothing more.
+    """
+    if member.matrix_id != bot:
+        return False
+    if member.status is not MemberStatus.REMOVED:
+        report.problem(
+            member.matrix_id,
+            "prevnet's own account (the bot) is recorded as a member; prevnet leaves its account"
+            " and rooms as they are",
+            f"remove this member record: prevnet member remove {member.matrix_id}",
+        )
+    return True
+
+
 def reported_foreign(member: Member, server_name: str, report: ReconcileReport) -> bool:
     """Report a member whose Matrix ID is of another server (prevnet cannot serve it)."""
     if is_local(member.matrix_id, server_name):

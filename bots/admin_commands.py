@@ -43,11 +43,13 @@ def register_member_commands(
     uow: UnitOfWorkFactory,
     clock: Clock,
     server_name: str | None = None,
+    bot_id: str | None = None,
 ) -> None:
     """Add the membership commands, for admins in the admin room.
 
     ``server_name`` is the server prevnet serves, whose accounts alone may be added; None takes
     the server of the admin who types the command (on a closed network, the same one).
+    ``bot_id`` is prevnet's own account, which is never added as a member.
     """
 
     def served(context: Context) -> str:
@@ -65,7 +67,7 @@ def register_member_commands(
         if not args.positional:
             raise UsageError("name the member by Matrix ID")
         server = served(context)
-        matrix_id = check_member_id(args.positional[0], server)
+        matrix_id = check_member_id(args.positional[0], server, bot_id=bot_id)
         org, name = args.option("org"), args.option("name")
         if not org or not name:
             raise UsageError("org= and name= are required")
@@ -76,7 +78,9 @@ def register_member_commands(
             roles=_roles(args.option("roles")),
             email=args.option("email"),
         )
-        result = await use.add_member(uow(), member, context.sender, clock(), server_name=server)
+        result = await use.add_member(
+            uow(), member, context.sender, clock(), server_name=server, bot_id=bot_id
+        )
         roles = ", ".join(result.role_names)
         return Reply(
             f"{matrix_id} is a member of {result.organisation} ({roles}); "

@@ -15,7 +15,7 @@ from typing import Any
 
 import nio
 
-from bots.accounts import ensure_account, is_local, reported_foreign
+from bots.accounts import ensure_account, is_local, reported_bot, reported_foreign
 from bots.closed_rooms import ClosedRooms
 from bots.reconcile_report import Problem, ReconcileReport
 from bots.room_directory import RoomDirectory
@@ -228,12 +228,18 @@ class MatrixNetwork:
     async def ensure_account(
         self, member: Member, known: Mapping[str, Any] | None, report: ReconcileReport
     ) -> None:
-        """Make the account match the member: exists, active or locked, named right."""
-        await ensure_account(self.admin, member, known, report)
+        """Make the account match the member: exists, active or locked, named right.
+
+        Never for the bot's own account (reported instead): that would lock out prevnet.
+        """
+        if not reported_bot(member, self.bot, report):
+            await ensure_account(self.admin, member, known, report)
 
     async def _account(
         self, member: Member, known: Mapping[str, Any] | None, report: ReconcileReport
     ) -> None:
+        if member.matrix_id == self.bot:  # reported by the caller; never locked or renamed
+            return
         try:
             await ensure_account(self.admin, member, known, report)
         except MatrixAdminError as exc:
@@ -255,8 +261,11 @@ class MatrixNetwork:
 
         Each room is handled on its own; if any step failed, the rest is done and
         ``MembershipNotApplied`` is raised at the end with every problem (so it is retried).
+        A record with the bot's own ID is never applied (nor retried): it is reported.
         """
         report = report if report is not None else ReconcileReport()
+        if reported_bot(member, self.bot, report):
+            return report
         before = len(report.problems)
         if not reported_foreign(member, self.server_name, report):
             await self._apply_member(member, organisations, report)
@@ -323,7 +332,12 @@ class MatrixNetwork:
         that cannot be repaired goes into ``problems`` (also kept in ``self.problems``).
         """
         report = ReconcileReport()
-        members = [m for m in members if not reported_foreign(m, self.server_name, report)]
+        members = [
+            m
+            for m in members
+            if not reported_bot(m, self.bot, report)
+            and not reported_foreign(m, self.server_name, report)
+        ]
         specs = room_catalogue(organisations.values(), self.territories)
         ids = await self.ensure_rooms(specs, report)
         alert_rooms = await self.directory.all(ALERT_KIND)

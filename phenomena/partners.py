@@ -122,12 +122,13 @@ def check_matrix_id(text: str) -> str:
     return value
 
 
-def check_member_id(text: str, server_name: str) -> str:
-    """The Matrix ID of a member to add: well formed and on the server prevnet serves.
+def check_member_id(text: str, server_name: str, *, bot_id: str | None = None) -> str:
+    """The Matrix ID of a member to add: well formed, on the server prevnet serves, not the bot.
 
     prevnet's network is closed (no federation): an account of another server can never join
     its rooms, and the homeserver refuses to look one up, so it is refused here, at the door,
-    with the ID to write instead.
+    with the ID to write instead. ``bot_id`` is prevnet's own account: as a member, its
+    suspension or removal would lock the bot out and stop the network.
     """
     value = text.strip()
     localpart, _, server = value[1:].partition(":")
@@ -146,7 +147,17 @@ def check_member_id(text: str, server_name: str) -> str:
             f"{value} is on another server; prevnet serves {server_name}: "
             f"use @{localpart}:{server_name}"
         )
+    if bot_id is not None and value == bot_id:
+        raise InvalidValue(bot_refusal(value))
     return value
+
+
+def bot_refusal(matrix_id: str) -> str:
+    """Why prevnet's own account cannot be a member, and what to do instead."""
+    return (
+        f"{matrix_id} is prevnet's own account (the bot), not a member: it is never added, "
+        "suspended or removed; add the person with an account of their own"
+    )
 
 
 def check_org_key(text: str) -> str:

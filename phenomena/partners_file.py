@@ -39,6 +39,7 @@ from phenomena.partners import (
     Role,
     TerritoryKind,
     TerritoryRef,
+    bot_refusal,
     check_matrix_id,
     check_member_id,
     check_org_key,
@@ -91,11 +92,16 @@ def parse_territory(text: str, territories: TerritoryRegistry) -> TerritoryRef:
 
 
 def parse_partner_file(
-    text: str, territories: TerritoryRegistry, *, server_name: str | None = None
+    text: str,
+    territories: TerritoryRegistry,
+    *,
+    server_name: str | None = None,
+    bot_id: str | None = None,
 ) -> PartnerDocument:
     """Read and check a partner file; raise DocumentErrors with every problem found.
 
-    With ``server_name``, members must be on that server (``check_member_id``).
+    With ``server_name``, members must be on that server (``check_member_id``); with
+    ``bot_id``, no member may be prevnet's own account.
     """
     if len(text) > MAX_FILE:
         raise DocumentErrors([LineError(None, "the file is larger than 10 MB")], "partner file")
@@ -112,7 +118,7 @@ def parse_partner_file(
         ) from None
     except yaml.YAMLError as exc:
         raise DocumentErrors([LineError(None, f"not valid YAML: {exc}")], "partner file") from None
-    reader = _Reader(territories, server_name)
+    reader = _Reader(territories, server_name, bot_id)
     reader.read_root(root)
     if reader.errors:
         reader.errors.sort(key=lambda e: e.line or 0)
@@ -123,9 +129,12 @@ def parse_partner_file(
 class _Reader:
     """Walks the YAML node tree so that each error knows its line."""
 
-    def __init__(self, territories: TerritoryRegistry, server_name: str | None) -> None:
+    def __init__(
+        self, territories: TerritoryRegistry, server_name: str | None, bot_id: str | None
+    ) -> None:
         self.territories = territories
         self.server_name = server_name
+        self.bot_id = bot_id
         self.errors: list[LineError] = []
         self.organisations: list[Organisation] = []
         self.members: list[Member] = []
@@ -283,9 +292,11 @@ class _Reader:
         matrix_id = org = None
         try:
             if matrix_text and self.server_name is not None:
-                matrix_id = check_member_id(matrix_text, self.server_name)
+                matrix_id = check_member_id(matrix_text, self.server_name, bot_id=self.bot_id)
             elif matrix_text:
                 matrix_id = check_matrix_id(matrix_text)
+                if matrix_id == self.bot_id:
+                    raise InvalidValue(bot_refusal(matrix_id))
         except DomainError as exc:
             self.error(fields["matrix_id"], str(exc))
         try:

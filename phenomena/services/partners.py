@@ -7,7 +7,14 @@ from datetime import datetime
 
 from phenomena.errors import DocumentErrors, DomainError, LineError, NotFound
 from phenomena.events import MemberAdded, OrganisationAdded
-from phenomena.partners import Member, MemberStatus, Organisation, Role, check_member_id
+from phenomena.partners import (
+    Member,
+    MemberStatus,
+    Organisation,
+    Role,
+    bot_refusal,
+    check_member_id,
+)
 from phenomena.partners_file import PartnerDocument
 from phenomena.services.unit_of_work import UnitOfWork
 
@@ -42,13 +49,15 @@ async def import_partners(
     now: datetime,
     *,
     server_name: str | None = None,
+    bot_id: str | None = None,
 ) -> ImportReport:
     """Create or update the organisations and members of a partner file, all or nothing.
 
     Members the file does not name are left as they are (``prevnet member remove`` removes).
     A member who was suspended or removed is not brought back by an old file: the report names
     them, and ``prevnet member reinstate`` is the deliberate way back. With ``server_name`` (the
-    server prevnet serves), a member on another server fails the import with its line.
+    server prevnet serves), a member on another server fails the import with its line; with
+    ``bot_id`` (prevnet's own account), so does a member with the bot's ID.
     """
     report = ImportReport()
     async with uow:
@@ -65,7 +74,12 @@ async def import_partners(
         ]
         if server_name is not None:
             errors.extend(_foreign_members(document, server_name))
-            errors.sort(key=lambda e: e.line or 0)
+        errors.extend(
+            LineError(document.lines.get(f"member:{m.matrix_id}"), bot_refusal(m.matrix_id))
+            for m in document.members
+            if bot_id is not None and m.matrix_id == bot_id
+        )
+        errors.sort(key=lambda e: e.line or 0)
         if errors:
             raise DocumentErrors(errors, "partner file")
         for org in document.organisations:
@@ -143,14 +157,21 @@ async def get_organisation(uow: UnitOfWork, key: str) -> Organisation:
 
 
 async def add_member(
-    uow: UnitOfWork, member: Member, actor: str, now: datetime, *, server_name: str
+    uow: UnitOfWork,
+    member: Member,
+    actor: str,
+    now: datetime,
+    *,
+    server_name: str,
+    bot_id: str | None = None,
 ) -> Member:
     """Add a member, or reinstate and update one who was suspended or removed.
 
-    ``server_name`` is the server prevnet serves: a Matrix ID of another server is refused
-    (``check_member_id``) before anything is read or written.
+    ``server_name`` is the server prevnet serves and ``bot_id`` prevnet's own account: a Matrix
+    ID of another server, or the bot's, is refused (``check_member_id``) before anything is
+    read or written.
     """
-    check_member_id(member.matrix_id, server_name)
+    check_member_id(member.matrix_id, server_name, bot_id=bot_id)
     async with uow:
         await get_organisation(uow, member.organisation)
         current = await uow.members.get(member.matrix_id)

@@ -9,7 +9,13 @@ import click
 from phenomena.partners import Member, MemberStatus, Role, check_member_id, check_org_key
 from phenomena.partners_file import parse_partner_file
 from phenomena.services import partners as use
+from prevnet.bot_account import BOT_LOCALPART
 from prevnet.cli.app import App, default_actor, now, run_command
+
+
+def bot_id(app: App) -> str:
+    """prevnet's own account on the server it serves, which is never a member."""
+    return f"@{BOT_LOCALPART}:{app.settings.server_name}"
 
 
 @click.group()
@@ -28,12 +34,19 @@ def import_(app: App, file: IO[str], actor: str | None) -> None:
     every error with its line.
     """
     text = file.read()
-    server = app.settings.server_name
-    document = run_command(lambda: parse_partner_file(text, app.territories, server_name=server))
+    server, bot = app.settings.server_name, bot_id(app)
+    document = run_command(
+        lambda: parse_partner_file(text, app.territories, server_name=server, bot_id=bot)
+    )
 
     async def go() -> use.ImportReport:
         return await use.import_partners(
-            await app.uow(), document, actor or default_actor(), now(), server_name=server
+            await app.uow(),
+            document,
+            actor or default_actor(),
+            now(),
+            server_name=server,
+            bot_id=bot,
         )
 
     report = app.run(go)
@@ -136,11 +149,11 @@ def add(
 ) -> None:
     """Add a member (or reinstate and update one who left)."""
 
-    server = app.settings.server_name
+    server, bot = app.settings.server_name, bot_id(app)
 
     def build() -> Member:
         return Member(
-            matrix_id=check_member_id(matrix_id, server),
+            matrix_id=check_member_id(matrix_id, server, bot_id=bot),
             display_name=display_name.strip(),
             organisation=check_org_key(organisation),
             roles=_roles(roles),
@@ -151,7 +164,7 @@ def add(
 
     async def go() -> Member:
         return await use.add_member(
-            await app.uow(), new, actor or default_actor(), now(), server_name=server
+            await app.uow(), new, actor or default_actor(), now(), server_name=server, bot_id=bot
         )
 
     result = app.run(go)
