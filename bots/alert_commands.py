@@ -209,7 +209,11 @@ def register_alert_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
     )
     async def cancel(context: Context, args: Arguments) -> Reply:
         alert = await use.discard_draft(
-            desk.uow(context.event_id), parse_ref(_ref(args)), context.sender, desk.clock()
+            desk.uow(context.event_id),
+            parse_ref(_ref(args)),
+            context.sender,
+            desk.clock(),
+            desk.territories,
         )
         if alert.origin_room is not None:
             return Reply(

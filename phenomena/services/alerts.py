@@ -172,13 +172,20 @@ async def will_need_moderation(
         return _needs_moderation(alert, organisation, territories, policy)
 
 
-async def _own_draft(uow: UnitOfWork, alert_id: int, author: str) -> Alert:
+async def _own_draft(
+    uow: UnitOfWork, alert_id: int, author: str, territories: TerritoryRegistry | None
+) -> Alert:
+    """The author's own alert; someone else's answers as a missing one unless they may read it
+    (no existence oracle)."""
     alert = await uow.alerts.get(alert_id)
-    if alert is None or alert.author != author:
-        if alert is not None and alert.status is not AlertStatus.DRAFT:
+    if alert is not None and alert.author == author:
+        return alert
+    if alert is not None and territories is not None:
+        member = await uow.members.get(author)
+        organisation = await uow.organisations.get(member.organisation) if member else None
+        if member is not None and may_read(alert, member, organisation, territories):
             raise PermissionDenied(f"alert {alert.ref} is not your draft")
-        raise unseen(format_ref(alert_id))
-    return alert
+    raise unseen(format_ref(alert_id))
 
 
 async def submit_draft(
@@ -197,7 +204,7 @@ async def submit_draft(
     async with uow:
         member = await _acting_member(uow, author)
         member.require(Role.AUTHOR, "publish alerts")
-        alert = await _own_draft(uow, alert_id, author)
+        alert = await _own_draft(uow, alert_id, author, territories)
         organisation = await uow.organisations.get(alert.organisation)  # its territory
         route = _route(alert, territories)
         if _needs_moderation(alert, organisation, territories, policy):
@@ -209,11 +216,17 @@ async def submit_draft(
     return alert, route
 
 
-async def discard_draft(uow: UnitOfWork, alert_id: int, author: str, now: datetime) -> Alert:
+async def discard_draft(
+    uow: UnitOfWork,
+    alert_id: int,
+    author: str,
+    now: datetime,
+    territories: TerritoryRegistry | None = None,
+) -> Alert:
     """The author drops a draft: it is kept as cancelled (its number is not given again) and
     its text is wiped."""
     async with uow:
-        alert = await _own_draft(uow, alert_id, author)
+        alert = await _own_draft(uow, alert_id, author, territories)
         if alert.status is not AlertStatus.DRAFT:
             raise IllegalTransition(
                 f"alert {alert.ref} is no longer a draft ({alert.status.value}); "
@@ -328,12 +341,12 @@ async def _changer(
     alert = await uow.alerts.get(alert_id)
     if alert is None or alert.status is AlertStatus.CANCELLED:
         raise unseen(format_ref(alert_id))
-    if alert.status is AlertStatus.PENDING_MODERATION and alert.author != member.matrix_id:
-        member.require(Role.MODERATOR, f"{action} alert {alert.ref} before it is approved")
     organisations = await _registry(uow)
     organisation = organisations.get(member.organisation)
     if not may_read(alert, member, organisation, territories):
         raise unseen(alert.ref)
+    if alert.status is AlertStatus.PENDING_MODERATION and alert.author != member.matrix_id:
+        member.require(Role.MODERATOR, f"{action} alert {alert.ref} before it is approved")
     if not may_change(alert, member, organisation, territories):
         raise PermissionDenied(
             f"{action} alert {alert.ref}: only its organisation's authors and the moderators "

@@ -90,3 +90,32 @@ async def test_no_existence_oracle(desk: Desk) -> None:
         assert "there is no alert" in shared.text
     listing = await desk.say("analist.oostende", "!alert list all", room="zone:5449")
     assert listing is not None and ref not in listing.text
+
+
+DECISIONS = (
+    "!alert publish {ref}",
+    "!alert cancel {ref}",
+    "!approve {ref}",
+    "!reject {ref} not ours",
+    "!alert update {ref} summary: x",
+    "!alert close {ref} done",
+)
+
+
+@pytest.mark.parametrize("actor", ["analyste.boraine", "analist.oostende"])
+async def test_no_existence_oracle_for_changes_and_decisions(desk: Desk, actor: str) -> None:
+    # someone else's RED alert at each stage: a draft, one waiting for a moderator, one out
+    draft = ref_in(await desk.say("prevention.mons", ALERT.format(tlp="red")))
+    pending = ref_in(await desk.say("prevention.mons", ALERT.format(tlp="red")))
+    await desk.say("prevention.mons", f"!alert publish {pending}")
+    out = await published(desk, "red")
+    for command in DECISIONS:
+        missing = await desk.say(actor, command.format(ref="A-999"), room="zone:5449")
+        assert missing is not None, command
+        if actor == "analist.oostende":  # a moderator and author: past every role check
+            assert "there is no alert A-999" in missing.text, command
+        for ref in (draft, pending, out):
+            shared = await desk.say(actor, command.format(ref=ref), room="zone:5449")
+            assert shared is not None, (command, ref)
+            assert shared.text.replace(ref, "A-999") == missing.text, (command, ref)
+    assert [p for p in await desk.deliver() if SECRET in p.body and "5449" in p.room] == []
