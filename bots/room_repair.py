@@ -130,5 +130,8 @@ class RoomRepair:
                     report.removed.append((user_id, record.key))
             repaired = await repair_settings(self.client, record.room_id, state, encrypted=True)
             report.state_repaired += [(record.key, what) for what in repaired]
+            levels = state.content("m.room.power_levels")
+            if await set_power(self.client, self.bot, record.room_id, levels, {}, exact=True):
+                report.power_levels_set.append(record.key)
         except MatrixAdminError as exc:
             report.problem(record.key, refusal(exc), RETRY)

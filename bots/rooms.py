@@ -210,23 +210,25 @@ async def set_power(
     *,
     exact: bool = False,
 ) -> bool:
-    """Give users their power levels (``exact``: and nobody else any); True if changed."""
+    """Give users their power levels; True if the room's power levels were changed.
+
+    ``exact``: nobody else holds any, and every other setting prevnet manages (defaults, the
+    levels of kicks, bans and each event type) is put back as ``power_levels`` sets it.
+    """
     if current is None:
         state = await client.room_get_state_event(room_id, "m.room.power_levels")
         current = dict(getattr(state, "content", {}) or {})
     content = dict(current)
-    users: dict[str, int] = dict(content.get("users", {}))
-    before = dict(users)
-    if exact:
-        users = {}
+    users: dict[str, int] = {} if exact else dict(content.get("users", {}))
     for user, level in levels.items():
         if level > 0:
             users[user] = level
         else:
             users.pop(user, None)
     users.pop(bot, None)  # the creator's power is not listed in room version 12
-    if users == before:
+    wanted = power_levels(users) if exact else {"users": users}
+    if all(content.get(key) == value for key, value in wanted.items()):
         return False
-    content["users"] = users
+    content.update(wanted)
     check(await client.room_put_state(room_id, "m.room.power_levels", content), "power levels")
     return True
