@@ -14,12 +14,22 @@ from collections.abc import Collection
 import nio
 
 from bots.room_directory import RoomDirectory
-from bots.rooms import ENCRYPTION, check, create_room, room_state
+from bots.rooms import ENCRYPTION, RoomState, check, create_room, room_state
 from bots.synapse_admin import MatrixAdminError, SynapseAdmin
 from phenomena.errors import PrevnetError
 from phenomena.room_keys import DIRECT, RoomRecord, direct_key
 
 log = logging.getLogger(__name__)
+
+PRIVATE_HISTORY = frozenset({"shared", "invited", "joined"})
+"""History visibilities that keep a chat's past to the people in it."""
+
+
+def _history(state: RoomState) -> str:
+    """The room's history visibility ("shared" when unset, as the Matrix spec says)."""
+    return str(
+        (state.content("m.room.history_visibility") or {}).get("history_visibility", "shared")
+    )
 
 
 class RoomNotReady(PrevnetError):
@@ -43,29 +53,62 @@ class ClosedRooms:
     # -- direct chats -------------------------------------------------------------------------
 
     async def direct_room(self, matrix_id: str) -> str:
-        """The member's direct chat with the bot: the recorded one, or a new encrypted one."""
+        """The member's direct chat with the bot: the recorded one, or a new encrypted one.
+
+        A recorded chat that is no longer private (somebody else in it, open to join, history
+        readable by anyone, unencrypted) is forgotten and left, saying why, and a new one made.
+        """
         key = direct_key(matrix_id)
         async with self.directory.creating(key):
             record = await self.directory.get(key)
             if record is not None:
-                if await self._still_private(record.room_id, matrix_id):
+                why = await self._not_private(record.room_id, matrix_id)
+                if why is None:
                     return record.room_id
                 await self.directory.forget(key)
+                await self._leave(record.room_id, why)
             room_id = await create_room(self.admin, key, invite=[matrix_id], is_direct=True)
             await self.directory.record(RoomRecord(key, room_id))
             log.info("opened a direct chat with %s (%s)", matrix_id, room_id)
             return room_id
 
-    async def _still_private(self, room_id: str, matrix_id: str) -> bool:
+    async def _not_private(self, room_id: str, matrix_id: str) -> str | None:
+        """Why the chat is no longer private between the member and the bot (None: it is)."""
         state = await room_state(self.admin, room_id)
         people = state.members
-        return (
-            people.get(self.bot) == "join"
-            and people.get(matrix_id) in ("join", "invite")
-            and set(people) <= {self.bot, matrix_id}
-            and state.encrypted
-            and (state.content("m.room.join_rules") or {}).get("join_rule") == "invite"
+        if people.get(self.bot) != "join" or people.get(matrix_id) not in ("join", "invite"):
+            return "you or prevnet left it"
+        if set(people) - {self.bot, matrix_id}:
+            return "somebody else was invited to it or joined it"
+        if (state.content("m.room.join_rules") or {}).get("join_rule") != "invite":
+            return "it is no longer invite-only"
+        visibility = _history(state)
+        if visibility not in PRIVATE_HISTORY:
+            return f"its history is now readable by anyone ({visibility})"
+        if not state.encrypted:
+            return "it is not encrypted"
+        return None
+
+    async def _leave(self, room_id: str, why: str) -> None:
+        """Say why the bot no longer answers in a chat, then leave it."""
+        log.info("leaving direct chat %s: %s", room_id, why)
+        text = (
+            f"This chat is no longer private between you and prevnet: {why}. prevnet leaves it;"
+            " private answers come in a new direct chat."
         )
+        try:
+            sent = await self.client.room_send(
+                room_id,
+                "m.room.message",
+                {"msgtype": "m.notice", "body": text},
+                ignore_unverified_devices=True,
+            )
+            check(sent, f"say why the bot leaves {room_id}")
+        except (MatrixAdminError, nio.LocalProtocolError, nio.SendRetryError) as exc:
+            log.warning("could not say why the bot leaves %s: %s", room_id, exc)
+        left = await self.client.room_leave(room_id)
+        if isinstance(left, nio.ErrorResponse):
+            log.warning("could not leave %s: %s", room_id, left.message)
 
     async def accept_direct_chat(self, room_id: str, matrix_id: str) -> bool:
         """Check a direct chat a member opened (the bot has joined it) and record it.
@@ -78,8 +121,7 @@ class ClosedRooms:
             return False
         if (state.content("m.room.join_rules") or {}).get("join_rule") != "invite":
             return False
-        visibility = (state.content("m.room.history_visibility") or {}).get("history_visibility")
-        if visibility == "world_readable":
+        if _history(state) not in PRIVATE_HISTORY:
             return False
         if not state.encrypted:
             try:
