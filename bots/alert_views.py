@@ -12,6 +12,7 @@ from phenomena.audience import Reader
 from phenomena.errors import DocumentErrors
 from phenomena.partners import Member, Organisation
 from phenomena.pii import screen_alert_fields
+from phenomena.room_keys import direct_key
 from phenomena.rooms import member_rooms
 from phenomena.routing import Route
 from phenomena.territory import TerritoryRegistry
@@ -54,8 +55,11 @@ def room_readers(
 
 
 def is_direct_chat(context: Context) -> bool:
-    """Whether the command came from a chat between the asker and the bot alone."""
-    return context.room_key is None and context.audience == frozenset({context.sender})
+    """Whether the command came from a chat between the asker and the bot alone: the asker's
+    recorded direct chat (``dm:<their id>``, as ``bots.network`` keys it) or an unknown room
+    the bot's client sees the two of them in."""
+    alone = context.audience == frozenset({context.sender})
+    return alone and context.room_key in (None, direct_key(context.sender))
 
 
 def errors_reply(errors: DocumentErrors, what: str) -> Reply:

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from phenomena.alert import Alert, AlertContent, AlertStatus
 from phenomena.partners import Member, Organisation, OrganisationKind, Role, TerritoryKind
+from phenomena.room_keys import direct_key
 from phenomena.rooms import member_rooms
 from phenomena.routing import route_alert
 from phenomena.territory import TerritoryRegistry
@@ -202,8 +203,8 @@ def room_may_show(
     """Whether an answer showing the alert may be posted in a room read by ``audience``.
 
     Every reader must be allowed to read it; RED and AMBER+STRICT are shown only in the alert's
-    own rooms, or in a direct chat (``room_key`` None, one reader) with its author or, while it
-    waits, a moderator deciding on it.
+    own rooms, or in a direct chat (``room_key`` None or ``dm:<reader>``, one reader) with its
+    author or, while it waits, a moderator deciding on it.
     """
     if not audience:
         return False
@@ -214,9 +215,9 @@ def room_may_show(
         return True
     if room_key is not None and room_key in alert.rooms:
         return True
-    if room_key is None and len(audience) == 1:
-        reader = audience[0][0]
-        assert reader is not None
+    reader = audience[0][0]
+    assert reader is not None
+    if room_key in (None, direct_key(reader.matrix_id)) and len(audience) == 1:
         return alert.author == reader.matrix_id or alert.status in (
             AlertStatus.PENDING_MODERATION,
             AlertStatus.REJECTED,

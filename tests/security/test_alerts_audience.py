@@ -119,3 +119,15 @@ async def test_no_existence_oracle_for_changes_and_decisions(desk: Desk, actor: 
             assert shared is not None, (command, ref)
             assert shared.text.replace(ref, "A-999") == missing.text, (command, ref)
     assert [p for p in await desk.deliver() if SECRET in p.body and "5449" in p.room] == []
+
+
+@pytest.mark.parametrize("tlp", ["red", "amber"])
+async def test_the_askers_own_direct_chat_is_their_direct_chat(desk: Desk, tlp: str) -> None:
+    # the harness keys a direct chat ``dm:<matrix id>``, as bots.network does in production
+    ref = await published(desk, tlp)
+    for command in (f"!alert show {ref}", "!alert list mine"):
+        reply = await desk.say("inspecteur.mons", command)
+        assert reply is not None and not reply.private, command  # no pointer in the chat itself
+        assert ref in reply.text
+    shown = await desk.say("inspecteur.mons", f"!alert show {ref}")
+    assert shown is not None and SECRET in shown.text

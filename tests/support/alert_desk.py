@@ -18,6 +18,7 @@ from bots.delivery import ALERT_EVENTS, AlertDelivery
 from phenomena.alert import Alert
 from phenomena.partners import Member
 from phenomena.partners_file import parse_partner_file
+from phenomena.room_keys import direct_key
 from phenomena.rooms import room_catalogue
 from phenomena.services.alerts import ModerationPolicy
 from phenomena.services.partners import import_partners
@@ -135,7 +136,7 @@ class Desk:
             sender=member.matrix_id,
             member=member,
             room_id=f"!{room}" if room else direct(member.matrix_id),
-            room_key=room,
+            room_key=room or direct_key(member.matrix_id),  # as bots.network keys it
             event_id=f"$event-{self._events}",
             audience=frozenset({member.matrix_id} | others),
         )
