@@ -3,6 +3,9 @@
 Each answer is checked as it comes, so a mistake is fixed at once; "cancel" stops at any point;
 nothing is stored until every field is answered and the full alert is checked. Dialogues live in
 memory: one that is interrupted by a restart is simply started again (nothing half-made exists).
+
+The questions and answers are the draft's text, so they happen in the author's direct chat with
+the bot: ``!alert new`` typed in a shared room gets only a pointer there.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bots.alert_views import is_direct_chat
 from bots.commands import Context, Reply
 from bots.i18n import Labels
 from phenomena.alert_text import FIELD_ORDER, HINTS, REQUIRED, check_field
@@ -25,15 +29,22 @@ Finish = Callable[[Context, str], Awaitable[Reply]]
 LanguagesOf = Callable[[Context], tuple[str, ...]]
 
 
+POINTER = (
+    "New alert: I ask you its questions in our direct chat with the bot; answer them there "
+    "(nothing of it is posted here)."
+)
+
+
 @dataclass
 class _Dialogue:
+    languages: tuple[str, ...] = ()  # of the room it was started in
     answers: dict[str, str] = field(default_factory=dict)
     step: int = 0
     touched: float = field(default_factory=time.monotonic)
 
 
 class GuidedEntry:
-    """Dialogues by (room, sender)."""
+    """Dialogues by sender, answered in the sender's direct chat with the bot."""
 
     def __init__(
         self,
@@ -48,7 +59,7 @@ class GuidedEntry:
         self._clock = clock
         self._finish = finish
         self._idle = idle_seconds
-        self._open: dict[tuple[str, str], _Dialogue] = {}
+        self._open: dict[str, _Dialogue] = {}
 
     def _question(self, step: int, labels: Labels) -> str:
         name = FIELD_ORDER[step]
@@ -57,26 +68,32 @@ class GuidedEntry:
         return f"({step + 1}/{len(FIELD_ORDER)}) {name}: {labels(HINTS[name])}{optional}"
 
     def start(self, context: Context) -> Reply:
-        """Open a dialogue and ask the first question, in the room's language."""
-        self._open[(context.room_id, context.sender)] = _Dialogue()
-        labels = Labels(self._languages_of(context))
-        return Reply(
+        """Open a dialogue and ask the first question, in the room's language, in the direct
+        chat (from a shared room: a private reply, and only a pointer for the room)."""
+        languages = self._languages_of(context)
+        self._open[context.sender] = _Dialogue(languages)
+        labels = Labels(languages)
+        text = (
             labels("New alert: answer each question in a message of its own; 'cancel' stops.")
             + "\n"
             + self._question(0, labels)
         )
+        if is_direct_chat(context):
+            return Reply(text)
+        return Reply(text, private=True, pointer=POINTER)
 
     async def answer(self, context: Context, body: str) -> Reply | None:
-        """Take an answer; None when this person has no open dialogue here."""
-        key = (context.room_id, context.sender)
+        """Take an answer typed in the direct chat; None when this person has no open dialogue
+        or typed elsewhere (a shared room never reads the draft's text back)."""
+        key = context.sender
         dialogue = self._open.get(key)
-        if dialogue is None:
+        if dialogue is None or not is_direct_chat(context):
             return None
         if time.monotonic() - dialogue.touched > self._idle:
             del self._open[key]
             return None
         dialogue.touched = time.monotonic()
-        labels = Labels(self._languages_of(context))
+        labels = Labels(dialogue.languages)
         text = body.strip()
         if fold(text) in CANCEL_WORDS:
             del self._open[key]

@@ -235,8 +235,11 @@ async def test_rejection_guided_entry_and_refusals(network: Running, cast: Cast)
     zone = await author.room(f"#zone-5324:{SERVER}")
 
     await author.say(zone, "!alert new")
-    # the guided entry speaks the room's language (Mons: French)
-    await author.wait_for(notice(zone, "Nouvelle alerte", "(1/8) type: un type de phénomène"))
+    # the questions (the draft's text) go to the direct chat; the zone room gets a pointer
+    await author.wait_for(notice(zone, "New alert: I ask you its questions in our direct chat"))
+    chat = await direct_chat(author)
+    # the guided entry speaks the language of the room it was started in (Mons: French)
+    await author.wait_for(notice(chat, "Nouvelle alerte", "(1/8) type: un type de phénomène"))
     for answer, next_question in [
         ("burglary of sheds", "unknown phenomenon type"),
         ("vandalism", "(2/8) area:"),
@@ -248,11 +251,9 @@ async def test_rejection_guided_entry_and_refusals(network: Running, cast: Cast)
         ("Graffiti on bus shelters, call 0475 12 34 56.", "(7/8) modus: comment les auteurs"),
         ("-", "(8/8) advice:"),
     ]:
-        await author.say(zone, answer)
-        await author.wait_for(notice(zone, next_question))
-    await author.say(zone, "Report graffiti to the commune.")
-    await author.wait_for(notice(zone, "Draft A-", "in our direct chat"))
-    chat = await direct_chat(author)
+        await author.say(chat, answer)
+        await author.wait_for(notice(chat, next_question))
+    await author.say(chat, "Report graffiti to the commune.")
     draft = await author.wait_for(notice(chat, "Draft A-", "check it before it goes out"))
     ref = draft.body.split()[1].rstrip(":")
     assert "Personal data found" in draft.body and "phone number '0475 12 34 56'" in draft.body

@@ -121,3 +121,22 @@ async def test_an_edit_of_a_pending_red_alert_does_not_reach_moderation(desk: De
     sent = await desk.deliver()
     assert {p.room for p in sent if edit in p.body} == {direct(user("analyste.mons"))}
     assert [p for p in sent if p.room == "!moderation"]  # the pointer, edited in place
+
+
+async def test_the_guided_entry_asks_its_questions_in_the_direct_chat(desk: Desk) -> None:
+    start = await desk.say("inspecteur.mons", "!alert new", room="zone:5324")
+    assert start is not None and start.private and "(1/8) type:" in start.text
+    assert "direct chat" in start.pointer and "type:" not in start.pointer
+    # an answer typed in the zone room is not taken (nor answered there)
+    assert await desk.say("inspecteur.mons", "residential-burglary", room="zone:5324") is None
+    answers = ["residential-burglary", "Mons", "2026-11-14", "-", "amber", f"Hyon, {SECRET}."]
+    for answer in answers:  # in the direct chat, where the questions were asked
+        question = await desk.say("inspecteur.mons", answer)
+        assert question is not None and not question.private, answer
+    await desk.say("inspecteur.mons", "-")
+    draft = await desk.say("inspecteur.mons", "-")
+    assert draft is not None and not draft.private and "Draft A-" in draft.text
+    alert = await desk.alert(parse_ref(ref_in(draft)))
+    assert alert.origin_room is None and SECRET in alert.content.summary
+    dropped = await desk.say("inspecteur.mons", f"!alert cancel {alert.ref}")
+    assert dropped is not None and dropped.text.endswith("nobody else saw it.")
