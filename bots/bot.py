@@ -15,7 +15,7 @@ import logging
 import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import nio
 
@@ -23,7 +23,6 @@ from bots import key_store
 from bots.commands import CommandRegistry, Context, Reply
 from bots.invitations import DirectChats, answer_invite, watch_direct_chat
 from bots.synapse_admin import MatrixSendError, Session
-from bots.sync_progress import SyncProgress, SyncTokens
 from bots.toolbox import thread_root
 from phenomena.partners import Member
 
@@ -34,6 +33,14 @@ PLAINTEXT_REFUSED = (
     " text now sits unencrypted on the homeserver. Turn on encryption in your client (or use"
     " one that encrypts, such as Element) and send the command again."
 )
+
+
+class SyncTokens(Protocol):
+    """Where the bot's sync stopped (``phenomena.storage.sync_tokens.SqlSyncTokens``)."""
+
+    async def load(self) -> str | None: ...
+    async def save(self, token: str) -> None: ...
+
 
 MemberLookup = Callable[[str], Awaitable[Member | None]]
 RoomKeyLookup = Callable[[str], Awaitable[str | None]]
@@ -103,10 +110,10 @@ class Bot:
         self._on_reaction_handler = on_reaction
         self._on_thread_reply = on_thread_reply
         self._shared_with: dict[str, frozenset[tuple[str, str]]] = {}
-        # reactions being handled apart from the sync loop (they may wait for a bulletin record)
-        self._background: set[asyncio.Task[None]] = set()
+        self._tokens = sync_tokens
+        self._saving: asyncio.Future[None] | None = None  # a stop lets a save finish
+        self._waiting: set[asyncio.Task[None]] = set()  # answers for a direct chat just opened
         self._listening = False  # off during a first sync that only catches up on state
-        self._progress = SyncProgress(sync_tokens, self._background)
         self.ready = asyncio.Event()
         client.add_event_callback(self._on_message, (nio.RoomMessageText,))
         client.add_event_callback(self._on_undecryptable, (nio.MegolmEvent,))
@@ -125,7 +132,7 @@ class Bot:
         """
         if self.client.should_upload_keys:
             await self.client.keys_upload()
-        stored = await self._progress.load()
+        stored = await self._tokens.load() if self._tokens is not None else None
         first: nio.SyncResponse | nio.SyncError | None = None
         if stored:
             self._listening = True
@@ -142,12 +149,21 @@ class Bot:
         self.ready.set()
 
     async def _on_sync(self, response: nio.SyncResponse) -> None:
-        """Every event of this sync is handled: the next run starts after them."""
-        self._progress.handled(response.next_batch)
+        """Every event of this sync is handled: save its token, so a restart starts after them.
 
-    async def flush_sync_token(self) -> None:
-        """Save the newest sync token now (on stop); see ``SyncProgress.flush``."""
-        await self._progress.flush()
+        A crash before the save repeats the sync's events after the restart; the exactly-once
+        markers keep each command to one run, and a reaction counts once.
+        """
+        if self._tokens is not None:
+            self._saving = asyncio.ensure_future(self._save(self._tokens, response.next_batch))
+            await asyncio.shield(self._saving)
+
+    @staticmethod
+    async def _save(tokens: SyncTokens, token: str) -> None:
+        try:
+            await tokens.save(token)
+        except Exception:  # the next sync saves again; a replay repeats no command
+            log.exception("the sync token could not be saved")
 
     async def run(self, stop: asyncio.Event) -> None:
         """Sync until ``stop`` is set."""
@@ -163,7 +179,8 @@ class Bot:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-            await self.flush_sync_token()
+            if self._saving is not None:
+                await self._saving  # no write lands after the bot has stopped
 
     async def send(
         self,
@@ -267,8 +284,8 @@ class Bot:
             await self.send(direct, Reply(reply.text, reply.html))
         else:  # a chat just opened: the sync this handler runs in brings it, so wait beside it
             task = asyncio.create_task(self._send_when_known(direct, Reply(reply.text, reply.html)))
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
+            self._waiting.add(task)
+            task.add_done_callback(self._waiting.discard)
         if direct != room_id:
             await self.send(room_id, Reply(reply.pointer), in_reply_to=event_id)
 
@@ -288,23 +305,9 @@ class Bot:
             log.exception("could not answer in the direct chat %s", room_id)
 
     async def _on_reaction(self, room: nio.MatrixRoom, event: nio.ReactionEvent) -> None:
-        """Handle a reaction apart from the sync loop: it may wait seconds for its target.
-
-        A reaction can come before the bulletin it answers is recorded, so its handler looks
-        again after pauses; a reaction on a colleague's message waits through all of them. In
-        the sync loop that would keep every command typed meanwhile waiting, so it runs as a
-        task of its own, and the sync token is saved only once it is through.
-        """
-        if not self._listening:
-            return
         handler = self._on_reaction_handler
-        if event.sender == self.client.user_id or handler is None:
+        if not self._listening or event.sender == self.client.user_id or handler is None:
             return
-        task = asyncio.create_task(self._react(handler, event), name=f"reaction {event.event_id}")
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-
-    async def _react(self, handler: ReactionHandler, event: nio.ReactionEvent) -> None:
         try:
             member = await self._member_of(event.sender)
             outcome = await handler(member, event.event_id, event.reacts_to, event.key)

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from bots.alert_commands import AlertDesk
 from bots.delivery import APPROVE_KEYS, REJECT_KEYS
 from phenomena.errors import DomainError
 from phenomena.partners import Member, Role
 from phenomena.services import alerts as use
-
-REACTION_RETRY_SECONDS = (0.25, 0.5, 1.0, 2.0, 4.0)
-"""A reaction can arrive before the bot has recorded the bulletin it answers (people react
-within a second); unknown targets are looked up again after these pauses."""
 
 
 async def on_reaction(
@@ -21,45 +15,42 @@ async def on_reaction(
     """A reaction: acknowledges a bulletin, or (✅ by a moderator) approves a pending alert.
 
     Four eyes hold here as in ``!approve``: a reaction by the alert's author decides nothing.
-
-    Returns what happened, for logs and tests.
+    A reaction on anything else is held by the ledger, in case it is a bulletin not recorded
+    yet. Returns what happened, for logs and tests.
     """
     if member is None or not member.is_active:
         return None
-    for pause in (0.0, *REACTION_RETRY_SECONDS):
-        await asyncio.sleep(pause)
-        bulletin = await desk.ledger.find_bulletin(reacts_to)
-        if bulletin is not None:
-            new = await desk.ledger.acknowledge(
-                bulletin.alert_id, member.matrix_id, member.organisation, bulletin.room
+    bulletin = await desk.ledger.find_bulletin(reacts_to)
+    if bulletin is not None:
+        new = await desk.ledger.acknowledge(
+            bulletin.alert_id, member.matrix_id, member.organisation, bulletin.room
+        )
+        return "acknowledged" if new else "already acknowledged"
+    alert_id = await desk.ledger.find_moderation_notice(reacts_to)
+    if alert_id is None:
+        held = await desk.ledger.hold_reaction(
+            event_id, reacts_to, member.matrix_id, member.organisation
+        )
+        return "acknowledged" if held else "pending"
+    if not member.has(Role.MODERATOR):
+        return None
+    try:
+        if key in APPROVE_KEYS:
+            await use.approve_alert(
+                desk.uow(event_id), alert_id, member.matrix_id, desk.territories, desk.clock()
             )
-            return "acknowledged" if new else "already acknowledged"
-        alert_id = await desk.ledger.find_moderation_notice(reacts_to)
-        if alert_id is not None:
-            if not member.has(Role.MODERATOR):
-                return None
-            try:
-                if key in APPROVE_KEYS:
-                    await use.approve_alert(
-                        desk.uow(event_id),
-                        alert_id,
-                        member.matrix_id,
-                        desk.territories,
-                        desk.clock(),
-                    )
-                    return "approved"
-                if key in REJECT_KEYS:
-                    reason = f"rejected with a reaction by {member.display_name}; ask them why"
-                    await use.reject_alert(
-                        desk.uow(event_id),
-                        alert_id,
-                        member.matrix_id,
-                        reason,
-                        desk.clock(),
-                        desk.territories,
-                    )
-                    return "rejected"
-            except DomainError as exc:  # the author's own alert (four eyes), one not theirs
-                return f"refused: {exc}"
-            return None
+            return "approved"
+        if key in REJECT_KEYS:
+            reason = f"rejected with a reaction by {member.display_name}; ask them why"
+            await use.reject_alert(
+                desk.uow(event_id),
+                alert_id,
+                member.matrix_id,
+                reason,
+                desk.clock(),
+                desk.territories,
+            )
+            return "rejected"
+    except DomainError as exc:  # the author's own alert (four eyes), one not theirs
+        return f"refused: {exc}"
     return None

@@ -1,16 +1,32 @@
-"""Where each alert's bulletins and moderation notice are, and who acknowledged them."""
+"""Where each alert's bulletins and moderation notice are, and who acknowledged them.
+
+A reaction can come before the bot has recorded the bulletin it answers (people react within
+a second). Such a reaction is held as pending and becomes an acknowledgement when the
+bulletin's record is written; one on anything else is dropped after ``PENDING_FOR``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from phenomena.storage.database import Database
-from phenomena.storage.schema import AcknowledgementRow, BulletinRow, ModerationNoticeRow
+from phenomena.storage.locks import lock_key
+from phenomena.storage.schema import (
+    AcknowledgementRow,
+    BulletinRow,
+    ModerationNoticeRow,
+    PendingReactionRow,
+)
 from phenomena.storage.unit_of_work import utc_now
+from phenomena.storage.upserts import upsert
+
+PENDING_FOR = timedelta(minutes=10)  # a bulletin is recorded within seconds of being sent
 
 
 @dataclass(frozen=True)
@@ -43,19 +59,70 @@ class SqlBulletinLedger:
             }
 
     async def record_bulletin(self, record: BulletinRecord) -> None:
-        """Remember a bulletin just sent (a second record of the same one is ignored)."""
+        """Remember a bulletin just sent (a second record of the same one is ignored), and turn
+        the reactions already held for it into acknowledgements."""
         async with self._db.sessions() as session, session.begin():
-            if await session.get(BulletinRow, (record.alert_id, record.room)) is None:
-                session.add(
-                    BulletinRow(
-                        alert_id=record.alert_id,
-                        room=record.room,
-                        room_id=record.room_id,
-                        event_id=record.event_id,
-                        version=record.version,
-                        sent_at=self._clock(),
-                    )
+            await _one_at_a_time(session, record.event_id)
+            await upsert(
+                session,
+                BulletinRow,
+                ["alert_id", "room"],
+                {
+                    "alert_id": record.alert_id,
+                    "room": record.room,
+                    "room_id": record.room_id,
+                    "event_id": record.event_id,
+                    "version": record.version,
+                    "sent_at": self._clock(),
+                },
+                update=[],
+            )
+            held = await session.scalars(
+                select(PendingReactionRow).where(PendingReactionRow.target == record.event_id)
+            )
+            for reaction in held:
+                await self._acknowledge(
+                    session, record, reaction.member, reaction.organisation, reaction.at
                 )
+            await session.execute(
+                delete(PendingReactionRow).where(PendingReactionRow.target == record.event_id)
+            )
+
+    async def hold_reaction(
+        self, event_id: str, target: str, member: str, organisation: str
+    ) -> bool:
+        """A reaction on an event that is no recorded bulletin: acknowledge at once if the
+        bulletin's record came meanwhile (True), else hold it until it comes (False)."""
+        now = self._clock()
+        async with self._db.sessions() as session, session.begin():
+            await _one_at_a_time(session, target)
+            await session.execute(
+                delete(PendingReactionRow).where(PendingReactionRow.at < now - PENDING_FOR)
+            )
+            reaction: dict[str, Any] = {"event_id": event_id, "target": target, "at": now}
+            reaction |= {"member": member, "organisation": organisation}
+            await upsert(session, PendingReactionRow, ["event_id"], reaction, update=[])
+            row = await session.scalar(select(BulletinRow).where(BulletinRow.event_id == target))
+            if row is None:
+                return False
+            record = BulletinRecord(row.alert_id, row.room, row.room_id, target, row.version)
+            await self._acknowledge(session, record, member, organisation, now)
+            await session.execute(
+                delete(PendingReactionRow).where(PendingReactionRow.event_id == event_id)
+            )
+            return True
+
+    @staticmethod
+    async def _acknowledge(
+        session: AsyncSession,
+        record: BulletinRecord,
+        member: str,
+        organisation: str,
+        at: datetime,
+    ) -> None:
+        seen: dict[str, Any] = {"alert_id": record.alert_id, "room": record.room, "at": at}
+        seen |= {"member": member, "organisation": organisation}
+        await upsert(session, AcknowledgementRow, ["alert_id", "member"], seen, update=[])
 
     async def mark_edited(self, alert_id: int, room: str, version: int) -> None:
         """The bulletin now shows this version."""
@@ -122,3 +189,14 @@ class SqlBulletinLedger:
             for row in rows:
                 seen.setdefault(row.organisation, []).append(row.member)
             return seen
+
+
+async def _one_at_a_time(session: AsyncSession, event_id: str) -> None:
+    """Serialise a reaction and its bulletin's record, so that neither misses the other.
+
+    On PostgreSQL a transaction lock on the event; SQLite has one writer at a time, and each
+    caller writes before it reads.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        key = lock_key(f"bulletin-event:{event_id}")
+        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})

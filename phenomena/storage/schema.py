@@ -297,6 +297,19 @@ class AcknowledgementRow(Base):
     at: Mapped[datetime]
 
 
+class PendingReactionRow(Base):
+    """A member's reaction on an event that is not (yet) a recorded bulletin: matched when the
+    bulletin's record is written, dropped after a while (it was on something else)."""
+
+    __tablename__ = "pending_reactions"
+
+    event_id: Mapped[str] = mapped_column(String(255), primary_key=True)  # the reaction
+    target: Mapped[str] = mapped_column(String(255), index=True)  # the event reacted to
+    member: Mapped[str] = mapped_column(String(255))
+    organisation: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(index=True)
+
+
 class ProcessedCommandRow(Base):
     """A chat command already carried out, committed with its effects: never run twice."""
 
