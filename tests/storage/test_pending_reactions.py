@@ -3,16 +3,17 @@ is written; one on anything else is held a while and dropped (SQLite and Postgre
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from bots.reactions import on_reaction
 from phenomena.alert import parse_ref
 from phenomena.storage.bulletins import PENDING_FOR, BulletinRecord
 from phenomena.storage.database import Database
-from phenomena.storage.schema import PendingReactionRow
+from phenomena.storage.schema import AcknowledgementRow, PendingReactionRow
 from phenomena.territory import TerritoryRegistry
 from tests.support.alert_desk import Desk, ref_in
 
@@ -76,3 +77,27 @@ async def test_a_reaction_on_anything_else_acknowledges_nothing_and_is_dropped_l
     assert await on_reaction(desk.desk, reader, "$r2", "$another", "👍") == "pending"
     assert await held(desk.db) == 1  # the first one is gone
     assert await desk.ledger.acknowledgements(alert_id) == {}
+
+
+async def test_a_reaction_and_its_bulletins_record_at_the_same_moment_never_miss(
+    desk: Desk,
+) -> None:
+    alert_id = await published(desk)
+    reader = await desk.member("analist.oostende")
+    for n in range(20):
+        target = f"$bulletin-{n}"
+        record = BulletinRecord(alert_id, f"room-{n}", "!z", target, 1)
+        await asyncio.gather(
+            desk.ledger.hold_reaction(f"$r{n}", target, reader.matrix_id, reader.organisation),
+            desk.ledger.record_bulletin(record),
+        )
+        async with desk.db.sessions() as session:
+            seen = await session.scalar(
+                select(func.count())
+                .select_from(AcknowledgementRow)
+                .where(AcknowledgementRow.alert_id == alert_id)
+            )
+        assert seen == 1, f"round {n}: the reaction was missed"
+        async with desk.db.sessions() as session, session.begin():
+            await session.execute(delete(AcknowledgementRow))
+    assert await held(desk.db) == 0
