@@ -19,7 +19,7 @@ from bots.accounts import ensure_account, is_local, reported_bot, reported_forei
 from bots.closed_rooms import ClosedRooms
 from bots.reconcile_report import Problem, ReconcileReport
 from bots.room_directory import RoomDirectory
-from bots.room_repair import RETRY, RoomRepair, refusal
+from bots.room_repair import RETRY, AlertRecipients, RoomRepair, alert_id_of, refusal
 from bots.rooms import create_room, link, room_state, set_power
 from bots.synapse_admin import MatrixAdminError, SynapseAdmin
 from phenomena.errors import PrevnetError
@@ -55,8 +55,10 @@ class MatrixNetwork:
         directory: RoomDirectory,
         *,
         namespace: str = "",
+        alert_recipients: AlertRecipients | None = None,
     ) -> None:
         self.client = client
+        self.alert_recipients = alert_recipients  # who an alert's room is for (stored_recipients)
         self.admin = admin
         self.server_name = server_name
         self.territories = territories
@@ -286,9 +288,11 @@ class MatrixNetwork:
             room_id = await self.room_id(key)
             if room_id is not None:
                 managed[room_id] = key
-        if not member.is_active:  # out of its alert rooms too
-            managed.update({r.room_id: r.key for r in await self.directory.all(ALERT_KIND)})
         current = set(await self.admin.joined_rooms(member.matrix_id))
+        alert_rooms = {r.room_id: r.key for r in await self.directory.all(ALERT_KIND)}
+        for room_id in sorted(current & alert_rooms.keys()):  # out of alert rooms not theirs
+            if not member.is_active or not await self._may_read(member, alert_rooms[room_id]):
+                managed[room_id] = alert_rooms[room_id]
         for key in sorted(k for k in wanted if k in ids and ids[k] not in current):
             if await self.repair.step(
                 report, key, self.admin.force_join(member.matrix_id, ids[key])
@@ -316,6 +320,18 @@ class MatrixNetwork:
                     report.power_levels_set.append(key)
             except MatrixAdminError as exc:
                 report.problem(key, refusal(exc), RETRY)
+
+    async def _recipients(self, key: str) -> Collection[str] | None:
+        """The organisations an alert room is for (None: unknown, or no lookup wired)."""
+        alert_id = alert_id_of(key)
+        if self.alert_recipients is None or alert_id is None:
+            return None
+        return await self.alert_recipients(alert_id)
+
+    async def _may_read(self, member: Member, key: str) -> bool:
+        """Whether an active member's organisation is among an alert room's recipients."""
+        recipients = await self._recipients(key)
+        return recipients is None or member.organisation in recipients
 
     # -- the whole registry -------------------------------------------------------------------
 
@@ -367,9 +383,10 @@ class MatrixNetwork:
             step += 1
             if progress:
                 progress(step, total)
-        active = {m.matrix_id for m in members if m.status is MemberStatus.ACTIVE}
+        active = {m.matrix_id: m.organisation for m in members if m.is_active}
         for record in alert_rooms:
-            await self.repair.alert_room(record, active, report)
+            recipients = await self._recipients(record.key)
+            await self.repair.alert_room(record, active, recipients, report)
             step += 1
             if progress:
                 progress(step, total)

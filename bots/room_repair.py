@@ -6,17 +6,45 @@ should apply, and the next change is still made: one bad room or member stops no
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 
 import nio
 
 from bots.reconcile_report import ReconcileReport
 from bots.rooms import RoomState, check, link, repair_settings, room_state, set_power
 from bots.synapse_admin import MatrixAdminError, SynapseAdmin
-from phenomena.room_keys import RoomRecord
+from phenomena.room_keys import ALERT, RoomRecord
 from phenomena.rooms import RoomKind, RoomSpec
+from phenomena.services.unit_of_work import UnitOfWork
 
 RETRY = "look at the room with the admin API; `prevnet reconcile` tries again"
+
+
+AlertRecipients = Callable[[int], Awaitable[Collection[str] | None]]
+"""The organisation keys an alert was made for (None: no such alert)."""
+
+
+def stored_recipients(uow: Callable[[], UnitOfWork]) -> AlertRecipients:
+    """Read an alert's recipient organisations from storage, as its room was made for them.
+
+    The same rule as the room's creation (``bots.private_rooms.recipient_members``): the
+    organisations the alert names, or else its author's organisation.
+    """
+
+    async def recipients(alert_id: int) -> Collection[str] | None:
+        async with uow() as unit:
+            alert = await unit.alerts.get(alert_id)
+        if alert is None:
+            return None
+        return frozenset(alert.recipients or (alert.organisation,))
+
+    return recipients
+
+
+def alert_id_of(key: str) -> int | None:
+    """The alert number of an alert room's key (``alert:12``), or None."""
+    number = key[len(ALERT) :] if key.startswith(ALERT) else ""
+    return int(number) if number.isdigit() else None
 
 
 def refusal(exc: MatrixAdminError) -> str:
@@ -117,15 +145,29 @@ class RoomRepair:
             report.problem(key, refusal(exc), RETRY)
 
     async def alert_room(
-        self, record: RoomRecord, active: set[str], report: ReconcileReport
+        self,
+        record: RoomRecord,
+        active: Mapping[str, str],
+        recipients: Collection[str] | None,
+        report: ReconcileReport,
     ) -> None:
-        """An alert's room: nobody is added; accounts no longer active are taken out."""
+        """An alert's room: nobody is added; whoever may no longer read it is taken out.
+
+        ``active`` maps active members to their organisation; ``recipients`` are the alert's
+        organisations (None when unknown: then only the inactive are taken out).
+        """
         try:
             state = await self.present(record.key, record.room_id, report)
             if state is None:
                 return
-            for user_id in sorted(set(state.members) - active - {self.bot}):
-                reason = "no longer an active member"
+            for user_id in sorted(set(state.members) - {self.bot}):
+                organisation = active.get(user_id)
+                if organisation is None:
+                    reason = "no longer an active member"
+                elif recipients is not None and organisation not in recipients:
+                    reason = "your organisation is not among this alert's recipients"
+                else:
+                    continue
                 if await self.kick(record.room_id, user_id, reason, record.key, report):
                     report.removed.append((user_id, record.key))
             repaired = await repair_settings(self.client, record.room_id, state, encrypted=True)

@@ -12,6 +12,7 @@ import nio
 
 from bots.network import MatrixNetwork
 from bots.room_directory import RoomDirectory
+from bots.room_repair import AlertRecipients
 from bots.synapse_admin import Session, SynapseAdmin
 from phenomena.territory import TerritoryRegistry
 from prevnet.running import read_running
@@ -54,9 +55,15 @@ def bot_access(settings: Settings) -> BotAccess:
 
 @asynccontextmanager
 async def matrix_network(
-    settings: Settings, territories: TerritoryRegistry, directory: RoomDirectory
+    settings: Settings,
+    territories: TerritoryRegistry,
+    directory: RoomDirectory,
+    alert_recipients: AlertRecipients | None = None,
 ) -> AsyncIterator[MatrixNetwork]:
-    """A MatrixNetwork acting as the bot, without encryption (it sends no messages)."""
+    """A MatrixNetwork acting as the bot, without encryption (it sends no messages).
+
+    ``alert_recipients`` tells alert rooms' repair who each room is for (``stored_recipients``).
+    """
     access = bot_access(settings)
     async with aiohttp.ClientSession() as http:
         admin = SynapseAdmin(http, access.url, access.session.access_token)
@@ -76,6 +83,13 @@ async def matrix_network(
             who["user_id"], str(who.get("device_id") or ""), access.session.access_token
         )
         try:
-            yield MatrixNetwork(client, admin, settings.server_name, territories, directory)
+            yield MatrixNetwork(
+                client,
+                admin,
+                settings.server_name,
+                territories,
+                directory,
+                alert_recipients=alert_recipients,
+            )
         finally:
             await client.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from bots.network import ReconcileReport
+from bots.room_repair import stored_recipients
 from phenomena.storage.room_directory import SqlRoomDirectory
 from phenomena.storage.unit_of_work import SqlUnitOfWork
 from prevnet.cli.app import App
@@ -30,7 +31,8 @@ def reconcile(app: App) -> None:
         db = await app.database()
         members, organisations = await load_registry(lambda: SqlUnitOfWork(db.sessions))
         directory = SqlRoomDirectory(db)
-        async with matrix_network(app.settings, app.territories, directory) as network:
+        recipients = stored_recipients(lambda: SqlUnitOfWork(db.sessions))
+        async with matrix_network(app.settings, app.territories, directory, recipients) as network:
             report = await network.reconcile(members, organisations, show_progress)
             click.echo("", err=True)
             return report
