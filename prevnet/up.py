@@ -32,6 +32,7 @@ from bots.delivery import AlertDelivery
 from bots.digest import image_content, post_room_digest
 from bots.network import MatrixNetwork, ReconcileReport
 from bots.reactions import on_reaction
+from bots.room_repair import stored_recipients
 from bots.synapse_admin import Session, SynapseAdmin
 from bots.toolbox import ToolboxNotices, record_thread_reply
 from phenomena.alert import Alert
@@ -142,7 +143,12 @@ async def run_up(
             return SqlUnitOfWork(db.sessions, handoff=dispatcher)
 
         network = MatrixNetwork(
-            client, admin, settings.server_name, territories, SqlRoomDirectory(db)
+            client,
+            admin,
+            settings.server_name,
+            territories,
+            SqlRoomDirectory(db),
+            alert_recipients=stored_recipients(uow),
         )
         if options.demo:
             await seed_demo_registry(uow(), territories, settings.server_name)

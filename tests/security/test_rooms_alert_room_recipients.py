@@ -91,7 +91,7 @@ async def test_the_stored_recipients_are_those_the_red_room_was_made_for(
     assert found is not None and "zp-boraine" in found
     in_room = desk.rooms.members[f"alert:{parse_ref(ref)}"]
     organisations = {(await desk.member(u[1:].split(":")[0])).organisation for u in in_room}
-    assert in_room and organisations <= found
+    assert in_room and organisations <= set(found)
     outside = await desk.member("analist.oostende")
     assert outside.organisation not in found
     assert await lookup(parse_ref(ref) + 1000) is None
