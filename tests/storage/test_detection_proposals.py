@@ -9,8 +9,9 @@ import pytest
 
 from phenomena.alert import AlertStatus
 from phenomena.detection.scan import ScanSettings
-from phenomena.errors import PermissionDenied
+from phenomena.errors import NotFound, PermissionDenied
 from phenomena.events import AlertSubmitted
+from phenomena.partners import Member, Role
 from phenomena.partners_file import parse_partner_file
 from phenomena.services import alerts as use
 from phenomena.services.detection import DETECTION_AUTHOR
@@ -82,7 +83,7 @@ async def test_moderators_edit_a_proposal_before_approving(
     store = await stored(db, wave=12)
     (alert,) = await run_daily_detection(store, SqlUnitOfWork(db.sessions), territories, NOW, FAST)
     edited = replace(alert.content, summary="Wave of burglaries in Mons: rear windows smashed.")
-    with pytest.raises(PermissionDenied, match="moderator role"):
+    with pytest.raises(NotFound, match="no alert A-"):  # a pending alert, unseen by non-moderators
         await use.update_alert(
             SqlUnitOfWork(db.sessions), alert.id, edited, "@bob:prevnet.example", territories, NOW
         )
@@ -90,8 +91,17 @@ async def test_moderators_edit_a_proposal_before_approving(
         SqlUnitOfWork(db.sessions), alert.id, edited, "@alice:prevnet.example", territories, NOW
     )
     assert changed == ("summary",) and revised.status is AlertStatus.PENDING_MODERATION
+    with pytest.raises(PermissionDenied, match="four eyes"):  # the editor is one pair of eyes
+        await use.approve_alert(
+            SqlUnitOfWork(db.sessions), alert.id, "@alice:prevnet.example", territories, NOW
+        )
+    async with SqlUnitOfWork(db.sessions) as unit:
+        await unit.members.add(
+            Member("@carol:prevnet.example", "Carol", "zp-mons-quevy", frozenset({Role.MODERATOR}))
+        )
+        await unit.commit()
     approved, route = await use.approve_alert(
-        SqlUnitOfWork(db.sessions), alert.id, "@alice:prevnet.example", territories, NOW
+        SqlUnitOfWork(db.sessions), alert.id, "@carol:prevnet.example", territories, NOW
     )
     assert approved.status is AlertStatus.PUBLISHED
     assert approved.content.summary.startswith("Wave of burglaries in Mons")
