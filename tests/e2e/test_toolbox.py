@@ -181,7 +181,13 @@ async def test_chat_and_toolbox_speak_to_each_other(stack: Stack, cast: Cast) ->
     )
     red_ref = red_draft.body.split()[1].rstrip(":")
     await officer.say(zone_mons, f"!alert publish {red_ref}")
-    await officer.wait_for(notice(zone_mons, "TLP:RED", red_ref, "Résumé"))
+    # a RED bulletin goes to the alert's own room (made with its recipients), in English
+    await officer.wait_for(
+        lambda r, e: (
+            isinstance(e, nio.RoomMessageNotice)
+            and all(w in e.body for w in ("TLP:RED", red_ref, "Summary"))
+        )
+    )
 
     async def bridge_idle() -> dict[str, object] | None:
         health = await stack.bridge_health()
