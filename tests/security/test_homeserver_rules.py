@@ -72,7 +72,8 @@ async def test_a_member_cannot_create_a_room_with_an_address(
     answer = await member.create_room(room_alias_name=localpart)
     assert refused(answer, "only prevnet's bot gives rooms addresses"), answer
     assert await member.joined_rooms() == before  # refused before the room existed
-    assert await bot.resolve(f"#{localpart}:{SERVER_NAME}") is None
+    # the address names no room of the member's (other tests may have given it to the bot's)
+    assert await bot.resolve(f"#{localpart}:{SERVER_NAME}") not in await member.joined_rooms()
 
 
 @pytest.mark.parametrize("localpart", ["zone-{n}", "{unique}-province-10000", "toolbox"])
@@ -85,7 +86,7 @@ async def test_a_member_cannot_point_an_address_at_their_room(
     assert created.status == 200, created
     answer = await member.set_alias(alias, created.body["room_id"])
     assert refused(answer, "only prevnet's bot gives rooms addresses"), answer
-    assert await bot.resolve(alias) is None
+    assert await bot.resolve(alias) != created.body["room_id"]  # it may be the bot's, never theirs
 
 
 async def test_the_bot_creates_and_points_addresses(
