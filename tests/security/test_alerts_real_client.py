@@ -34,6 +34,7 @@ from phenomena.storage.unit_of_work import SqlUnitOfWork
 from phenomena.territory import TerritoryRegistry
 from prevnet.dispatch import Dispatcher, Subscription
 from tests.matrix.test_membership import Registry, make_registry
+from tests.support.bots import FIRST_SYNC_SECONDS
 from tests.support.people import Person
 from tests.support.synapse import LocalHomeserver
 
@@ -136,7 +137,7 @@ async def scene(
         admin, homeserver, registry.member("prevention"), tmp_path / "prevention"
     )
     try:
-        await asyncio.wait_for(bot.ready.wait(), 30)
+        await asyncio.wait_for(bot.ready.wait(), FIRST_SYNC_SECONDS)
         yield Scene(registry, room_db, network, bot, desk, officer, colleague)
     finally:
         stop.set()

@@ -24,7 +24,7 @@ from bots.network import MatrixNetwork
 from bots.rooms import room_state
 from bots.synapse_admin import SynapseAdmin
 from phenomena.partners import Member, Role
-from tests.support.bots import Scene, wait_until_joined, writer_and_bot
+from tests.support.bots import FIRST_SYNC_SECONDS, Scene, wait_until_joined, writer_and_bot
 from tests.support.people import Person
 from tests.support.synapse import LocalHomeserver
 
@@ -84,7 +84,7 @@ async def door(
     stop = asyncio.Event()
     task = asyncio.create_task(bot.run(stop))
     try:
-        await asyncio.wait_for(bot.ready.wait(), 30)
+        await asyncio.wait_for(bot.ready.wait(), FIRST_SYNC_SECONDS)
         yield Door(scene, colleague, bot, pings)
     finally:
         stop.set()

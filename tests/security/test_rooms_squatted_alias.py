@@ -21,6 +21,7 @@ from bots.rooms import room_state
 from bots.synapse_admin import SynapseAdmin
 from phenomena.partners import Member, Role
 from tests.matrix.test_membership import make_registry, members_of
+from tests.support.bots import FIRST_SYNC_SECONDS
 from tests.support.members import Caller, person
 from tests.support.synapse import LocalHomeserver
 
@@ -77,7 +78,7 @@ async def test_a_squatted_zone_alias_is_never_adopted_and_reconciliation_goes_on
     stop = asyncio.Event()
     task = asyncio.create_task(running.run(stop))  # prevnet's bot, as prevnet up runs it
     try:
-        await asyncio.wait_for(running.ready.wait(), 30)
+        await asyncio.wait_for(running.ready.wait(), FIRST_SYNC_SECONDS)
         theirs = await squat(bot, squatter, network.namespace + "zone-5415", alias)
         assert await admin.resolve_alias(alias) == theirs
         await declined(admin, theirs, network.bot)

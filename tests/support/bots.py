@@ -20,6 +20,10 @@ from phenomena.partners import Member, Role
 from tests.support.people import Person
 from tests.support.synapse import LocalHomeserver
 
+FIRST_SYNC_SECONDS = 240
+"""How long a test bot's first sync may take: the session's bot account is in every room the
+run's tests made, thousands by the end of a full run."""
+
 
 @dataclass(frozen=True)
 class Scene:
@@ -68,7 +72,7 @@ async def running_bot(
     stop = asyncio.Event()
     task = asyncio.create_task(bot.run(stop))
     try:
-        await asyncio.wait_for(bot.ready.wait(), 30)
+        await asyncio.wait_for(bot.ready.wait(), FIRST_SYNC_SECONDS)
         yield bot
     finally:
         stop.set()
