@@ -267,16 +267,20 @@ class Outbox:
 
     async def mark_failed(self, message_id: int, error: str, retry_at: datetime) -> None:
         """A handler failed: count the attempt and make the event due again at ``retry_at``."""
+        await self._count_failure(message_id, error, available_at=retry_at)
+
+    async def _count_failure(self, message_id: int, error: str, **values: object) -> None:
+        """Count a failed attempt, release the claim, keep the reason, set ``values`` too."""
         async with self._db.sessions() as session, session.begin():
             await session.execute(
                 update(OutboxRow)
                 .where(OutboxRow.id == message_id)
                 .values(
                     attempts=OutboxRow.attempts + 1,
-                    available_at=retry_at,
                     claimed_by=None,
                     claimed_until=None,
                     last_error=error[:2000],
+                    **values,
                 )
             )
 
@@ -285,24 +289,12 @@ class Outbox:
 
         A dead letter is never claimed again (``prevnet outbox retry`` makes it pending).
         """
-        now = self._clock()
-        async with self._db.sessions() as session, session.begin():
-            await session.execute(
-                update(OutboxRow)
-                .where(OutboxRow.id == message_id)
-                .values(
-                    attempts=OutboxRow.attempts + 1,
-                    state=DEAD,
-                    dead_at=now,
-                    claimed_by=None,
-                    claimed_until=None,
-                    last_error=error[:2000],
-                )
-            )
-            row = await session.get(OutboxRow, message_id, populate_existing=True)
-            if row is None:
-                raise LookupError(f"outbox event {message_id} is gone")
-            return entry_of(row)
+        await self._count_failure(message_id, error, state=DEAD, dead_at=self._clock())
+        async with self._db.sessions() as session:
+            row = await session.get(OutboxRow, message_id)
+        if row is None:
+            raise LookupError(f"outbox event {message_id} is gone")
+        return entry_of(row)
 
     async def stats(self) -> OutboxStats:
         """Pending events, the oldest one's creation time, how many failed, how many are dead."""
