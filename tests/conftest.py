@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import shutil
+import tempfile
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -128,9 +130,21 @@ async def db(
 
 @pytest.fixture(scope="session")
 async def homeserver(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[LocalHomeserver]:
-    """One real Synapse for the whole test run; each test makes its own users and rooms."""
-    async with running_homeserver(tmp_path_factory.mktemp("synapse")) as server:
-        yield server
+    """One real Synapse for each test worker; each test makes its own users and rooms."""
+    root = _homeserver_root(tmp_path_factory)
+    try:
+        async with running_homeserver(root) as server:
+            yield server
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _homeserver_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder in memory where there is one: Synapse's SQLite database then needs no fsync."""
+    shm = Path("/dev/shm")
+    if shm.is_dir() and os.access(shm, os.W_OK):
+        return Path(tempfile.mkdtemp(prefix="prevnet-synapse-", dir=shm))
+    return tmp_path_factory.mktemp("synapse")
 
 
 @pytest.fixture

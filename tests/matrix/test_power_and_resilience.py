@@ -7,6 +7,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -77,11 +78,23 @@ async def test_an_interrupted_reconciliation_finishes_when_run_again(
     homeserver: LocalHomeserver, admin: SynapseAdmin, network: MatrixNetwork
 ) -> None:
     reg = make_registry(homeserver)
-    task = asyncio.create_task(network.reconcile(reg.members.values(), reg.orgs))
-    await asyncio.sleep(0.4)  # in the middle of creating rooms
-    task.cancel()
+    real_request = network.admin.request
+    calls = 0
+
+    async def stopped_after_five_calls(*args: Any, **kwargs: Any) -> dict[str, Any] | None:
+        """The homeserver does the fifth call (rooms are being created), then prevnet stops."""
+        nonlocal calls
+        calls += 1
+        answer = await real_request(*args, **kwargs)
+        if calls == 5:
+            raise asyncio.CancelledError
+        return answer
+
+    network.admin.request = stopped_after_five_calls  # type: ignore[method-assign]
     with pytest.raises(asyncio.CancelledError):
-        await task
+        await network.reconcile(reg.members.values(), reg.orgs)
+    network.admin.request = real_request  # type: ignore[method-assign]
+    assert calls == 5
     report = await network.reconcile(reg.members.values(), reg.orgs)
     assert report.changed_anything
     ids = {k: m.matrix_id for k, m in reg.members.items()}
