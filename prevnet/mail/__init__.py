@@ -1,0 +1,1 @@
+"""E-mail: bulletins out, replies in, and the signed links members click in them."""

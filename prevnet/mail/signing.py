@@ -1,0 +1,116 @@
+"""Signed tokens for the addresses and links in bulletin e-mails, so a member cannot forge one.
+
+Each token is an HMAC-SHA256 over (alert, member) under a key derived for one purpose only, so
+a reply token never opens an acknowledge link and an acknowledge token never unsubscribes.
+Comparisons are constant time. Retired secrets may still verify (key rotation); new tokens are
+always made with the current secret.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import enum
+import hashlib
+import hmac
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+MIN_SECRET_BYTES = 32
+_MAC_BYTES = 20  # 160 bits: 32 base32 characters, short enough for an address's local part
+_REPLY_LOCAL = re.compile(r"^r-([0-9]{1,12})-([a-z2-7]{32})$")
+
+
+class Purpose(enum.Enum):
+    """What a token may be used for; a token made for one purpose fails for every other."""
+
+    REPLY = "reply"
+    ACKNOWLEDGE = "acknowledge"
+    UNSUBSCRIBE = "unsubscribe"
+    MESSAGE_ID = "message-id"
+
+
+@dataclass(frozen=True)
+class Signed:
+    """The alert and member a valid link token was made for."""
+
+    alert_id: int
+    member_id: str
+
+
+class MailSigner:
+    """Makes and checks the tokens; holds the secret and nothing else."""
+
+    def __init__(self, secret: bytes, retired: Sequence[bytes] = ()) -> None:
+        for key in (secret, *retired):
+            if len(key) < MIN_SECRET_BYTES:
+                raise ValueError(
+                    f"the e-mail signing secret must have at least {MIN_SECRET_BYTES} bytes; "
+                    "make one with: python -c 'import secrets; print(secrets.token_hex(32))'"
+                )
+        self._keys = (secret, *retired)
+
+    @staticmethod
+    def _mac(key: bytes, purpose: Purpose, alert_id: int, member_id: str) -> bytes:
+        purpose_key = hmac.new(key, b"prevnet mail token\x00" + purpose.value.encode(), "sha256")
+        message = f"{alert_id}\x00{member_id}".encode()
+        return hmac.new(purpose_key.digest(), message, hashlib.sha256).digest()[:_MAC_BYTES]
+
+    def mac(self, purpose: Purpose, alert_id: int, member_id: str) -> str:
+        """The token for ``purpose`` on (alert, member): 32 lower-case base32 characters."""
+        raw = self._mac(self._keys[0], purpose, alert_id, member_id)
+        return base64.b32encode(raw).decode().lower()
+
+    def check(self, purpose: Purpose, alert_id: int, member_id: str, token: str) -> bool:
+        """Whether ``token`` was made for exactly this purpose, alert and member."""
+        try:
+            given = base64.b32decode(token.upper().encode("ascii"))
+        except (binascii.Error, UnicodeEncodeError, ValueError):
+            return False
+        ok = False
+        for key in self._keys:  # every key is tried: no early exit tells which one matched
+            ok |= hmac.compare_digest(given, self._mac(key, purpose, alert_id, member_id))
+        return ok
+
+    def link_token(self, purpose: Purpose, alert_id: int, member_id: str) -> str:
+        """A URL-safe token that carries (alert, member) and its MAC, for a link's path."""
+        payload = base64.urlsafe_b64encode(f"{alert_id}\x00{member_id}".encode()).decode()
+        return f"{payload.rstrip('=')}.{self.mac(purpose, alert_id, member_id)}"
+
+    def open_link_token(self, purpose: Purpose, token: str) -> Signed | None:
+        """The (alert, member) of a valid link token for ``purpose``; None for anything else."""
+        payload, _, mac = token.partition(".")
+        try:
+            text = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode()
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            return None
+        alert, sep, member = text.partition("\x00")
+        if not sep or not (alert.isascii() and alert.isdigit()) or len(alert) > 12 or not member:
+            return None
+        if not self.check(purpose, int(alert), member, mac):
+            return None
+        return Signed(int(alert), member)
+
+    def reply_address(self, alert_id: int, member_id: str, reply_domain: str) -> str:
+        """The ``Reply-To`` of one (alert, member): ``r-<alert>-<token>@<reply domain>``."""
+        return f"r-{alert_id}-{self.mac(Purpose.REPLY, alert_id, member_id)}@{reply_domain}"
+
+
+@dataclass(frozen=True)
+class ReplyAddress:
+    """What a reply address says before it is checked against the sender."""
+
+    alert_id: int
+    token: str
+
+
+def parse_reply_address(address: str, reply_domain: str) -> ReplyAddress | None:
+    """Read ``r-<alert>-<token>@<reply domain>``; None for any other address or domain."""
+    local, at, domain = address.strip().strip("<>").rpartition("@")
+    if not at or domain.lower() != reply_domain.lower():
+        return None
+    match = _REPLY_LOCAL.match(local.lower())
+    if not match:
+        return None
+    return ReplyAddress(int(match.group(1)), match.group(2))
