@@ -43,6 +43,23 @@ class DiscourseSettings:
 
 
 @dataclass(frozen=True)
+class EmailSettings:
+    """The ``[email]`` table: the SMTP relay prevnet sends through, and its own receiver."""
+
+    smtp_host: str
+    from_address: str  # e.g. "prevnet <prevnet@prevnet.example.be>"
+    smtp_port: int = 587
+    smtp_starttls: bool = True  # upgrade the connection with STARTTLS before sending
+    smtp_username: str | None = None  # both or neither: log in to the relay
+    smtp_password: str | None = field(default=None, repr=False)
+    reply_domain: str | None = None  # the domain of bulletin Reply-To addresses (receiver)
+    listen_host: str = "127.0.0.1"  # prevnet's inbound SMTP receiver
+    listen_port: int = 8025
+    secret: str | None = field(default=None, repr=False)  # signs mail links (32+ characters)
+    timeout_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything prevnet can be told, with working defaults for a first run."""
 
@@ -67,6 +84,8 @@ class Settings:
     retry_seconds: float = 2.0  # first retry of a failed outbox delivery; doubles up to 5 min
     outbox_max_attempts: int = 8  # then an event that keeps failing is set aside as a dead letter
     discourse: DiscourseSettings | None = None  # the toolbox bridge; None: no bridge
+    email: EmailSettings | None = None  # e-mail out (and in); None: nothing is sent
+    public_url: str | None = None  # where browsers reach prevnet's pages; None: the API's address
 
     @property
     def embedded_homeserver(self) -> bool:
@@ -77,6 +96,23 @@ class Settings:
     def database(self) -> str:
         """The database URL: the setting, or an SQLite file in the data directory."""
         return self.database_url or sqlite_url(self.data_dir.resolve() / "prevnet.sqlite3")
+
+    @property
+    def pages_url(self) -> str:
+        """The base URL of prevnet's web pages (set-password...), without a trailing slash."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        return f"http://{self.api_host}:{self.api_port}"
+
+    def require_email(self, action: str) -> EmailSettings:
+        """The ``[email]`` settings, or a SettingsError saying that ``action`` needs them."""
+        if self.email is None:
+            raise SettingsError(
+                f"e-mail is not set up, so {action} cannot be sent: add an [email] table with "
+                "smtp_host and from_address to the settings file (or set PREVNET_SMTP_HOST and "
+                "PREVNET_EMAIL_FROM)"
+            )
+        return self.email
 
 
 _ENV = {
@@ -90,6 +126,20 @@ _ENV = {
     "PREVNET_API_HOST": "api_host",
     "PREVNET_RETRY_SECONDS": "retry_seconds",
     "PREVNET_OUTBOX_MAX_ATTEMPTS": "outbox_max_attempts",
+    "PREVNET_PUBLIC_URL": "public_url",
+}
+_EMAIL_ENV = {
+    "PREVNET_SMTP_HOST": "smtp_host",
+    "PREVNET_SMTP_PORT": "smtp_port",
+    "PREVNET_SMTP_STARTTLS": "smtp_starttls",
+    "PREVNET_SMTP_USERNAME": "smtp_username",
+    "PREVNET_SMTP_PASSWORD": "smtp_password",
+    "PREVNET_EMAIL_FROM": "from_address",
+    "PREVNET_EMAIL_REPLY_DOMAIN": "reply_domain",
+    "PREVNET_EMAIL_LISTEN_HOST": "listen_host",
+    "PREVNET_EMAIL_LISTEN_PORT": "listen_port",
+    "PREVNET_EMAIL_SECRET": "secret",
+    "PREVNET_SMTP_TIMEOUT_SECONDS": "timeout_seconds",
 }
 _DISCOURSE_ENV = {
     "PREVNET_DISCOURSE_URL": "url",
@@ -122,6 +172,9 @@ def load_settings(
         if env.get(var):
             values.setdefault("discourse", {})
             values["discourse"] = {**values["discourse"], name: env[var]}
+    for var, name in _EMAIL_ENV.items():
+        if env.get(var):
+            values["email"] = {**values.get("email", {}), name: env[var]}
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
     return _build(values)
 
@@ -141,8 +194,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
         values["moderation"] = document["moderation"]
     if "zone_codes" in document:
         values["zone_codes"] = document["zone_codes"]
-    if "discourse" in document:
-        values["discourse"] = document["discourse"]
+    for table in ("discourse", "email"):
+        if table in document:
+            values[table] = document[table]
     return values
 
 
@@ -169,6 +223,8 @@ def _build(values: dict[str, Any]) -> Settings:
         "discourse",
         "retry_seconds",
         "outbox_max_attempts",
+        "email",
+        "public_url",
     }
     unknown = set(values) - known
     if unknown:
@@ -232,6 +288,10 @@ def _build(values: dict[str, Any]) -> Settings:
             kwargs["retry_seconds"] = retry
         if "discourse" in values:
             kwargs["discourse"] = _discourse(dict(values["discourse"]))
+        if "email" in values:
+            kwargs["email"] = _email(dict(values["email"]))
+        if values.get("public_url"):
+            kwargs["public_url"] = _public_url(str(values["public_url"]))
     except (TypeError, ValueError) as exc:
         raise SettingsError(f"invalid setting: {exc}") from None
     settings = Settings(**kwargs)
@@ -274,4 +334,80 @@ def _discourse(table: dict[str, Any]) -> DiscourseSettings:
         raise ValueError(f"[discourse] url {settings.url!r}: write https://toolbox.example.be")
     if settings.requests_per_minute < 1 or settings.window_seconds <= 0:
         raise ValueError("[discourse] requests_per_minute and window_seconds must be positive")
+    return settings
+
+
+def _public_url(url: str) -> str:
+    if not url.startswith(("http://", "https://")) or "?" in url or "#" in url:
+        raise ValueError(
+            f"public_url {url!r}: write the address members' browsers reach prevnet's pages at, "
+            "e.g. https://prevnet.example.be"
+        )
+    return url.rstrip("/")
+
+
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def _email(table: dict[str, Any]) -> EmailSettings:
+    """The ``[email]`` table, checked: what is missing or wrong is named with the fix."""
+    fields = {f.name: f for f in dataclasses.fields(EmailSettings)}
+    unknown = set(table) - set(fields)
+    if unknown:
+        raise ValueError(
+            f"unknown [email] setting(s) {', '.join(sorted(unknown))}: the settings are "
+            + ", ".join(fields)
+        )
+    missing = [n for n in ("smtp_host", "from_address") if not table.get(n)]
+    if missing:
+        raise ValueError(
+            f"[email] needs {', '.join(missing)}: the SMTP relay's host name (PREVNET_SMTP_HOST) "
+            "and the sender address, e.g. prevnet@prevnet.example.be (PREVNET_EMAIL_FROM)"
+        )
+    kwargs: dict[str, Any] = {}
+    for name, value in table.items():
+        kind = fields[name].type
+        if kind == "int":
+            kwargs[name] = int(value)
+        elif kind == "float":
+            kwargs[name] = float(value)
+        elif kind == "bool":
+            if isinstance(value, bool):
+                kwargs[name] = value
+            elif str(value).lower() in _TRUE + _FALSE:
+                kwargs[name] = str(value).lower() in _TRUE
+            else:
+                raise ValueError(f"[email] {name} {value!r}: write true or false")
+        else:
+            kwargs[name] = str(value)
+    settings = EmailSettings(**kwargs)
+    for name in ("smtp_port", "listen_port"):
+        port = getattr(settings, name)
+        if not (0 if name == "listen_port" else 1) <= port <= 65535:
+            raise ValueError(f"[email] {name} cannot be {port}: give a port from 1 to 65535")
+    if "@" not in settings.from_address:
+        raise ValueError(
+            f"[email] from_address {settings.from_address!r} is not an e-mail address: "
+            "write e.g. prevnet@prevnet.example.be"
+        )
+    if (settings.smtp_username is None) != (settings.smtp_password is None):
+        raise ValueError(
+            "[email] smtp_username and smtp_password go together: give both to log in to the "
+            "relay, or neither"
+        )
+    if settings.reply_domain is not None and (
+        "@" in settings.reply_domain or "." not in settings.reply_domain
+    ):
+        raise ValueError(
+            f"[email] reply_domain {settings.reply_domain!r}: write a domain, "
+            "e.g. reply.prevnet.example.be"
+        )
+    if settings.secret is not None and len(settings.secret) < 32:
+        raise ValueError(
+            "[email] secret must be at least 32 characters; make one with: "
+            "python -c 'import secrets; print(secrets.token_hex(32))'"
+        )
+    if settings.timeout_seconds <= 0:
+        raise ValueError("[email] timeout_seconds must be positive")
     return settings

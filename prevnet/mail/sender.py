@@ -1,0 +1,165 @@
+"""Outgoing e-mail through the configured SMTP relay: one connection for a whole batch.
+
+Use::
+
+    sender = SmtpSender(settings.email)
+    report = await sender.send([message, ...])   # report.sent, report.refused, report.deferred
+
+A relay that cannot be reached, or refuses the login, raises :class:`MailSendError` before any
+message is lost (the caller retries the batch; through the outbox that happens by itself). A
+message the relay refuses is reported per Message-ID: ``refused`` for a permanent (5xx) answer,
+which a retry will not fix, ``deferred`` for a temporary (4xx) one. Passwords never reach a log.
+
+Errors::
+
+    PrevnetError
+    └── MailSendError      the relay is down or refuses us; ``transient`` says if a retry helps
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+import aiosmtplib
+
+from phenomena.errors import PrevnetError
+from prevnet.settings import EmailSettings
+
+log = logging.getLogger(__name__)
+
+
+class MailSendError(PrevnetError):
+    """The relay could not take the batch; the message says what to check."""
+
+    def __init__(self, message: str, *, transient: bool) -> None:
+        super().__init__(message)
+        self.transient = transient
+
+
+@dataclass(frozen=True)
+class SendReport:
+    """What became of each message of a batch, by Message-ID."""
+
+    sent: tuple[str, ...] = ()
+    refused: dict[str, str] = field(default_factory=dict)  # permanent: do not retry
+    deferred: dict[str, str] = field(default_factory=dict)  # temporary: retry later
+
+    @property
+    def complete(self) -> bool:
+        """Whether every message was accepted by the relay."""
+        return not self.refused and not self.deferred
+
+
+class SmtpSender:
+    """Sends batches of messages through the ``[email]`` relay."""
+
+    def __init__(self, settings: EmailSettings) -> None:
+        self._settings = settings
+
+    @property
+    def from_address(self) -> str:
+        """The sender address messages should carry in ``From``."""
+        return self._settings.from_address
+
+    def _client(self) -> aiosmtplib.SMTP:
+        s = self._settings
+        implicit_tls = s.smtp_port == 465 and not s.smtp_starttls
+        return aiosmtplib.SMTP(
+            hostname=s.smtp_host,
+            port=s.smtp_port,
+            use_tls=implicit_tls,
+            start_tls=s.smtp_starttls if not implicit_tls else False,
+            username=s.smtp_username,
+            password=s.smtp_password,
+            timeout=s.timeout_seconds,
+        )
+
+    async def send(self, messages: Sequence[EmailMessage]) -> SendReport:
+        """Send every message over one connection; a message without Message-ID gets one."""
+        if not messages:
+            return SendReport()
+        domain = self._settings.from_address.rpartition("@")[2].strip(" >") or None
+        for message in messages:
+            if message["Message-ID"] is None:
+                message["Message-ID"] = make_msgid("prevnet", domain=domain)
+            if message["From"] is None:
+                message["From"] = self._settings.from_address
+        where = f"{self._settings.smtp_host}:{self._settings.smtp_port}"
+        client = self._client()
+        try:
+            await client.connect()
+        except aiosmtplib.SMTPAuthenticationError as exc:
+            raise MailSendError(
+                f"the SMTP relay {where} refused the login ({exc.code}): check [email] "
+                "smtp_username and smtp_password",
+                transient=False,
+            ) from None
+        except (aiosmtplib.SMTPConnectError, aiosmtplib.SMTPConnectTimeoutError) as exc:
+            raise MailSendError(
+                f"could not reach the SMTP relay {where} ({exc}). Check that it is up and that "
+                "[email] smtp_host and smtp_port point to it; nothing was sent",
+                transient=True,
+            ) from None
+        except aiosmtplib.SMTPException as exc:
+            raise MailSendError(
+                f"could not send through the SMTP relay {where}: {exc}. Check that it is up and "
+                "that [email] smtp_host, smtp_port and smtp_starttls match it; nothing was sent",
+                transient=True,
+            ) from None
+        except OSError as exc:
+            raise MailSendError(
+                f"could not reach the SMTP relay {where}: {exc.strerror or exc}. Check that it "
+                "is up and that [email] smtp_host and smtp_port point to it; nothing was sent",
+                transient=True,
+            ) from None
+        sent: list[str] = []
+        refused: dict[str, str] = {}
+        deferred: dict[str, str] = {}
+        try:
+            for message in messages:
+                message_id = str(message["Message-ID"])
+                try:
+                    errors, _ = await client.send_message(message)
+                except aiosmtplib.SMTPRecipientsRefused as exc:
+                    codes = [r.code for r in exc.recipients]
+                    reason = "; ".join(
+                        f"{r.recipient}: {r.code} {r.message}" for r in exc.recipients
+                    )
+                    target = deferred if codes and all(400 <= c < 500 for c in codes) else refused
+                    target[message_id] = reason
+                    continue
+                except aiosmtplib.SMTPResponseException as exc:
+                    (deferred if 400 <= exc.code < 500 else refused)[message_id] = (
+                        f"{exc.code} {exc.message}"
+                    )
+                    continue
+                except aiosmtplib.SMTPServerDisconnected as exc:
+                    raise MailSendError(
+                        f"the SMTP relay {where} closed the connection ({exc}) after "
+                        f"{len(sent)} message(s); the rest will be retried",
+                        transient=True,
+                    ) from None
+                if errors:
+                    refused[message_id] = "; ".join(
+                        f"{rcpt}: {answer.code} {answer.message}" for rcpt, answer in errors.items()
+                    )
+                sent.append(message_id)
+        finally:
+            if client.is_connected:
+                try:
+                    await client.quit()
+                except (aiosmtplib.SMTPException, OSError):
+                    client.close()
+        if refused or deferred:
+            log.warning(
+                "SMTP relay %s: %d sent, %d refused, %d deferred",
+                where,
+                len(sent),
+                len(refused),
+                len(deferred),
+            )
+        return SendReport(tuple(sent), refused, deferred)
