@@ -430,3 +430,17 @@ class ToolboxCategoryRow(Base):
     key: Mapped[str] = mapped_column(String(120), primary_key=True)
     category_id: Mapped[int] = mapped_column(Integer)
     groups: Mapped[dict[str, Any]]
+
+
+class PasswordLinkRow(Base):
+    """A one-time set-password link (invitation or reset): only the token's SHA-256 is kept."""
+
+    __tablename__ = "password_links"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member: Mapped[str] = mapped_column(String(255), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # invite | reset
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None] = mapped_column(default=None)
+    end_reason: Mapped[str | None] = mapped_column(String(16), default=None)  # used | replaced
