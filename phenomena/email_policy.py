@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 
+from phenomena.errors import InvalidValue
 from phenomena.tlp import Tlp
 
 
@@ -31,3 +32,24 @@ _SHARE = {
 def email_share(tlp: Tlp) -> EmailShare:
     """What an e-mail may carry of an alert labelled ``tlp`` (NOTHING for a label not listed)."""
     return _SHARE.get(tlp, EmailShare.NOTHING)
+
+
+class EmailPreference(enum.Enum):
+    """What a member chose to receive by e-mail (``!prefs email all|digest|none``)."""
+
+    ALL = "all"
+    DIGEST = "digest"
+    NONE = "none"
+
+    @classmethod
+    def parse(cls, text: str) -> EmailPreference:
+        """Read a choice as a member types it: 'all', 'Digest', ' none '."""
+        key = text.strip().lower()
+        for preference in cls:
+            if key == preference.value:
+                return preference
+        raise InvalidValue(f"unknown e-mail choice {text!r}: write all, digest or none")
+
+
+DEFAULT_EMAIL_PREFERENCE = EmailPreference.NONE
+"""Nobody gets e-mail until they ask for it."""

@@ -444,3 +444,29 @@ class PasswordLinkRow(Base):
     expires_at: Mapped[datetime]
     ended_at: Mapped[datetime | None] = mapped_column(default=None)
     end_reason: Mapped[str | None] = mapped_column(String(16), default=None)  # used | replaced
+
+
+class EmailPreferenceRow(Base):
+    """A member's choice of bulletins by e-mail; no row means the default, ``none``."""
+
+    __tablename__ = "email_preferences"
+
+    member: Mapped[str] = mapped_column(String(255), primary_key=True)
+    choice: Mapped[str] = mapped_column(String(8), index=True)  # all | digest | none
+    changed_at: Mapped[datetime]
+
+
+class EmailSendRow(Base):
+    """One e-mail prevnet sends, keyed by its deterministic Message-ID: claimed, then sent."""
+
+    __tablename__ = "email_sends"
+
+    message_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    alert_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    member: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(16))  # bulletin | digest
+    state: Mapped[str] = mapped_column(String(8), index=True)  # sending | sent | retry
+    attempts: Mapped[int] = mapped_column(Integer)
+    claimed_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(500))

@@ -1,0 +1,155 @@
+"""Members' e-mail choices and the record of e-mails sent, so a crash never sends one twice.
+
+A send is *claimed* under its deterministic Message-ID before it goes to the relay and marked
+*sent* after. A second claim of the same Message-ID is refused whether the first was sent or is
+still in flight, so a process that died between the relay's answer and the mark sends nothing
+again: such a claim stays ``sending`` and :meth:`SqlEmailDeliveries.unfinished` lists it for an
+operator. Only a send the relay refused for now (``retry``) may be claimed again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import CursorResult, select, update
+
+from phenomena.email_policy import DEFAULT_EMAIL_PREFERENCE, EmailPreference
+from phenomena.storage.database import Database
+from phenomena.storage.schema import EmailPreferenceRow, EmailSendRow
+from phenomena.storage.unit_of_work import utc_now
+from phenomena.storage.upserts import insert_for, upsert
+
+SENDING, SENT, RETRY = "sending", "sent", "retry"
+
+
+@dataclass(frozen=True)
+class EmailSend:
+    """What is recorded of one e-mail."""
+
+    message_id: str
+    alert_id: int | None
+    member: str
+    kind: str
+    state: str
+    attempts: int
+    claimed_at: datetime
+    sent_at: datetime | None
+    last_error: str | None
+
+
+def _send(row: EmailSendRow) -> EmailSend:
+    return EmailSend(
+        row.message_id,
+        row.alert_id,
+        row.member,
+        row.kind,
+        row.state,
+        row.attempts,
+        row.claimed_at,
+        row.sent_at,
+        row.last_error,
+    )
+
+
+class SqlEmailDeliveries:
+    """E-mail choices and sends on SQLite or PostgreSQL."""
+
+    def __init__(self, db: Database, clock: Callable[[], datetime] = utc_now) -> None:
+        self._db = db
+        self._clock = clock
+
+    async def preference(self, member: str) -> EmailPreference:
+        """What ``member`` chose (``none`` if they never chose)."""
+        async with self._db.sessions() as session:
+            row = await session.get(EmailPreferenceRow, member)
+        return EmailPreference(row.choice) if row is not None else DEFAULT_EMAIL_PREFERENCE
+
+    async def preferences(self, members: Collection[str]) -> dict[str, EmailPreference]:
+        """The choice of each of ``members``, in one query (the default for those without)."""
+        found: dict[str, EmailPreference] = dict.fromkeys(members, DEFAULT_EMAIL_PREFERENCE)
+        if not members:
+            return found
+        async with self._db.sessions() as session:
+            rows = await session.scalars(
+                select(EmailPreferenceRow).where(EmailPreferenceRow.member.in_(list(members)))
+            )
+            for row in rows:
+                found[row.member] = EmailPreference(row.choice)
+        return found
+
+    async def set_preference(self, member: str, choice: EmailPreference) -> None:
+        """Record ``member``'s choice (``!prefs email``, or ``none`` from an unsubscribe link)."""
+        values = {"member": member, "choice": choice.value, "changed_at": self._clock()}
+        async with self._db.sessions() as session, session.begin():
+            await upsert(session, EmailPreferenceRow, ["member"], values)
+
+    async def claim(
+        self, message_id: str, member: str, kind: str, alert_id: int | None = None
+    ) -> bool:
+        """Take the right to send ``message_id`` now; False if it was sent or is being sent."""
+        now = self._clock()
+        values = {
+            "message_id": message_id,
+            "alert_id": alert_id,
+            "member": member,
+            "kind": kind,
+            "state": SENDING,
+            "attempts": 1,
+            "claimed_at": now,
+            "sent_at": None,
+            "last_error": None,
+        }
+        async with self._db.sessions() as session, session.begin():
+            inserted = await session.execute(
+                insert_for(session, EmailSendRow)
+                .values(**values)
+                .on_conflict_do_nothing(index_elements=["message_id"])
+            )
+            if _count(inserted):
+                return True
+            again = await session.execute(
+                update(EmailSendRow)
+                .where(EmailSendRow.message_id == message_id, EmailSendRow.state == RETRY)
+                .values(state=SENDING, claimed_at=now, attempts=EmailSendRow.attempts + 1)
+            )
+            return _count(again) == 1
+
+    async def mark_sent(self, message_id: str) -> None:
+        """The relay took it: it is never sent again."""
+        await self._set(message_id, state=SENT, sent_at=self._clock(), last_error=None)
+
+    async def mark_retry(self, message_id: str, error: str) -> None:
+        """The relay refused it for now (no mail went out): it may be claimed again."""
+        await self._set(message_id, state=RETRY, last_error=error[:500])
+
+    async def _set(self, message_id: str, **values: object) -> None:
+        async with self._db.sessions() as session, session.begin():
+            done = await session.execute(
+                update(EmailSendRow)
+                .where(EmailSendRow.message_id == message_id, EmailSendRow.state == SENDING)
+                .values(**values)
+            )
+        if _count(done) != 1:
+            raise LookupError(f"no e-mail {message_id} is being sent: claim it before sending")
+
+    async def send(self, message_id: str) -> EmailSend | None:
+        """What is recorded of ``message_id``, or None if it was never claimed."""
+        async with self._db.sessions() as session:
+            row = await session.get(EmailSendRow, message_id)
+        return _send(row) if row is not None else None
+
+    async def unfinished(self, claimed_before: datetime) -> list[EmailSend]:
+        """Sends claimed before ``claimed_before`` and never marked: a crash mid-send."""
+        async with self._db.sessions() as session:
+            rows = await session.scalars(
+                select(EmailSendRow)
+                .where(EmailSendRow.state == SENDING, EmailSendRow.claimed_at < claimed_before)
+                .order_by(EmailSendRow.claimed_at)
+            )
+            return [_send(row) for row in rows]
+
+
+def _count(result: object) -> int:
+    return result.rowcount if isinstance(result, CursorResult) else 0
