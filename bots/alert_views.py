@@ -121,3 +121,20 @@ def preview(
         lines.append("A moderator will have to approve it before it is published.")
     lines.append(f"Publish: !alert publish {alert.ref} · Drop: !alert cancel {alert.ref}")
     return Reply("\n".join(lines))
+
+
+def privately(reply: Reply, context: Context, draft: str | None = None) -> Reply:
+    """The reply for the asker's direct chat, with a pointer for the room it was asked in.
+
+    The pointer says nothing of the answer (not even whether the alert exists); for a draft it
+    reminds the author that the room saw what they typed.
+    """
+    if is_direct_chat(context):
+        return reply
+    pointer = "I answered you in our direct chat with the bot: not every reader here may see it."
+    if draft is not None:
+        pointer = (
+            f"{draft} is in our direct chat with the bot: check and publish it there. "
+            "Note: this room saw the text you typed."
+        )
+    return Reply(reply.text, reply.html, private=True, pointer=pointer)

@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bots.delivery import edit_content, notice
 from bots.i18n import Labels
+from bots.messages import edit_content, notice
 from bots.rendering import render_alert
 from phenomena.alert import Alert, AlertStatus
 from phenomena.rooms import room_languages

@@ -1,32 +1,24 @@
-"""Alert events become Matrix messages: moderation notices, bulletins, edits, thread notes.
+"""Alert events become Matrix messages: bulletins in the routed rooms, their edits and closing
+(the moderators' side is ``ModerationDelivery``'s).
 
 Each handler is idempotent. Every message has a transaction ID derived from what it is
 (``bulletin-12-zone:5324``), so a retry after a crash at any point gets the event the homeserver
 already has instead of a second message, and the ledger records what was sent.
 
 TLP holds here too: a RED alert's bulletin goes to its own room (``alert:12``, made with exactly
-its recipients' members); the moderation notice of a RED or AMBER+STRICT alert goes in full to
-the direct chats of the moderators who may read it, and ``#moderation`` gets a pointer without
-content; what the author is told goes to their direct chat.
+its recipients' members); what the author is told goes to their direct chat.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Protocol
 
-from bots.i18n import Labels
-from bots.private_rooms import (
-    AlertRooms,
-    UowFactory,
-    alert_room_name,
-    alert_room_topic,
-    deciding_moderators,
-    recipient_members,
-)
-from bots.rendering import Rendered, render_alert, render_change_note, render_close_note
+from bots.delivery_ports import BulletinRecordLike
+from bots.messages import edit_content, notice, thread_note
+from bots.moderation_delivery import ModerationDelivery
+from bots.private_rooms import alert_room_name, alert_room_topic, recipient_members
+from bots.rendering import render_alert, render_change_note, render_close_note
 from phenomena.alert import Alert, AlertStatus
 from phenomena.events import (
     AlertClosed,
@@ -40,50 +32,9 @@ from phenomena.events import (
     AlertWideningProposed,
     Event,
 )
-from phenomena.rooms import MODERATION, room_languages
-from phenomena.territory import TerritoryRegistry
 
 log = logging.getLogger(__name__)
 
-APPROVE_KEYS = frozenset({"✅", "👍", "✔️", "✔", "👍️"})
-REJECT_KEYS = frozenset({"❌", "👎", "✖️", "✖", "👎️"})
-
-
-class BulletinRecordLike(Protocol):
-    """What the ledger remembers of a bulletin."""
-
-    @property
-    def alert_id(self) -> int: ...
-    @property
-    def room(self) -> str: ...
-    @property
-    def room_id(self) -> str: ...
-    @property
-    def event_id(self) -> str: ...
-    @property
-    def version(self) -> int: ...
-
-
-class Ledger(Protocol):
-    """Where bulletins and moderation notices are recorded (``SqlBulletinLedger``)."""
-
-    async def bulletins(self, alert_id: int) -> Mapping[str, BulletinRecordLike]: ...
-    async def record_bulletin(self, record: Any) -> None: ...
-    async def mark_edited(self, alert_id: int, room: str, version: int) -> None: ...
-    async def moderation_notice(self, alert_id: int) -> tuple[str, str] | None: ...
-    async def record_moderation_notice(
-        self, alert_id: int, room_id: str, event_id: str
-    ) -> None: ...
-
-
-Post = Callable[..., Awaitable[str]]
-RoomIdOf = Callable[[str], Awaitable[str | None]]
-AlertOf = Callable[[int], Awaitable[Alert | None]]
-SourceOf = Callable[[Alert], Awaitable[str]]
-RecordFactory = Callable[[int, str, str, str, int], Any]
-Attachments = Callable[[Alert], Awaitable[list[tuple[str, bytes]]]]
-PostImage = Callable[[str, bytes, str, str, str], Awaitable[str]]
-DirectRoomOf = Callable[[str], Awaitable[str]]
 ALERT_EVENTS = (
     AlertSubmitted,
     AlertRevised,
@@ -98,103 +49,8 @@ ALERT_EVENTS = (
 """Every event ``AlertDelivery.handle`` delivers (the bulletin subscription's list)."""
 
 
-def notice(rendered: Rendered) -> dict[str, Any]:
-    return {
-        "msgtype": "m.notice",
-        "body": rendered.text,
-        "format": "org.matrix.custom.html",
-        "formatted_body": rendered.html,
-    }
-
-
-def edit_content(original_event: str, rendered: Rendered) -> dict[str, Any]:
-    """An ``m.replace`` edit that shows ``rendered`` in place of the original."""
-    new = notice(rendered)
-    return {
-        "msgtype": "m.notice",
-        "body": "* " + rendered.text,
-        "format": "org.matrix.custom.html",
-        "formatted_body": "* " + rendered.html,
-        "m.new_content": new,
-        "m.relates_to": {"rel_type": "m.replace", "event_id": original_event},
-    }
-
-
-def thread_note(root_event: str, text: str) -> dict[str, Any]:
-    """A short notice in the thread of a bulletin."""
-    return {
-        "msgtype": "m.notice",
-        "body": text,
-        "m.relates_to": {
-            "rel_type": "m.thread",
-            "event_id": root_event,
-            "is_falling_back": True,
-            "m.in_reply_to": {"event_id": root_event},
-        },
-    }
-
-
-class AlertDelivery:
+class AlertDelivery(ModerationDelivery):
     """The outbox handlers of the alert events (see ``subscriptions`` in prevnet.wiring)."""
-
-    def __init__(
-        self,
-        *,
-        post: Post,
-        room_id_of: RoomIdOf,
-        alert_of: AlertOf,
-        source_of: SourceOf,
-        ledger: Ledger,
-        record: RecordFactory,
-        territories: TerritoryRegistry,
-        concurrency: int = 8,
-        attachments: Attachments | None = None,
-        post_image: PostImage | None = None,
-        rooms: AlertRooms | None = None,
-        uow: UowFactory | None = None,
-        direct_room_of: DirectRoomOf | None = None,
-    ) -> None:
-        self._post = post
-        self._room_id_of = room_id_of
-        self._alert_of = alert_of
-        self._source_of = source_of
-        self._ledger = ledger
-        self._record = record
-        self._territories = territories
-        self._limit = asyncio.Semaphore(concurrency)
-        self._attachments = attachments
-        self._post_image = post_image
-        self._rooms = rooms
-        self._uow = uow
-        self._direct_room_of = direct_room_of
-
-    def labels(self, room: str) -> Labels:
-        """The labels of a room's language(s)."""
-        return Labels(room_languages(room, self._territories))
-
-    async def _load(self, alert_id: int) -> Alert:
-        alert = await self._alert_of(alert_id)
-        if alert is None:
-            raise LookupError(f"alert {alert_id} is not in the database")
-        return alert
-
-    async def _tell(self, who: str, text: str, tx_id: str, fallback: str | None = None) -> None:
-        """A short notice in someone's direct chat with the bot (or ``fallback``'s room)."""
-        room = await self._direct_room_of(who) if self._direct_room_of is not None else fallback
-        if room is not None:
-            await self._post(room, {"msgtype": "m.notice", "body": text}, tx_id=tx_id)
-
-    async def _tell_author(self, alert: Alert, text: str, purpose: str) -> None:
-        await self._tell(alert.author, text, f"prevnet-{purpose}-{alert.id}", alert.origin_room)
-
-    async def _note_under_moderation_notice(self, alert_id: int, text: str, purpose: str) -> None:
-        """Record the moderators' decision in the thread of the alert's notice, if it has one."""
-        notice = await self._ledger.moderation_notice(alert_id)
-        if notice is not None:
-            room_id, event_id = notice
-            await self._post(
-                room_id, thread_note(event_id, text), tx_id=f"prevnet-{purpose}-note-{alert_id}"
-            )
 
     async def handle(self, event: Event) -> None:
         """Deliver one alert event."""
@@ -214,136 +70,6 @@ class AlertDelivery:
             await self.widening_proposed(event.alert_id, event.fields, event.by)
         elif isinstance(event, AlertWideningDecided):
             await self.widening_refused(event.alert_id, event.by, event.reason, event.proposer)
-
-    async def submitted(self, alert_id: int) -> None:
-        """Show a pending alert to the moderators, and tell its author it waits.
-
-        RED and AMBER+STRICT: in full to the direct chat of each moderator who may read it,
-        and a pointer without content in ``#moderation``.
-        """
-        alert = await self._load(alert_id)
-        room_id = await self._room_id_of(MODERATION)
-        if room_id is None:
-            raise LookupError(
-                "there is no moderation room yet; it is created with the first moderator"
-            )
-        if await self._ledger.moderation_notice(alert_id) is None:
-            rendered = await self._moderation_notice(alert)
-            if not alert.content.tlp.leaves_the_zone:
-                await self._to_deciders(alert, rendered, f"prevnet-moderation-{alert_id}")
-                rendered = self._pointer(alert, "waits for a moderator's approval")
-            event_id = await self._post(
-                room_id, notice(rendered), tx_id=f"prevnet-moderation-{alert_id}"
-            )
-            if self._attachments is not None and self._post_image is not None:
-                for number, (name, png) in enumerate(await self._attachments(alert)):
-                    await self._post_image(
-                        room_id,
-                        png,
-                        name,
-                        event_id,
-                        f"prevnet-moderation-{alert_id}-image-{number}",
-                    )
-            await self._ledger.record_moderation_notice(alert_id, room_id, event_id)
-        await self._tell_author(
-            alert,
-            f"{alert.ref} is waiting for a moderator's approval (another person than you).",
-            "submitted",
-        )
-
-    def _pointer(self, alert: Alert, what: str) -> Rendered:
-        text = (
-            f"{alert.ref} ({alert.content.tlp.label}) {what}. The moderators who may read it "
-            f"have it in full in their direct chat with the bot: decide there with "
-            f"!approve {alert.ref} or !reject {alert.ref} <reason>."
-        )
-        return Rendered(text, text)
-
-    async def _to_deciders(self, alert: Alert, rendered: Rendered, tx_id: str) -> None:
-        """The full notice in the direct chat of every moderator who may decide on it."""
-        if self._uow is None or self._direct_room_of is None:
-            log.warning("%s: no direct chats wired; its moderators see a pointer only", alert.ref)
-            return
-        for moderator in await deciding_moderators(self._uow, alert, self._territories):
-            room = await self._direct_room_of(moderator)
-            await self._post(room, notice(rendered), tx_id=f"{tx_id}-to-{moderator}")
-
-    async def _moderation_notice(self, alert: Alert, in_full: bool = False) -> Rendered:
-        """The notice moderators decide on (in ``#moderation``: AMBER and wider only)."""
-        footer = (
-            f"Approve: react with ✅ or type !approve {alert.ref}. "
-            f"Reject: !reject {alert.ref} <reason> (or react with ❌). "
-            "Never your own alert: another moderator decides on it."
-        )
-        if not alert.content.tlp.leaves_the_zone:
-            footer = (
-                f"{alert.content.tlp.label}: for your eyes; decide with !approve {alert.ref} or "
-                f"!reject {alert.ref} <reason> here. Never your own alert."
-            )
-        return render_alert(
-            alert, self._territories, Labels(()), await self._source_of(alert), footer=footer
-        )
-
-    async def widening_proposed(self, alert_id: int, fields: tuple[str, ...], by: str) -> None:
-        """A widening waits: its text to the moderators (as for moderation), the proposer told."""
-        alert = await self._load(alert_id)
-        if alert.proposed is None:
-            return  # decided already
-        proposed = Alert(
-            alert.id,
-            alert.proposed.content,
-            alert.author,
-            alert.organisation,
-            AlertStatus.PENDING_MODERATION,
-            rooms=alert.rooms,
-            recipients=alert.recipients,
-        )
-        what = f"Widening of {alert.ref} proposed by {by} ({', '.join(alert.proposed.widens)})"
-        rendered = await self._moderation_notice(proposed)
-        rendered = Rendered(f"{what}:\n{rendered.text}", f"<p>{what}:</p>{rendered.html}")
-        stamp = alert.proposed.at.strftime("%Y%m%d%H%M%S%f")
-        tx_id = f"prevnet-widening-{alert_id}-{stamp}"
-        room_id = await self._room_id_of(MODERATION)
-        if not alert.content.tlp.leaves_the_zone or not proposed.content.tlp.leaves_the_zone:
-            await self._to_deciders(proposed, rendered, tx_id)
-            rendered = self._pointer(alert, "has a widening waiting for a moderator")
-        if room_id is not None:
-            await self._post(room_id, notice(rendered), tx_id=tx_id)
-        await self._tell(
-            by,
-            f"The widening of {alert.ref} ({', '.join(fields)}) waits for a moderator other "
-            "than you; its bulletins stay as they are until then.",
-            f"{tx_id}-proposer",
-        )
-
-    async def widening_refused(self, alert_id: int, by: str, reason: str, proposer: str) -> None:
-        """Tell the proposer why their widening was refused."""
-        await self._tell(
-            proposer,
-            f"The widening of A-{alert_id} was refused by {by}: {reason}. The alert stays as it "
-            "was.",
-            f"prevnet-widening-refused-{alert_id}-{by}",
-        )
-
-    async def revised(self, alert_id: int, fields: tuple[str, ...], by: str) -> None:
-        """A moderator edited a pending alert: the notice shows the new text, in place."""
-        alert = await self._load(alert_id)
-        notice = await self._ledger.moderation_notice(alert_id)
-        if notice is None or alert.status is not AlertStatus.PENDING_MODERATION:
-            return  # no notice yet (it will show the new text) or already decided
-        room_id, event_id = notice
-        stamp = alert.updated_at.strftime("%Y%m%d%H%M%S%f") if alert.updated_at else "0"
-        rendered = await self._moderation_notice(alert)
-        tx_id = f"prevnet-moderation-{alert_id}-revised-{stamp}"
-        if not alert.content.tlp.leaves_the_zone:  # in full to its deciders, a pointer here
-            await self._to_deciders(alert, rendered, tx_id)
-            rendered = self._pointer(alert, "waits for a moderator's approval")
-        await self._post(room_id, edit_content(event_id, rendered), tx_id=tx_id)
-        await self._post(
-            room_id,
-            thread_note(event_id, f"Edited by {by}: {', '.join(fields)}."),
-            tx_id=f"prevnet-moderation-{alert_id}-revised-{stamp}-note",
-        )
 
     async def published(self, alert_id: int, rooms: tuple[str, ...]) -> None:
         """Send the bulletin to every routed room that has none yet, then tell the author."""
@@ -452,15 +178,3 @@ class AlertDelivery:
             for room in alert.rooms:
                 if room.startswith("alert:"):
                     await self._rooms.close_alert_room(room, alert_room_name(alert, closed=True))
-
-    async def rejected(self, alert_id: int, reason: str, by: str) -> None:
-        """Tell the author why, and note it under the moderation notice."""
-        alert = await self._load(alert_id)
-        await self._note_under_moderation_notice(
-            alert_id, f"Rejected by {by}: {reason}", "rejected"
-        )
-        await self._tell_author(
-            alert,
-            f"{alert.ref} was not published: a moderator ({by}) rejected it: {reason}",
-            "rejected",
-        )

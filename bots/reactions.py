@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bots.alert_commands import AlertDesk
-from bots.delivery import APPROVE_KEYS, REJECT_KEYS
+from bots.alert_desk import AlertDesk
+from bots.moderation_delivery import APPROVE_KEYS, REJECT_KEYS
 from phenomena.errors import DomainError
 from phenomena.partners import Member, Role
 from phenomena.services import alerts as use

@@ -13,7 +13,8 @@ import html
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
-from bots.delivery import BulletinRecordLike, Post, RoomIdOf, thread_note
+from bots.delivery_ports import BulletinRecordLike, Post, RoomIdOf
+from bots.messages import thread_note
 from phenomena.errors import AlreadyDone
 from phenomena.events import Event, ThreadReplied, ToolboxReplied, ToolboxTopicCreated
 from phenomena.partners import Member

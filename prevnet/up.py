@@ -25,7 +25,8 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bots.admin_commands import register_member_commands, register_reconcile_command
-from bots.alert_commands import AlertDesk, register_alert_commands
+from bots.alert_commands import register_alert_commands
+from bots.alert_desk import AlertDesk
 from bots.bot import Bot, bot_client
 from bots.commands import CommandRegistry, Reply
 from bots.delivery import AlertDelivery

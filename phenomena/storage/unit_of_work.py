@@ -24,9 +24,9 @@ from sqlalchemy.sql.dml import ReturningInsert
 
 from phenomena.errors import AlreadyDone, DomainError
 from phenomena.events import Event
+from phenomena.storage.alert_repository import SqlAlertRepository
 from phenomena.storage.handoff import Handoff, OutboxMessage
 from phenomena.storage.repositories import (
-    SqlAlertRepository,
     SqlAuditLog,
     SqlDetectionRepository,
     SqlMemberRepository,

@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bots.admin_commands import register_member_commands, register_reconcile_command
-from bots.alert_commands import AlertDesk, register_alert_commands
+from bots.alert_commands import register_alert_commands
+from bots.alert_desk import AlertDesk
 from bots.commands import CommandRegistry, Context, Reply
 from phenomena.partners import Member
 from phenomena.partners_file import parse_partner_file

@@ -18,7 +18,8 @@ from pathlib import Path
 import nio
 import pytest
 
-from bots.alert_commands import AlertDesk, register_alert_commands
+from bots.alert_commands import register_alert_commands
+from bots.alert_desk import AlertDesk
 from bots.bot import Bot, bot_client
 from bots.commands import CommandRegistry
 from bots.delivery import ALERT_EVENTS, AlertDelivery

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from bots.bulletin_size import MAX_EVENT_BYTES, event_bytes
-from bots.delivery import edit_content, notice
 from bots.i18n import Labels
+from bots.messages import edit_content, notice
 from bots.rendering import render_alert
 from phenomena.alert import parse_ref
 from phenomena.storage.database import Database

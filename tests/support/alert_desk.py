@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bots.alert_commands import AlertDesk, register_alert_commands
+from bots.alert_commands import register_alert_commands
+from bots.alert_desk import AlertDesk
 from bots.commands import CommandRegistry, Context, Reply
 from bots.delivery import ALERT_EVENTS, AlertDelivery
 from phenomena.alert import Alert

@@ -1,0 +1,186 @@
+"""Writing alerts in chat: ``!alert new`` (text or guided), ``publish``, ``cancel``, ``update`` and
+``close``; drafts always go to the author's direct chat."""
+
+from __future__ import annotations
+
+from bots.alert_desk import AlertDesk, after_ref, alert_ref, asking_member
+from bots.alert_views import errors_reply, is_direct_chat, preview, privately
+from bots.commands import Arguments, CommandRegistry, Context, Reply, UsageError
+from bots.dialogue import GuidedEntry
+from phenomena.alert import Alert, AlertContent, AlertStatus, parse_ref
+from phenomena.alert_text import format_alert_text, merge_fields, parse_alert_text
+from phenomena.errors import DocumentErrors, InvalidValue
+from phenomena.partners import Role
+from phenomena.rooms import room_languages
+from phenomena.services import alerts as use
+
+
+def register_authoring_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
+    """Add the commands that write alerts, and the guided entry for messages that are none."""
+
+    async def start_draft(context: Context, text: str) -> Reply:
+        member = asking_member(context)
+        shared = not is_direct_chat(context)
+        try:
+            content = parse_alert_text(text, desk.territories, today=desk.clock().date())
+        except DocumentErrors as exc:  # only what the room saw typed
+            return errors_reply(exc, "The alert")
+        async with desk.uow(None) as unit:
+            org = await unit.organisations.get(member.organisation)
+        source = f"{org.name if org else member.organisation} ({member.display_name})"
+        try:
+            desk.check_size(Alert(0, content, member.matrix_id, member.organisation), source)
+        except InvalidValue as exc:
+            return Reply(str(exc))
+        alert, route = await use.draft_alert(
+            desk.uow(context.event_id),
+            content,
+            context.sender,
+            desk.territories,
+            desk.clock(),
+            origin_room=context.room_id if shared else None,
+        )
+        moderated = await use.will_need_moderation(
+            desk.uow(None), alert, desk.territories, desk.policy
+        )
+        existing = await desk.existing(route.rooms)
+        shown = preview(
+            alert, route, desk.territories, moderated, await desk.source(alert), existing
+        )
+        return privately(shown, context, draft=f"Draft {alert.ref}")
+
+    def languages_of(context: Context) -> tuple[str, ...]:
+        return room_languages(context.room_key, desk.territories) if context.room_key else ()
+
+    guided = GuidedEntry(desk.territories, desk.clock, start_draft, languages_of=languages_of)
+    registry.fallback = guided.answer
+
+    @registry.command(
+        "alert new",
+        raw=True,
+        needs=Role.AUTHOR,
+        usage="alert new (then field: value lines)",
+        help="write an alert (lines under the command), or alone for a guided entry",
+    )
+    async def new(context: Context, args: Arguments) -> Reply:
+        if not args.rest.strip():
+            return guided.start(context)
+        # the text keeps the command's line, so line numbers match the message as typed
+        return await start_draft(context, args.rest)
+
+    @registry.command(
+        "alert publish",
+        needs=Role.AUTHOR,
+        usage="alert publish A-12",
+        help="publish your draft (or send it to moderation)",
+    )
+    async def publish(context: Context, args: Arguments) -> Reply | None:
+        ref = alert_ref(args)
+        alert, _ = await use.submit_draft(
+            desk.uow(context.event_id),
+            parse_ref(ref),
+            context.sender,
+            desk.territories,
+            desk.policy,
+            desk.clock(),
+        )
+        if alert.status is AlertStatus.PENDING_MODERATION:
+            return Reply(
+                f"{alert.ref} is sent to the moderators (another person than you approves "
+                "it); you will be told in our direct chat."
+            )
+        # No reply now: the delivery tells the author "published in N room(s)" as soon as the
+        # bulletins are out. A reply here would reach the homeserver first and, when the author
+        # typed in a routed room, hold the bulletin back: Synapse writes a room's events one
+        # after the other.
+        return None
+
+    @registry.command(
+        "alert cancel",
+        needs=Role.AUTHOR,
+        usage="alert cancel A-12",
+        help="drop your draft",
+    )
+    async def cancel(context: Context, args: Arguments) -> Reply:
+        alert = await use.discard_draft(
+            desk.uow(context.event_id),
+            parse_ref(alert_ref(args)),
+            context.sender,
+            desk.clock(),
+            desk.territories,
+        )
+        if alert.origin_room is not None:
+            return Reply(
+                f"Draft {alert.ref} is dropped. It was typed in a shared room, whose members "
+                "saw its text; its draft and routing were shown to you alone."
+            )
+        return Reply(f"Draft {alert.ref} is dropped; nobody else saw it.")
+
+    @registry.command(
+        "alert update",
+        raw=True,
+        needs=Role.AUTHOR,
+        usage="alert update A-12 field: value",
+        help="change an alert; its bulletins are edited in place (a widening waits for a "
+        "moderator)",
+    )
+    async def update(context: Context, args: Arguments) -> Reply:
+        ref = alert_ref(args)
+        alert, _ = await desk.visible(ref, asking_member(context))
+        changes = after_ref(args)
+        if not changes.strip():
+            raise UsageError("say what changes, e.g. summary: new text")
+        merged, errors = merge_fields(format_alert_text(alert.content, desk.territories), changes)
+        if errors:
+            return errors_reply(DocumentErrors(errors), "The update")
+        try:
+            content = parse_alert_text(merged, desk.territories, today=desk.clock().date())
+        except DocumentErrors as exc:
+            return errors_reply(exc, "The update")
+        desk.check_size(_with(alert, content), await desk.source(alert))
+        updated, changed = await use.update_alert(
+            desk.uow(context.event_id),
+            alert.id,
+            content,
+            context.sender,
+            desk.territories,
+            desk.clock(),
+        )
+        if not changed:
+            return Reply(f"{updated.ref} already says that; nothing changed.")
+        if updated.status is AlertStatus.PENDING_MODERATION:
+            return Reply(
+                f"{updated.ref} is edited ({', '.join(changed)}); "
+                f"another moderator approves it with !approve {updated.ref}."
+            )
+        if updated.proposed is not None and updated.proposed.by == context.sender:
+            return Reply(
+                f"This change widens {updated.ref} ({', '.join(updated.proposed.widens)}): it "
+                f"waits for a moderator other than you (!approve {updated.ref}); its bulletins "
+                "stay as they are until then."
+            )
+        return Reply(f"{updated.ref} is updated ({', '.join(changed)}); its bulletins are edited.")
+
+    @registry.command(
+        "alert close",
+        raw=True,
+        needs=Role.AUTHOR,
+        usage="alert close A-12 [reason]",
+        help="close an alert; its bulletins are marked closed",
+    )
+    async def close(context: Context, args: Arguments) -> Reply:
+        ref = alert_ref(args)
+        reason = after_ref(args)
+        alert = await use.close_alert(
+            desk.uow(context.event_id),
+            parse_ref(ref),
+            context.sender,
+            reason.strip(),
+            desk.clock(),
+            desk.territories,
+        )
+        return Reply(f"{alert.ref} is closed.")
+
+
+def _with(alert: Alert, content: AlertContent) -> Alert:
+    return Alert(alert.id, content, alert.author, alert.organisation, alert.status)
