@@ -139,7 +139,11 @@ class ReplyReceiver:
         if reason is not None:
             log.info("dropped %s to alert A-%d", reason, address.alert_id)
             return "250 2.0.0 OK: automatic mail dropped"
-        member = await self._sender(msg, address)
+        try:
+            member = await self._sender(msg, address)
+        except Exception:
+            log.exception("could not look up the sender of a reply to A-%d", address.alert_id)
+            return "451 4.3.0 Could not check the reply now; your server will try again"
         if member is None:
             return (
                 "550 5.7.1 This reply address is not yours: reply from the mailbox it was sent to"

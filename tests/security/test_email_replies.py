@@ -206,3 +206,21 @@ async def test_a_failing_handler_asks_the_sender_to_retry() -> None:
     finally:
         server.close()
         await server.wait_closed()
+
+
+async def test_a_lookup_that_fails_asks_the_sender_to_retry() -> None:
+    async def no_database(address: str) -> Collection[str]:
+        raise RuntimeError("database down")
+
+    async def on_reply(reply: EmailReply) -> None:
+        raise AssertionError("nothing may be handed on unchecked")
+
+    receiver = ReplyReceiver(SIGNER, DOMAIN, no_database, on_reply)
+    server = await start_reply_server(receiver, "127.0.0.1", 0)
+    try:
+        with pytest.raises(smtplib.SMTPDataError) as later:
+            await send_in_thread(Inbox(server.sockets[0].getsockname()[1]), reply())
+        assert later.value.smtp_code == 451 and b"database" not in later.value.smtp_error
+    finally:
+        server.close()
+        await server.wait_closed()
