@@ -15,10 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from phenomena.storage.database import Database
-from phenomena.storage.schema import PasswordLinkRow
+from phenomena.storage.schema import MemberRow, PasswordLinkRow
 from phenomena.storage.unit_of_work import utc_now
 
 LINK_LIFETIME = timedelta(hours=72)
@@ -145,3 +145,18 @@ class SqlPasswordLinks:
                 .distinct()
             )
             return set(rows)
+
+    async def active_member_with_address(self, address: str) -> str | None:
+        """The Matrix ID of the one active member registered with ``address`` (any case)."""
+        wanted = address.strip().lower()
+        if not wanted or "@" not in wanted:
+            return None
+        async with self._db.sessions() as session:
+            found = list(
+                await session.scalars(
+                    select(MemberRow.matrix_id).where(
+                        func.lower(MemberRow.email) == wanted, MemberRow.status == "active"
+                    )
+                )
+            )
+        return found[0] if len(found) == 1 else None
