@@ -1,8 +1,12 @@
-"""Membership administration in the admin room: !member add, remove, suspend, role, list."""
+"""Membership administration in the admin room: !member add, remove, suspend, role, list, invite.
+
+Sending invitation links and telling who has never logged in are the composition root's (mail,
+homeserver admin API): it hands them in as callbacks, or None when e-mail is not set up.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 
 from bots.commands import Arguments, CommandRegistry, Context, Reply, UsageError
@@ -21,7 +25,15 @@ from phenomena.services.unit_of_work import UnitOfWork
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
 Clock = Callable[[], datetime]
+SendLink = Callable[[str, str], Awaitable[str]]
+"""E-mail a new link to ``(matrix_id, "invite" | "reset")``; the answer for the admin."""
+NeverLoggedIn = Callable[[Iterable[str]], Awaitable[set[str]]]
+"""Which of these members have never logged in (the homeserver knows)."""
 ADMIN_ROOM = frozenset({ADMIN})
+NO_EMAIL = (
+    "e-mail is not set up, so no link can be sent: add an [email] table with smtp_host and "
+    "from_address to the settings (or PREVNET_SMTP_HOST and PREVNET_EMAIL_FROM), then restart"
+)
 
 
 def _roles(text: str | None) -> frozenset[Role]:
@@ -44,12 +56,16 @@ def register_member_commands(
     clock: Clock,
     server_name: str | None = None,
     bot_id: str | None = None,
+    send_link: SendLink | None = None,
+    never_logged_in: NeverLoggedIn | None = None,
 ) -> None:
     """Add the membership commands, for admins in the admin room.
 
     ``server_name`` is the server prevnet serves, whose accounts alone may be added; None takes
     the server of the admin who types the command (on a closed network, the same one).
-    ``bot_id`` is prevnet's own account, which is never added as a member.
+    ``bot_id`` is prevnet's own account, which is never added as a member. ``send_link`` mails
+    invitation and reset links (None: e-mail is not set up); ``never_logged_in`` lets
+    ``!member list`` mark who has never logged in.
     """
 
     def served(context: Context) -> str:
@@ -82,10 +98,34 @@ def register_member_commands(
             uow(), member, context.sender, clock(), server_name=server, bot_id=bot_id
         )
         roles = ", ".join(result.role_names)
-        return Reply(
+        text = (
             f"{matrix_id} is a member of {result.organisation} ({roles}); "
             "their account and rooms are being set up."
         )
+        if result.email and send_link is not None:
+            text += f" An invitation goes to {result.email} once the account is ready."
+        elif result.email:
+            text += f" No invitation is sent: {NO_EMAIL}."
+        else:
+            text += " They have no e-mail address: give them their first login yourself."
+        return Reply(text)
+
+    def _link_command(verb: str, purpose: str, text: str) -> None:
+        @registry.command(
+            f"member {verb}",
+            needs=Role.ADMIN,
+            rooms=ADMIN_ROOM,
+            usage=f"member {verb} @someone:server",
+            help=text,
+        )
+        async def handler(context: Context, args: Arguments) -> Reply:
+            matrix_id = _target(args)
+            if send_link is None:
+                return Reply(f"Not sent: {NO_EMAIL}.")
+            return Reply(await send_link(matrix_id, purpose) + ".")
+
+    _link_command("invite", "invite", "e-mail a new invitation link (one-time, 72 hours)")
+    _link_command("reset", "reset", "e-mail a link to choose a new password (forgotten one)")
 
     async def remove(context: Context, args: Arguments) -> str:
         matrix_id = _target(args)
@@ -144,11 +184,17 @@ def register_member_commands(
             members = await unit.members.list(organisation=org, statuses=statuses)
         if not members:
             return Reply("No members" + (f" in {org}." if org else "."))
+        never: set[str] = set()
+        if never_logged_in is not None:
+            never = await never_logged_in([m.matrix_id for m in members if m.is_active])
         lines = [f"{len(members)} member(s):"]
         for m in members:
             roles = ",".join(m.role_names)
             state = "" if m.is_active else f" [{m.status.value}]"
+            state += " [never logged in]" if m.matrix_id in never else ""
             lines.append(f"- {m.matrix_id} {m.display_name} ({m.organisation}; {roles}){state}")
+        if never:
+            lines.append(f"{len(never)} never logged in: !member invite @id sends a new link.")
         return Reply("\n".join(lines))
 
 
