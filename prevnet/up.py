@@ -57,6 +57,7 @@ from prevnet.detection import detection_attachments, run_daily_detection
 from prevnet.dispatch import Dispatcher, dead_letter_notice
 from prevnet.homeserver import Homeserver, HomeserverFiles, HomeserverOptions
 from prevnet.incident_api import incident_app
+from prevnet.mail.invitation_service import invitation_service
 from prevnet.observability import Metrics, observability_routes
 from prevnet.reference import load_outlines, load_territories
 from prevnet.settings import Settings, SettingsError
@@ -197,7 +198,16 @@ async def run_up(
             room_exists=room_exists,
         )
         commands = CommandRegistry()
-        register_member_commands(commands, uow, utc_now, settings.server_name, session.user_id)
+        mail = invitation_service(settings, db, territories, settings.homeserver_url or url, admin)
+        register_member_commands(
+            commands,
+            uow,
+            utc_now,
+            settings.server_name,
+            session.user_id,
+            send_link=mail.send_link if settings.email else None,
+            never_logged_in=mail.never_logged_in,
+        )
         register_reconcile_command(commands, reconcile)
         register_alert_commands(commands, desk)
 
@@ -324,6 +334,8 @@ async def run_up(
             )
 
         dispatcher.subscribe(membership_subscription(network, uow))
+        for invitations in mail.subscriptions():  # after membership: the account exists first
+            dispatcher.subscribe(invitations)
         dispatcher.subscribe(bulletin_subscription(delivery))
         dispatcher.subscribe(metrics_subscription(metrics))
         dispatcher.subscribe(
@@ -372,8 +384,11 @@ async def run_up(
         await asyncio.wait([ready_or_failed, *runners], return_when=asyncio.FIRST_COMPLETED)
         if bot.ready.is_set():
             runners.append(asyncio.create_task(dispatcher.run(stop), name="dispatcher"))
+            if settings.email and not settings.api_port:
+                log.warning("api_port is 0: the set-password pages of invitations are not served")
             if settings.api_port:
                 service = incident_app(incident_store, SqlApiTokens(db), territories, outlines)
+                mail.add_routes(service)  # the set-password pages share its port
 
                 async def database_ok() -> bool:
                     return await db.revision() is not None
