@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from typing import IO
 
+import aiohttp
 import click
 
+from bots.synapse_admin import SynapseAdmin
 from phenomena.partners import Member, MemberStatus, Role, check_member_id, check_org_key
 from phenomena.partners_file import parse_partner_file
 from phenomena.services import partners as use
+from phenomena.storage.password_links import LinkPurpose
 from prevnet.bot_account import BOT_LOCALPART
 from prevnet.cli.app import App, default_actor, now, run_command
+from prevnet.login_status import never_logged_in
+from prevnet.mail.invitation_service import link_sent_text
+from prevnet.mail.invitations import build_invitations
+from prevnet.matrix_session import bot_access
+from prevnet.running import read_running
+from prevnet.settings import SettingsError
 
 
 def bot_id(app: App) -> str:
@@ -62,6 +71,19 @@ def import_(app: App, file: IO[str], actor: str | None) -> None:
         click.echo(f"  left alone: {skipped}")
     if not report.changed_anything:
         click.echo("nothing changed.")
+    if report.members_added:
+        click.echo(_invitation_note(app, "the new members with an e-mail address"))
+
+
+def _invitation_note(app: App, who: str) -> str:
+    """What happens about invitations once members are added."""
+    if app.settings.email is None:
+        return (
+            f"no invitation e-mail for {who}: e-mail is not set up (add an [email] table with "
+            "smtp_host and from_address, or PREVNET_SMTP_HOST and PREVNET_EMAIL_FROM), then "
+            "`prevnet member invite @id`"
+        )
+    return f"`prevnet up` e-mails an invitation to {who} once their account is ready"
 
 
 @partners.command("list")
@@ -115,10 +137,36 @@ def list_members(app: App, organisation: str | None, show_all: bool) -> None:
     if not found:
         click.echo("no members" + (f" in {organisation}" if organisation else "") + " yet")
         return
+    never, note = _login_status(app, [m.matrix_id for m in found if m.is_active])
     for m in found:
         roles = ",".join(m.role_names)
         status = "" if m.is_active else f"  [{m.status.value}]"
+        status += "  [never logged in]" if m.matrix_id in never else ""
         click.echo(f"{m.matrix_id:<40} {m.organisation:<24} {roles:<28} {m.display_name}{status}")
+    if never:
+        click.echo(f"{len(never)} never logged in: `prevnet member invite @id` sends a new link")
+    if note:
+        click.echo(note)
+
+
+def _login_status(app: App, matrix_ids: list[str]) -> tuple[set[str], str | None]:
+    """Who has never logged in, from the running homeserver; or why it cannot be told."""
+    if not matrix_ids:
+        return set(), None
+    try:
+        access = bot_access(app.settings)
+    except SettingsError:
+        return set(), "(who has never logged in shows while `prevnet up` runs)"
+
+    async def go() -> set[str]:
+        async with aiohttp.ClientSession() as http:
+            admin = SynapseAdmin(http, access.url, access.session.access_token, max_attempts=2)
+            return await never_logged_in(admin, matrix_ids)
+
+    try:
+        return app.run(go), None
+    except (aiohttp.ClientError, OSError, SystemExit):
+        return set(), f"(the homeserver at {access.url} did not answer: login status unknown)"
 
 
 def _roles(text: str) -> frozenset[Role]:
@@ -169,6 +217,30 @@ def add(
 
     result = app.run(go)
     click.echo(f"{result.matrix_id} is a member of {result.organisation}")
+    if result.email:
+        click.echo(_invitation_note(app, result.email))
+
+
+def _link_command(name: str, purpose: LinkPurpose, doc: str) -> click.Command:
+    @click.command(name, help=doc)
+    @click.argument("matrix_id")
+    @click.pass_obj
+    def command(app: App, matrix_id: str) -> None:
+        run_command(lambda: app.settings.require_email("a link"))
+        running = read_running(app.settings.data_dir.resolve())
+        homeserver = app.settings.homeserver_url or (
+            running.url if running else f"http://127.0.0.1:{app.settings.homeserver_port}"
+        )
+
+        async def go() -> str:
+            db = await app.database()
+            invitations = build_invitations(app.settings, db, app.territories, homeserver)
+            assert invitations is not None  # require_email passed
+            return link_sent_text(await invitations.send_link(matrix_id, purpose), purpose)
+
+        click.echo(app.run(go))
+
+    return command
 
 
 @member.command("role")
@@ -217,4 +289,19 @@ member.add_command(
 )
 member.add_command(
     _status_command("reinstate", "is active again", "Let a suspended or removed member back in.")
+)
+
+member.add_command(
+    _link_command(
+        "invite",
+        LinkPurpose.INVITE,
+        "E-mail a new invitation: a one-time link (72 hours) to choose a password.",
+    )
+)
+member.add_command(
+    _link_command(
+        "reset",
+        LinkPurpose.RESET,
+        "E-mail a link to choose a new password (a forgotten one); earlier links stop working.",
+    )
 )
