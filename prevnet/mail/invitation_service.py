@@ -73,9 +73,13 @@ def invitation_service(
     territories: TerritoryRegistry,
     homeserver_url: str,
     admin: SynapseAdmin,
+    links: SqlPasswordLinks | None = None,
 ) -> InvitationService:
-    """Build the parts; ``homeserver_url`` is the address members' apps log in to."""
-    links = SqlPasswordLinks(db)
+    """Build the parts; ``homeserver_url`` is the address members' apps log in to.
+
+    ``links`` may bring its own clock (tests); by default it reads the time of day.
+    """
+    links = links or SqlPasswordLinks(db)
     invitations = build_invitations(settings, db, territories, homeserver_url, links)
 
     async def set_password(matrix_id: str, password: str, log_out: bool) -> None:
