@@ -35,9 +35,10 @@ log = logging.getLogger(__name__)
 class MailSendError(PrevnetError):
     """The relay could not take the batch; the message says what to check."""
 
-    def __init__(self, message: str, *, transient: bool) -> None:
+    def __init__(self, message: str, *, transient: bool, sent: Sequence[str] = ()) -> None:
         super().__init__(message)
         self.transient = transient
+        self.sent = tuple(sent)  # Message-IDs the relay took before it failed
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,7 @@ class SmtpSender:
                         f"the SMTP relay {where} closed the connection ({exc}) after "
                         f"{len(sent)} message(s); the rest will be retried",
                         transient=True,
+                        sent=sent,
                     ) from None
                 if errors:
                     refused[message_id] = "; ".join(

@@ -1,0 +1,204 @@
+"""Alert bulletins by e-mail, as an outbox consumer of its own (``email``): who gets which mail.
+
+On an alert published, updated, closed or expired, every active member with an e-mail address
+who chose ``all``, who gets the bulletin in one of the alert's routed rooms and whom the
+audience rule lets read it (``phenomena.audience.may_read``: never wider than chat) gets one
+mail, rendered by :func:`prevnet.mail.bulletin_mail.render_bulletin_mail`. RED and AMBER+STRICT
+alerts are dropped before anyone is looked up.
+
+Each mail is *claimed* under its Message-ID (derived from alert, member and the alert's state)
+before the batch goes to the relay over one connection, and marked sent after. A relay that is
+down raises, so the outbox retries the event with backoff; mails already sent refuse a second
+claim, and a crash between the relay's answer and the mark leaves the claim ``sending``, which is
+never claimed again: nothing is sent twice. A mail that was never sent is marked ``retry``.
+
+Language: members have none of their own, so a mail is written in the language of the routed
+room the member gets the bulletin in (a zone room before a province room, the first language of
+a bilingual Brussels room), as that room's bulletin is; English where the room has none.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Protocol
+
+from phenomena.alert import Alert
+from phenomena.audience import may_read, routed_rooms
+from phenomena.email_policy import EmailPreference, EmailShare, email_share
+from phenomena.events import AlertClosed, AlertExpired, AlertPublished, AlertUpdated, Event
+from phenomena.partners import Member, MemberStatus, Organisation
+from phenomena.rooms import member_rooms, room_languages
+from phenomena.services.unit_of_work import UnitOfWork
+from phenomena.storage.email_deliveries import SqlEmailDeliveries
+from phenomena.territory import TerritoryRegistry
+from prevnet.mail.bulletin_mail import (
+    ChatLink,
+    MailRecipient,
+    MailSetup,
+    render_bulletin_mail,
+)
+from prevnet.mail.sender import MailSendError, SendReport
+
+log = logging.getLogger(__name__)
+
+MAIL_CONSUMER = "email"
+"""The outbox consumer of bulletin e-mails: the relay being down holds back no Matrix message."""
+MAIL_EVENTS = (AlertPublished, AlertUpdated, AlertClosed, AlertExpired)
+MAIL_HANDLER = "email-bulletins"
+BULLETIN_KIND = "bulletin"
+DEFAULT_LANGUAGE = "en"
+
+ChatLinkOf = Callable[[Alert, str], Awaitable[ChatLink]]
+"""Where the member opens the bulletin in Matrix: ``(alert, room key)``."""
+SourceOf = Callable[[Alert], Awaitable[str]]
+UowFactory = Callable[[], UnitOfWork]
+
+
+class Sender(Protocol):
+    """What sends a batch of mails over one connection (``prevnet.mail.sender.SmtpSender``)."""
+
+    async def send(self, messages: Sequence[EmailMessage]) -> SendReport: ...
+
+
+class MailsDeferred(MailSendError):
+    """The relay put some mails off for now (4xx): the event is tried again later."""
+
+
+@dataclass(frozen=True)
+class MailTarget:
+    """One member who gets this alert by e-mail, and the routed room it is written for."""
+
+    member: Member
+    address: str
+    room: str
+    language: str
+
+
+def _room_order(key: str) -> tuple[int, str]:
+    return (0 if key.startswith("zone:") else 1 if key.startswith("province:") else 2, key)
+
+
+def mail_targets(
+    alert: Alert,
+    members: Sequence[Member],
+    organisations: dict[str, Organisation],
+    preferences: dict[str, EmailPreference],
+    territories: TerritoryRegistry,
+) -> list[MailTarget]:
+    """Who gets ``alert`` by e-mail: the chat audience of its routed rooms, narrowed, never
+    widened: active, may read it, chose ``all``, has an address. Empty for RED, AMBER+STRICT."""
+    if email_share(alert.content.tlp) is EmailShare.NOTHING:
+        return []
+    routed = set(routed_rooms(alert, territories))
+    found = []
+    for member in members:
+        address = (member.email or "").strip()
+        if not member.is_active or not address:
+            continue
+        if preferences.get(member.matrix_id) is not EmailPreference.ALL:
+            continue
+        organisation = organisations.get(member.organisation)
+        rooms = member_rooms(member, organisation, territories) & routed
+        if not rooms or not may_read(alert, member, organisation, territories):
+            continue
+        room = min(rooms, key=_room_order)
+        languages = room_languages(room, territories)
+        found.append(
+            MailTarget(member, address, room, languages[0] if languages else DEFAULT_LANGUAGE)
+        )
+    return found
+
+
+class BulletinMailer:
+    """The ``email-bulletins`` handler: one mail per (alert state, member), sent once."""
+
+    def __init__(
+        self,
+        uow: UowFactory,
+        deliveries: SqlEmailDeliveries,
+        sender: Sender,
+        setup: MailSetup,
+        territories: TerritoryRegistry,
+        chat_link: ChatLinkOf,
+        source_of: SourceOf,
+    ) -> None:
+        self._uow = uow
+        self._deliveries = deliveries
+        self._sender = sender
+        self._setup = setup
+        self._territories = territories
+        self._chat_link = chat_link
+        self._source_of = source_of
+
+    async def handle(self, event: Event) -> None:
+        """Mail the alert the event names, as it is now, to those who chose e-mail."""
+        alert_id = getattr(event, "alert_id", None)
+        if not isinstance(alert_id, int):
+            return
+        async with self._uow() as unit:
+            alert = await unit.alerts.get(alert_id)
+        if alert is None or email_share(alert.content.tlp) is EmailShare.NOTHING:
+            return  # RED and AMBER+STRICT: not even their recipients are looked up
+        targets = await self._targets(alert)
+        if not targets:
+            return
+        source = await self._source_of(alert)
+        batch: list[tuple[MailTarget, EmailMessage]] = []
+        for target in targets:
+            recipient = MailRecipient(target.member.matrix_id, target.address, target.language)
+            chat = await self._chat_link(alert, target.room)
+            mail = render_bulletin_mail(
+                alert, recipient, self._setup, self._territories, chat, source
+            )
+            if mail is None:
+                return  # not published (any more): nobody gets it
+            batch.append((target, mail))
+        claimed = []
+        for target, mail in batch:
+            message_id = str(mail["Message-ID"])
+            if await self._deliveries.claim(
+                message_id, target.member.matrix_id, BULLETIN_KIND, alert.id
+            ):
+                claimed.append(mail)
+        if claimed:
+            await self._send(alert, claimed)
+
+    async def _targets(self, alert: Alert) -> list[MailTarget]:
+        async with self._uow() as unit:
+            members = list(await unit.members.list(statuses=[MemberStatus.ACTIVE]))
+            organisations = {o.key: o for o in await unit.organisations.list()}
+        preferences = await self._deliveries.preferences([m.matrix_id for m in members if m.email])
+        return mail_targets(alert, members, organisations, preferences, self._territories)
+
+    async def _send(self, alert: Alert, claimed: list[EmailMessage]) -> None:
+        ids = [str(mail["Message-ID"]) for mail in claimed]
+        try:
+            report = await self._sender.send(claimed)
+        except MailSendError as exc:
+            sent = set(exc.sent)
+            for message_id in ids:
+                if message_id in sent:
+                    await self._deliveries.mark_sent(message_id)
+                else:
+                    await self._deliveries.mark_retry(message_id, type(exc).__name__)
+            raise
+        for message_id in report.sent:  # accepted, if only for some of its recipients
+            await self._deliveries.mark_sent(message_id)
+        for message_id, reason in {**report.refused, **report.deferred}.items():
+            if message_id not in report.sent:
+                await self._deliveries.mark_retry(message_id, reason)
+        if report.refused:
+            log.warning(
+                "%s: the relay refused %d bulletin e-mail(s) for good (see the e-mail sends)",
+                alert.ref,
+                len(report.refused),
+            )
+        if report.deferred:
+            raise MailsDeferred(
+                f"{alert.ref}: the relay put {len(report.deferred)} bulletin e-mail(s) off for "
+                "now; they are tried again with the event",
+                transient=True,
+            )
