@@ -87,12 +87,15 @@ def register_member_commands(
         org, name = args.option("org"), args.option("name")
         if not org or not name:
             raise UsageError("org= and name= are required")
+        email = args.option("email")
+        if email is not None and ("@" not in email or " " in email or len(email) > 254):
+            raise UsageError(f"email={email!r} is not an e-mail address: write email=name@domain")
         member = Member(
             matrix_id=matrix_id,
             display_name=name,
             organisation=check_org_key(org),
             roles=_roles(args.option("roles")),
-            email=args.option("email"),
+            email=email,
         )
         result = await use.add_member(
             uow(), member, context.sender, clock(), server_name=server, bot_id=bot_id

@@ -89,3 +89,23 @@ def test_members_list_says_when_login_status_needs_the_network(tmp_path: Path) -
     listed = invoke(tmp_path, {}, "members", "list")
     assert listed.exit_code == 0
     assert "who has never logged in shows while `prevnet up` runs" in listed.output
+
+
+def test_a_malformed_address_is_refused(tmp_path: Path) -> None:
+    assert invoke(tmp_path, {}, "partners", "import", str(PARTNERS)).exit_code == 0
+    bad = invoke(
+        tmp_path,
+        {},
+        "member",
+        "add",
+        "@x:prevnet.localhost",
+        "--org",
+        "pcs-mons",
+        "--name",
+        "X",
+        "--email",
+        "x at mons",
+    )
+    assert bad.exit_code == 1 and "is not an e-mail address" in bad.output
+    listed = invoke(tmp_path, {}, "members", "list")
+    assert "@x:prevnet.localhost" not in listed.output

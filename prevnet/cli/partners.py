@@ -8,6 +8,7 @@ import aiohttp
 import click
 
 from bots.synapse_admin import SynapseAdmin
+from phenomena.errors import InvalidValue
 from phenomena.partners import Member, MemberStatus, Role, check_member_id, check_org_key
 from phenomena.partners_file import parse_partner_file
 from phenomena.services import partners as use
@@ -200,6 +201,8 @@ def add(
     server, bot = app.settings.server_name, bot_id(app)
 
     def build() -> Member:
+        if email is not None and ("@" not in email or " " in email or len(email) > 254):
+            raise InvalidValue(f"--email {email!r} is not an e-mail address: write name@domain")
         return Member(
             matrix_id=check_member_id(matrix_id, server, bot_id=bot),
             display_name=display_name.strip(),

@@ -70,3 +70,15 @@ async def test_links_are_sent_and_never_logged_in_members_marked(db: Database) -
         "!member add @new:prevnet.localhost org=pcs-mons name=New email=new@mons.example",
     )
     assert added is not None and "An invitation goes to new@mons.example" in added.text
+
+
+async def test_a_malformed_address_is_refused_before_anything_changes(db: Database) -> None:
+    await seed_members(db, BOSS)
+    registry = CommandRegistry()
+    register_member_commands(registry, lambda: SqlUnitOfWork(db.sessions), lambda: NOW)
+    reply = await registry.dispatch(
+        context(), "!member add @new:prevnet.localhost org=pcs-mons name=New email=new.mons"
+    )
+    assert reply is not None and "is not an e-mail address" in reply.text
+    async with SqlUnitOfWork(db.sessions) as unit:
+        assert await unit.members.get("@new:prevnet.localhost") is None
