@@ -111,6 +111,8 @@ class AlertDelivery(ModerationDelivery):
             log.info("%s: no room %s yet (no partner there); not sent", alert.ref, room)
             return False
         rendered = render_alert(alert, self._territories, self.labels(room), source)
+        if self._before_bulletin is not None:
+            await self._before_bulletin()
         async with self._limit:
             event_id = await self._post(
                 room_id, notice(rendered), tx_id=f"prevnet-bulletin-{alert.id}-{room}"

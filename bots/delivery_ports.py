@@ -49,10 +49,15 @@ RecordFactory = Callable[[int, str, str, str, int], Any]
 Attachments = Callable[[Alert], Awaitable[list[tuple[str, bytes]]]]
 PostImage = Callable[[str, bytes, str, str, str], Awaitable[str]]
 DirectRoomOf = Callable[[str], Awaitable[str]]
+BeforeBulletin = Callable[[], Awaitable[None]]
 
 
 class DeliveryPorts:
-    """The collaborators of ``AlertDelivery``, and what its handlers all do with them."""
+    """The collaborators of ``AlertDelivery``, and what its handlers all do with them.
+
+    ``before_bulletin`` is awaited before each bulletin is posted: a test-only seam, by which the
+    kill-and-restart test holds a fan-out after its first bulletin (``prevnet.seams``).
+    """
 
     def __init__(
         self,
@@ -70,6 +75,7 @@ class DeliveryPorts:
         rooms: AlertRooms | None = None,
         uow: UowFactory | None = None,
         direct_room_of: DirectRoomOf | None = None,
+        before_bulletin: BeforeBulletin | None = None,
     ) -> None:
         self._post = post
         self._room_id_of = room_id_of
@@ -84,6 +90,7 @@ class DeliveryPorts:
         self._rooms = rooms
         self._uow = uow
         self._direct_room_of = direct_room_of
+        self._before_bulletin = before_bulletin
 
     def labels(self, room: str) -> Labels:
         """The labels of a room's language(s)."""

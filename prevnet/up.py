@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import os
 import signal
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -60,6 +61,7 @@ from prevnet.incident_api import incident_app
 from prevnet.mail.invitation_service import invitation_service
 from prevnet.observability import Metrics, observability_routes
 from prevnet.reference import load_outlines, load_territories
+from prevnet.seams import bulletin_hold
 from prevnet.settings import Settings, SettingsError
 from prevnet.wiring import (
     bulletin_subscription,
@@ -284,6 +286,7 @@ async def run_up(
             rooms=network,
             uow=uow,
             direct_room_of=network.direct_room,
+            before_bulletin=bulletin_hold(os.environ),
         )
 
         async def announce_dead_letters(entries: Sequence[OutboxEntry]) -> None:

@@ -7,16 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.synapse import free_port
-from tests.support.up import Running, start
+from tests.support.up import Running, started
 
 
 @pytest.fixture
 async def network(tmp_path: Path) -> AsyncIterator[Running]:
-    running = await start(tmp_path / "data", free_port())
-    try:
+    async with started(tmp_path / "data") as running:
         yield running
-    finally:
-        if running.process.returncode is None:
-            running.process.kill()
-            await running.process.wait()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
 import sys
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,6 +72,18 @@ async def start(
         tail = log_path.read_text(errors="replace")[-3000:]
         raise AssertionError(f"prevnet up did not get ready: {line!r}\n{tail}")
     return Running(process, line.decode().split(": ", 1)[1].strip(), data, api_port)
+
+
+@contextlib.asynccontextmanager
+async def started(data: Path, env: dict[str, str] | None = None) -> AsyncIterator[Running]:
+    """``start`` on a free port; killed afterwards if it still runs."""
+    running = await start(data, free_port(), env)
+    try:
+        yield running
+    finally:
+        if running.process.returncode is None:
+            running.process.kill()
+            await running.process.wait()
 
 
 async def stop(running: Running) -> int:
