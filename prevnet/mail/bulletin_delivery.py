@@ -81,6 +81,17 @@ def _room_order(key: str) -> tuple[int, str]:
     return (0 if key.startswith("zone:") else 1 if key.startswith("province:") else 2, key)
 
 
+def mail_room(
+    alert: Alert, member: Member, organisation: Organisation | None, territories: TerritoryRegistry
+) -> str | None:
+    """The routed room through which the member gets the alert's bulletin (zone rooms first),
+    or None when they get none or may not read it."""
+    rooms = member_rooms(member, organisation, territories) & set(routed_rooms(alert, territories))
+    if not rooms or not may_read(alert, member, organisation, territories):
+        return None
+    return min(rooms, key=_room_order)
+
+
 def mail_targets(
     alert: Alert,
     members: Sequence[Member],
@@ -92,7 +103,6 @@ def mail_targets(
     widened: active, may read it, chose ``all``, has an address. Empty for RED, AMBER+STRICT."""
     if email_share(alert.content.tlp) is EmailShare.NOTHING:
         return []
-    routed = set(routed_rooms(alert, territories))
     found = []
     for member in members:
         address = (member.email or "").strip()
@@ -100,11 +110,9 @@ def mail_targets(
             continue
         if preferences.get(member.matrix_id) is not EmailPreference.ALL:
             continue
-        organisation = organisations.get(member.organisation)
-        rooms = member_rooms(member, organisation, territories) & routed
-        if not rooms or not may_read(alert, member, organisation, territories):
+        room = mail_room(alert, member, organisations.get(member.organisation), territories)
+        if room is None:
             continue
-        room = min(rooms, key=_room_order)
         languages = room_languages(room, territories)
         found.append(
             MailTarget(member, address, room, languages[0] if languages else DEFAULT_LANGUAGE)
