@@ -15,6 +15,8 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 
+from aiohttp import web
+
 from phenomena.alert import Alert
 from phenomena.storage.bulletins import SqlBulletinLedger
 from phenomena.storage.database import Database
@@ -32,6 +34,7 @@ from prevnet.mail.bulletin_delivery import (
     Sender,
     SourceOf,
 )
+from prevnet.mail.bulletin_links import add_bulletin_mail_pages
 from prevnet.mail.bulletin_mail import ChatLink, MailSetup
 from prevnet.mail.sender import SmtpSender
 from prevnet.mail.signing import MailSigner
@@ -137,3 +140,26 @@ async def bulletin_mail_dispatcher(
         retry_base=settings.retry_seconds,
         max_attempts=settings.outbox_max_attempts,
     )
+
+
+def add_bulletin_mail_routes(
+    app: web.Application,
+    settings: Settings,
+    db: Database,
+    territories: TerritoryRegistry,
+    ledger: SqlBulletinLedger,
+) -> bool:
+    """Serve the bulletin e-mails' acknowledge and unsubscribe pages on ``app`` (the pages'
+    server, at ``public_url``); False, and nothing served, without ``[email]``."""
+    email = settings.email
+    if email is None:
+        return False
+    add_bulletin_mail_pages(
+        app,
+        mail_signer(email, settings.data_dir.resolve()),
+        lambda: SqlUnitOfWork(db.sessions),
+        ledger,
+        SqlEmailDeliveries(db),
+        territories,
+    )
+    return True

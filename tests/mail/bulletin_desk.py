@@ -62,7 +62,7 @@ class MailDesk:
 
     async def start(self) -> None:
         """Give every demo member an address, and register the e-mail consumer."""
-        async with SqlUnitOfWork(self.desk.db.sessions) as unit:
+        async with SqlUnitOfWork(self.desk.db.sessions, self.desk.clock) as unit:
             members = list(await unit.members.list())
             for member in members:
                 member.change(

@@ -19,9 +19,9 @@ from phenomena.services.partners import suspend_member
 from phenomena.storage.database import Database
 from phenomena.storage.unit_of_work import SqlUnitOfWork
 from phenomena.territory import TerritoryRegistry
-from prevnet.mail.bulletin_links import add_bulletin_mail_pages
-from prevnet.mail.signing import MailSigner
-from tests.mail.bulletin_desk import SECRET, MailDesk
+from prevnet.mail.bulletin_wiring import add_bulletin_mail_routes, chat_links
+from prevnet.settings import Settings
+from tests.mail.bulletin_desk import MailDesk
 from tests.mail.smtp_relay import Relay, relay
 from tests.mail.support import plain
 from tests.support.alert_desk import Desk, user
@@ -43,14 +43,9 @@ async def mail(
 
 @pytest.fixture
 async def pages(mail: MailDesk) -> AsyncIterator[str]:
-    app = web.Application()
-    add_bulletin_mail_pages(
-        app,
-        MailSigner(SECRET.encode()),
-        lambda: SqlUnitOfWork(mail.desk.db.sessions, mail.desk.clock),
-        mail.desk.ledger,
-        mail.deliveries,
-        mail.desk.territories,
+    app = web.Application()  # as prevnet up mounts them on its pages' server
+    assert add_bulletin_mail_routes(
+        app, mail.settings(), mail.desk.db, mail.desk.territories, mail.desk.ledger
     )
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
@@ -120,3 +115,27 @@ async def test_one_click_unsubscribe_stops_the_next_bulletins(mail: MailDesk, pa
     await mail.publish("green", "Doors forced in Nimy")
     await mail.mail()
     assert len(mail.inbox("prevention.quevy")) == 1
+
+
+async def test_the_open_link_points_at_the_posted_bulletin_else_its_room(mail: MailDesk) -> None:
+    ref = await mail.publish("green", "Doors forced in Hyon")
+    alert = await mail.desk.alert(parse_ref(ref))
+
+    async def room_id_of(key: str) -> str | None:
+        return f"!{key}" if key in mail.desk.existing else None
+
+    link = chat_links(mail.desk.ledger, room_id_of)
+    assert (await link(alert, "zone:5324")).url == "https://matrix.to/#/!zone:5324"
+    await mail.desk.deliver()  # the bulletins are posted in Matrix and recorded
+    record = (await mail.desk.ledger.bulletins(alert.id))["zone:5324"]
+    opened = await link(alert, "zone:5324")
+    assert (opened.room_id, opened.event_id) == (record.room_id, record.event_id)
+
+
+async def test_without_email_settings_no_page_is_served(mail: MailDesk) -> None:
+    app = web.Application()
+    settings = Settings(data_dir=mail.data_dir)
+    assert not add_bulletin_mail_routes(
+        app, settings, mail.desk.db, mail.desk.territories, mail.desk.ledger
+    )
+    assert not list(app.router.routes())
