@@ -33,6 +33,7 @@ from bots.commands import CommandRegistry, Reply
 from bots.delivery import AlertDelivery
 from bots.digest import image_content, post_room_digest
 from bots.network import MatrixNetwork, ReconcileReport
+from bots.prefs_commands import register_prefs_commands
 from bots.reactions import on_reaction
 from bots.room_repair import stored_recipients
 from bots.synapse_admin import Session, SynapseAdmin
@@ -45,6 +46,7 @@ from phenomena.services.alerts import expire_due_alerts
 from phenomena.services.detection import DETECTION_AUTHOR
 from phenomena.storage.bulletins import BulletinRecord, SqlBulletinLedger
 from phenomena.storage.database import Database
+from phenomena.storage.email_deliveries import SqlEmailDeliveries
 from phenomena.storage.incidents import SqlApiTokens, SqlIncidentStore
 from phenomena.storage.locks import exclusive
 from phenomena.storage.outbox import Outbox, OutboxEntry
@@ -58,6 +60,11 @@ from prevnet.detection import detection_attachments, run_daily_detection
 from prevnet.dispatch import Dispatcher, dead_letter_notice
 from prevnet.homeserver import Homeserver, HomeserverFiles, HomeserverOptions
 from prevnet.incident_api import incident_app
+from prevnet.mail.bulletin_wiring import (
+    add_bulletin_mail_routes,
+    bulletin_mail_dispatcher,
+    chat_links,
+)
 from prevnet.mail.invitation_service import invitation_service
 from prevnet.observability import Metrics, observability_routes
 from prevnet.reference import load_outlines, load_territories
@@ -212,6 +219,9 @@ async def run_up(
         )
         register_reconcile_command(commands, reconcile)
         register_alert_commands(commands, desk)
+        register_prefs_commands(
+            commands, SqlEmailDeliveries(db), email_enabled=settings.email is not None
+        )
 
         async def reaction(
             member: Member | None, event_id: str, reacts_to: str, key: str
@@ -297,6 +307,19 @@ async def run_up(
             await bot.send(room, Reply(dead_letter_notice(entries)))
 
         dispatcher.on_dead_letter = announce_dead_letters
+        # Bulletin e-mails: a consumer of their own, so a relay that is down holds back no
+        # Matrix message; None (not registered, nothing sent) without [email].
+        mail_dispatcher = await bulletin_mail_dispatcher(
+            settings,
+            db,
+            territories,
+            chat_links(ledger, network.room_id),
+            source_of,
+            worker=f"email-{session.device_id}",
+            on_failure=lambda name: metrics.delivery_failures.labels(name).inc(),
+        )
+        if mail_dispatcher is not None:
+            mail_dispatcher.on_dead_letter = announce_dead_letters
 
         async def daily_detection() -> None:
             with metrics.detection_seconds.time():
@@ -387,11 +410,14 @@ async def run_up(
         await asyncio.wait([ready_or_failed, *runners], return_when=asyncio.FIRST_COMPLETED)
         if bot.ready.is_set():
             runners.append(asyncio.create_task(dispatcher.run(stop), name="dispatcher"))
+            if mail_dispatcher is not None:
+                runners.append(asyncio.create_task(mail_dispatcher.run(stop), name="email"))
             if settings.email and not settings.api_port:
                 log.warning("api_port is 0: the set-password pages of invitations are not served")
             if settings.api_port:
                 service = incident_app(incident_store, SqlApiTokens(db), territories, outlines)
                 mail.add_routes(service)  # the set-password pages share its port
+                add_bulletin_mail_routes(service, settings, db, territories, ledger)
 
                 async def database_ok() -> bool:
                     return await db.revision() is not None
