@@ -16,6 +16,7 @@ SECRETS = [
     re.compile(r"\b(syt_|pvn_|mct_)[A-Za-z0-9_\-]+"),  # Synapse, prevnet API, Synapse admin
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._\-]+"),
     re.compile(r"(?i)((?:access_token|password|secret|token)[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,}]+"),
+    re.compile(r"(/account/password/|/mail/ack/|/mail/unsubscribe/)[^\s?\"'#]+"),  # mailed links
 ]
 
 
