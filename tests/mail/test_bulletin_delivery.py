@@ -9,11 +9,12 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from phenomena.alert import Alert
 from phenomena.storage.database import Database
-from phenomena.storage.email_deliveries import SENDING, SENT
-from phenomena.storage.schema import OutboxConsumerRow
+from phenomena.storage.email_deliveries import RETRY, SENDING, SENT
+from phenomena.storage.schema import EmailSendRow, OutboxConsumerRow
 from phenomena.territory import TerritoryRegistry
 from prevnet.mail.bulletin_mail import ChatLink
 from prevnet.mail.bulletin_wiring import bulletin_mail_dispatcher
@@ -22,7 +23,7 @@ from prevnet.settings import Settings
 from tests.mail.bulletin_desk import MailDesk, address
 from tests.mail.smtp_relay import Relay, free_port, relay
 from tests.mail.support import plain
-from tests.support.alert_desk import Desk
+from tests.support.alert_desk import Desk, user
 
 __all__ = ["relay"]
 
@@ -152,3 +153,19 @@ async def test_without_email_settings_nothing_is_registered_nor_sent(
     assert found is None
     async with db.sessions() as session:
         assert await session.get(OutboxConsumerRow, "email") is None
+
+
+async def test_a_mailbox_the_relay_refuses_holds_back_nobody(mail: MailDesk) -> None:
+    for who in ("prevention.quevy", "prevention.mons"):
+        await mail.choose(who, "all")
+    mail.relay.inbox.refuse.add(address("prevention.mons"))
+    await mail.publish("green", SUMMARY)
+    await mail.mail()
+    assert len(mail.inbox("prevention.quevy")) == 1
+    assert mail.inbox("prevention.mons") == []
+    assert await mail.pending() == 0  # a 550 is not retried for ever
+    async with mail.desk.db.sessions() as session:
+        [row] = await session.scalars(
+            select(EmailSendRow).where(EmailSendRow.member == user("prevention.mons"))
+        )
+    assert row.state == RETRY and row.last_error is not None and "550" in row.last_error
