@@ -97,6 +97,8 @@ def register_member_commands(
             roles=_roles(args.option("roles")),
             email=email,
         )
+        async with uow() as unit:
+            existed = await unit.members.get(matrix_id) is not None
         result = await use.add_member(
             uow(), member, context.sender, clock(), server_name=server, bot_id=bot_id
         )
@@ -105,7 +107,9 @@ def register_member_commands(
             f"{matrix_id} is a member of {result.organisation} ({roles}); "
             "their account and rooms are being set up."
         )
-        if result.email and send_link is not None:
+        if existed and result.email:
+            text += f" They were a member already: !member invite {matrix_id} sends a new link."
+        elif result.email and send_link is not None:
             text += f" An invitation goes to {result.email} once the account is ready."
         elif result.email:
             text += f" No invitation is sent: {NO_EMAIL}."

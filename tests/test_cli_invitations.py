@@ -65,6 +65,8 @@ def test_invite_and_reset_send_a_link_through_the_relay(tmp_path: Path, relay: R
     invited = invoke(tmp_path, env, "member", "invite", "@jean:prevnet.localhost")
     assert invited.exit_code == 0, invited.output
     assert "an invitation for @jean:prevnet.localhost went to jean@mons.example" in invited.output
+    again = add_jean(tmp_path, env)
+    assert "a member already: `prevnet member invite @jean:prevnet.localhost`" in again.output
     reset = invoke(tmp_path, env, "member", "reset", "@jean:prevnet.localhost")
     assert reset.exit_code == 0, reset.output
     first, second = relay.inbox.to("jean@mons.example")

@@ -213,14 +213,19 @@ def add(
 
     new = run_command(build)
 
-    async def go() -> Member:
-        return await use.add_member(
+    async def go() -> tuple[Member, bool]:
+        async with await app.uow() as unit:
+            existed = await unit.members.get(new.matrix_id) is not None
+        added = await use.add_member(
             await app.uow(), new, actor or default_actor(), now(), server_name=server, bot_id=bot
         )
+        return added, existed
 
-    result = app.run(go)
+    result, existed = app.run(go)
     click.echo(f"{result.matrix_id} is a member of {result.organisation}")
-    if result.email:
+    if result.email and existed:
+        click.echo(f"a member already: `prevnet member invite {result.matrix_id}` sends a new link")
+    elif result.email:
         click.echo(_invitation_note(app, result.email))
 
 

@@ -82,3 +82,21 @@ async def test_a_malformed_address_is_refused_before_anything_changes(db: Databa
     assert reply is not None and "is not an e-mail address" in reply.text
     async with SqlUnitOfWork(db.sessions) as unit:
         assert await unit.members.get("@new:prevnet.localhost") is None
+
+
+async def test_adding_someone_already_a_member_points_to_invite(db: Database) -> None:
+    await seed_members(db, JEAN, BOSS)
+
+    async def send_link(matrix_id: str, purpose: str) -> str:
+        return "sent"
+
+    registry = CommandRegistry()
+    register_member_commands(
+        registry, lambda: SqlUnitOfWork(db.sessions), lambda: NOW, send_link=send_link
+    )
+    again = await registry.dispatch(
+        context(),
+        f"!member add {JEAN.matrix_id} org=pcs-mons name=Jean email=jean@mons.example",
+    )
+    assert again is not None and "They were a member already: !member invite" in again.text
+    assert "An invitation goes" not in again.text
