@@ -13,6 +13,7 @@ from prevnet.cli.db import audit, backup_command, db, purge_command, restore_com
 from prevnet.cli.detect import detect
 from prevnet.cli.homeserver import homeserver_config
 from prevnet.cli.incidents import incidents
+from prevnet.cli.member_prefs import prefs
 from prevnet.cli.outbox import outbox
 from prevnet.cli.partners import member, members, partners
 from prevnet.cli.reconcile import reconcile
@@ -57,6 +58,7 @@ cli.add_command(alert)
 cli.add_command(partners)
 cli.add_command(members)
 cli.add_command(member)
+member.add_command(prefs)
 cli.add_command(db)
 cli.add_command(audit)
 cli.add_command(up)
