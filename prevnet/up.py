@@ -296,7 +296,7 @@ async def run_up(
             rooms=network,
             uow=uow,
             direct_room_of=network.direct_room,
-            before_bulletin=bulletin_hold(os.environ),
+            before_bulletin=bulletin_hold(os.environ, demo=options.demo),
         )
 
         async def announce_dead_letters(entries: Sequence[OutboxEntry]) -> None:
