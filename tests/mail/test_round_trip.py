@@ -47,7 +47,10 @@ async def test_a_member_answers_a_bulletin_from_their_mail_client(
     async def on_reply(reply: EmailReply) -> None:
         replies.append(reply)
 
-    receiver = ReplyReceiver(SIGNER, SETUP.reply_domain, members_for, on_reply)
+    async def replies_open(alert_id: int) -> bool:
+        return True  # the GREEN alert of this test is published and open
+
+    receiver = ReplyReceiver(SIGNER, SETUP.reply_domain, members_for, on_reply, replies_open)
     inbound = await start_reply_server(receiver, "127.0.0.1", 0)
     try:
         bulletin = render_bulletin_mail(alert(), JAN, SETUP, territories, CHAT, SOURCE)

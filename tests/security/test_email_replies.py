@@ -37,6 +37,13 @@ async def members_for(address: str) -> Collection[str]:
     return REGISTERED.get(address, [])
 
 
+OPEN_ALERTS = {12, 13}  # GREEN and open; any other alert takes no e-mailed reply
+
+
+async def replies_open(alert_id: int) -> bool:
+    return alert_id in OPEN_ALERTS
+
+
 @pytest.fixture
 async def inbox() -> AsyncIterator[Inbox]:
     box = Inbox(0)
@@ -44,7 +51,7 @@ async def inbox() -> AsyncIterator[Inbox]:
     async def on_reply(reply: EmailReply) -> None:
         box.replies.append(reply)
 
-    receiver = ReplyReceiver(SIGNER, DOMAIN, members_for, on_reply)
+    receiver = ReplyReceiver(SIGNER, DOMAIN, members_for, on_reply, replies_open)
     server = await start_reply_server(receiver, "127.0.0.1", 0)
     box.port = server.sockets[0].getsockname()[1]
     yield box
@@ -196,7 +203,7 @@ async def test_a_failing_handler_asks_the_sender_to_retry() -> None:
         raise RuntimeError("database down")
 
     server = await start_reply_server(
-        ReplyReceiver(SIGNER, DOMAIN, members_for, broken), "127.0.0.1", 0
+        ReplyReceiver(SIGNER, DOMAIN, members_for, broken, replies_open), "127.0.0.1", 0
     )
     box = Inbox(server.sockets[0].getsockname()[1])
     try:
@@ -215,7 +222,7 @@ async def test_a_lookup_that_fails_asks_the_sender_to_retry() -> None:
     async def on_reply(reply: EmailReply) -> None:
         raise AssertionError("nothing may be handed on unchecked")
 
-    receiver = ReplyReceiver(SIGNER, DOMAIN, no_database, on_reply)
+    receiver = ReplyReceiver(SIGNER, DOMAIN, no_database, on_reply, replies_open)
     server = await start_reply_server(receiver, "127.0.0.1", 0)
     try:
         with pytest.raises(smtplib.SMTPDataError) as later:
