@@ -1,14 +1,63 @@
-"""Guards for prevnet's web pages: in-memory sliding-window rate limits and signed CSRF tokens."""
+"""Guards for prevnet's web pages: the visitor's address behind trusted proxies, in-memory
+sliding-window rate limits and signed CSRF tokens."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import secrets
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def proxy_networks(entries: Iterable[str]) -> tuple[Network, ...]:
+    """Parse ``trusted_proxies`` (IPs or CIDRs); a ValueError names the entry that is wrong."""
+    networks = []
+    for entry in entries:
+        try:
+            networks.append(ipaddress.ip_network(entry.strip(), strict=False))
+        except ValueError:
+            raise ValueError(
+                f"trusted_proxies entry {entry!r} is not an IP address or network (e.g. "
+                "127.0.0.1 or 172.31.240.0/24)"
+            ) from None
+    return tuple(networks)
+
+
+def client_address(
+    peer: str | None, forwarded_for: Sequence[str], trusted: Sequence[Network]
+) -> str:
+    """The visitor's address: the direct peer, or, while that hop is a trusted proxy, the
+    right-most X-Forwarded-For hop that is not (what the visitor wrote further left is ignored)."""
+    address = peer or "unknown"
+    hops = [hop.strip() for header in forwarded_for for hop in header.split(",")]
+    while hops and _is_trusted(address, trusted):
+        hop = hops.pop()
+        if not _is_ip(hop):
+            break  # garbage a trusted proxy passed on: stay with the last hop we can name
+        address = hop
+    return address
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_trusted(address: str, trusted: Sequence[Network]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in trusted)
 
 
 @dataclass
@@ -37,11 +86,16 @@ class RateLimit:
 
 @dataclass
 class PageLimits:
-    """The rate limits of the pages (tests give them a clock)."""
+    """The rate limits of the pages (tests give them a clock).
+
+    A known link is limited per link, so nobody else's guessing can lock its member out; per
+    visitor address only the tries with unknown links, the reset form and its page.
+    """
 
     password_per_address: RateLimit = field(default_factory=lambda: RateLimit(10, 900))
     password_per_link: RateLimit = field(default_factory=lambda: RateLimit(5, 900))
     pages_per_address: RateLimit = field(default_factory=lambda: RateLimit(120, 900))
+    pages_per_link: RateLimit = field(default_factory=lambda: RateLimit(60, 900))
     reset_per_address: RateLimit = field(default_factory=lambda: RateLimit(5, 3600))
     reset_per_mailbox: RateLimit = field(default_factory=lambda: RateLimit(3, 3600))
 

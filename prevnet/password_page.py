@@ -3,10 +3,14 @@
 ``GET /account/password/<token>`` shows a form (or a page saying the link is expired, used,
 replaced or not valid); ``POST`` checks the form's CSRF token (a signed double-submit cookie,
 ``SameSite=Strict``), the password rule (12 to 512 characters, not containing the user name)
-and the rate limits, spends the link and sets the password through the Synapse admin API. If
-the homeserver fails, the link is made valid again. ``/account/reset`` asks for the registered
-e-mail address and answers the same whatever it is; the link goes out in the background, so
-even the time of the answer tells nothing about membership. Passwords are never logged.
+and the rate limits, spends the link and sets the password through the Synapse admin API (which
+logs the account out of its devices). If the homeserver answers with an error, the link is made
+valid again; if its answer is lost, the password may be set, so the page says to try logging in.
+``/account/reset`` asks for the registered e-mail address and answers the same whatever it is;
+the link goes out in the background, so even the time of the answer tells nothing about
+membership. Rate limits count per link, and per visitor (behind ``trusted_proxies``) only the
+unknown links and the reset form, so no one's guessing locks a member out. Passwords are never
+logged.
 """
 
 from __future__ import annotations
@@ -15,14 +19,16 @@ import asyncio
 import hashlib
 import html
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
 
+import aiohttp
 from aiohttp import web
 
-from phenomena.storage.password_links import LinkPurpose, LinkState, SqlPasswordLinks
+from bots.synapse_admin import MatrixAdminError
+from phenomena.storage.password_links import LinkState, SqlPasswordLinks
 from prevnet.mail.invitations import PASSWORD_PATH, RESET_PATH
-from prevnet.page_guards import CsrfGuard, PageLimits
+from prevnet.page_guards import CsrfGuard, Network, PageLimits, client_address
 from prevnet.password_texts import LANGUAGES, say
 
 log = logging.getLogger(__name__)
@@ -78,16 +84,24 @@ def _language(request: web.Request) -> str:
     return "en"
 
 
-def _client(request: web.Request) -> str:
-    return request.remote or "unknown"
+def _link_key(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _never_reached(error: Exception) -> bool:
+    """Whether the homeserver surely did not set the password: it answered with an error, or
+    the connection was never made. A timeout or a dropped answer may hide a success."""
+    return isinstance(error, MatrixAdminError | aiohttp.ClientConnectorError)
 
 
 @dataclass(frozen=True)
 class PageSetup:
-    """What the pages need to know: the homeserver members log in to, and whether on HTTPS."""
+    """What the pages need to know: the homeserver members log in to, whether on HTTPS, and
+    the proxies whose X-Forwarded-For tells the visitor's address (none by default)."""
 
     homeserver_url: str
     secure_cookies: bool
+    trusted_proxies: tuple[Network, ...] = ()
 
 
 class PasswordPages:
@@ -111,6 +125,14 @@ class PasswordPages:
         self.limits = limits or PageLimits()
         self._csrf = csrf or CsrfGuard()
         self._background: set[asyncio.Task[None]] = set()
+
+    def trust(self, proxies: Sequence[Network]) -> None:
+        """Read the visitor's address from X-Forwarded-For when the peer is one of these."""
+        self._setup = replace(self._setup, trusted_proxies=tuple(proxies))
+
+    def _client(self, request: web.Request) -> str:
+        forwarded = request.headers.getall("X-Forwarded-For", [])
+        return client_address(request.remote, forwarded, self._setup.trusted_proxies)
 
     # -- rendering ----------------------------------------------------------------------------
 
@@ -205,10 +227,14 @@ class PasswordPages:
     async def show_password(self, request: web.Request) -> web.Response:
         """The form, or why the link no longer works."""
         language = _language(request)
-        wait = self.limits.pages_per_address.wait(_client(request))
+        token = request.match_info.get("token", "")
+        link = await self._links.look(token)
+        if link is None:
+            wait = self.limits.pages_per_address.wait(self._client(request))
+        else:
+            wait = self.limits.pages_per_link.wait(_link_key(token))
         if wait:
             return self._slow_down(language, wait)
-        link = await self._links.look(request.match_info.get("token", ""))
         if link is None:
             return self._refusal(language, "invalid", 404)
         if link.state is not LinkState.VALID:
@@ -221,16 +247,17 @@ class PasswordPages:
         """Check the form, spend the link, set the password."""
         language = _language(request)
         token = request.match_info.get("token", "")
-        wait = self.limits.password_per_address.wait(_client(request))
-        if not wait:
-            wait = self.limits.password_per_link.wait(hashlib.sha256(token.encode()).hexdigest())
-        if wait:
-            log.warning("set-password attempts from %s slowed down", _client(request))
-            return self._slow_down(language, wait)
         link = await self._links.look(token)
         if link is None:
+            client = self._client(request)
+            if wait := self.limits.password_per_address.wait(client):
+                log.warning("set-password tries with unknown links from %s slowed down", client)
+                return self._slow_down(language, wait)
             log.warning("set-password form sent with a link that was never issued")
             return self._refusal(language, "invalid", 404)
+        if wait := self.limits.password_per_link.wait(_link_key(token)):
+            log.warning("set-password tries for %s slowed down", link.member)
+            return self._slow_down(language, wait)
         if link.state is not LinkState.VALID:
             return self._refusal(language, _STATE_TEXT[link.state], 410)
         form = await request.post()
@@ -249,8 +276,13 @@ class PasswordPages:
         if spent is None:  # another browser was faster, or it expired in between
             return await self.show_password(request)
         try:
-            await self._set_password(spent.member, password, spent.purpose is LinkPurpose.RESET)
-        except Exception:
+            # invite or reset: whoever held the account before is logged out of every device
+            await self._set_password(spent.member, password, True)
+        except Exception as error:
+            if not _never_reached(error):
+                log.exception("no answer setting the password of %s; link kept spent", spent.member)
+                paragraphs = [html.escape(say("unsure", language)), self._ask_new(language)]
+                return self._page(language, say("title", language), paragraphs, status=503)
             log.exception("could not set the password of %s; the link is valid again", spent.member)
             await self._links.reopen(token)
             return self._page(
@@ -287,7 +319,7 @@ class PasswordPages:
     async def show_reset(self, request: web.Request) -> web.Response:
         """The forgotten-password form."""
         language = _language(request)
-        wait = self.limits.pages_per_address.wait(_client(request))
+        wait = self.limits.pages_per_address.wait(self._client(request))
         if wait:
             return self._slow_down(language, wait)
         return self._reset_form(language)
@@ -299,7 +331,7 @@ class PasswordPages:
         if not self._csrf.check(request.cookies.get(CSRF_COOKIE), _field(form, "csrf")):
             return self._reset_form(language, say("csrf", language), 403)
         address = (_field(form, "address") or "").strip().lower()[:254]
-        wait = self.limits.reset_per_address.wait(_client(request))
+        wait = self.limits.reset_per_address.wait(self._client(request))
         if wait:
             return self._slow_down(language, wait)
         if address and not self.limits.reset_per_mailbox.wait(address):

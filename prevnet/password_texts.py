@@ -128,6 +128,16 @@ _TEXTS: dict[str, dict[str, str]] = {
         "nl": "Te veel pogingen: wacht {minutes} minuten en probeer het dan opnieuw.",
         "de": "Zu viele Versuche: warten Sie {minutes} Minuten und versuchen Sie es dann erneut.",
     },
+    "unsure": {
+        "en": "The homeserver did not answer in time: your password may have been saved. Try "
+        "logging in with it; if that does not work, ask for a new link.",
+        "fr": "Le serveur n'a pas répondu à temps : votre mot de passe a peut-être été "
+        "enregistré. Essayez de vous connecter avec lui ; sinon, demandez un nouveau lien.",
+        "nl": "De server antwoordde niet op tijd: uw wachtwoord is misschien opgeslagen. Probeer "
+        "ermee in te loggen; lukt dat niet, vraag dan een nieuwe link.",
+        "de": "Der Server hat nicht rechtzeitig geantwortet: Ihr Passwort wurde vielleicht "
+        "gespeichert. Versuchen Sie, sich damit anzumelden; sonst fordern Sie einen neuen Link an.",
+    },
     "failed": {
         "en": "The password could not be set just now; the link still works. Try again in a "
         "few minutes.",

@@ -16,6 +16,7 @@ from typing import Any
 from phenomena.errors import PrevnetError
 from phenomena.services.alerts import ModerationPolicy
 from phenomena.storage.database import sqlite_url
+from prevnet.page_guards import proxy_networks
 
 
 class SettingsError(PrevnetError):
@@ -86,6 +87,8 @@ class Settings:
     discourse: DiscourseSettings | None = None  # the toolbox bridge; None: no bridge
     email: EmailSettings | None = None  # e-mail out (and in); None: nothing is sent
     public_url: str | None = None  # where browsers reach prevnet's pages; None: the API's address
+    # proxies (IPs/CIDRs) whose X-Forwarded-For names the visitor; none trusted by default
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def embedded_homeserver(self) -> bool:
@@ -127,6 +130,7 @@ _ENV = {
     "PREVNET_RETRY_SECONDS": "retry_seconds",
     "PREVNET_OUTBOX_MAX_ATTEMPTS": "outbox_max_attempts",
     "PREVNET_PUBLIC_URL": "public_url",
+    "PREVNET_TRUSTED_PROXIES": "trusted_proxies",
 }
 _EMAIL_ENV = {
     "PREVNET_SMTP_HOST": "smtp_host",
@@ -225,6 +229,7 @@ def _build(values: dict[str, Any]) -> Settings:
         "outbox_max_attempts",
         "email",
         "public_url",
+        "trusted_proxies",
     }
     unknown = set(values) - known
     if unknown:
@@ -290,6 +295,8 @@ def _build(values: dict[str, Any]) -> Settings:
             kwargs["discourse"] = _discourse(dict(values["discourse"]))
         if "email" in values:
             kwargs["email"] = _email(dict(values["email"]))
+        if "trusted_proxies" in values:
+            kwargs["trusted_proxies"] = _trusted_proxies(values["trusted_proxies"])
         if values.get("public_url"):
             kwargs["public_url"] = _public_url(str(values["public_url"]))
     except (TypeError, ValueError) as exc:
@@ -335,6 +342,14 @@ def _discourse(table: dict[str, Any]) -> DiscourseSettings:
     if settings.requests_per_minute < 1 or settings.window_seconds <= 0:
         raise ValueError("[discourse] requests_per_minute and window_seconds must be positive")
     return settings
+
+
+def _trusted_proxies(value: object) -> tuple[str, ...]:
+    """A list (TOML) or comma-separated text (PREVNET_TRUSTED_PROXIES) of IPs or CIDRs."""
+    entries = value.split(",") if isinstance(value, str) else list(value)  # type: ignore[call-overload]
+    cleaned = tuple(str(e).strip() for e in entries if str(e).strip())
+    proxy_networks(cleaned)  # a ValueError names the wrong entry
+    return cleaned
 
 
 def _public_url(url: str) -> str:

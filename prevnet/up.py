@@ -67,6 +67,7 @@ from prevnet.mail.bulletin_wiring import (
 )
 from prevnet.mail.invitation_service import invitation_service
 from prevnet.observability import Metrics, observability_routes
+from prevnet.page_guards import proxy_networks
 from prevnet.reference import load_outlines, load_territories
 from prevnet.seams import bulletin_hold
 from prevnet.settings import Settings, SettingsError
@@ -416,6 +417,7 @@ async def run_up(
                 log.warning("api_port is 0: the set-password pages of invitations are not served")
             if settings.api_port:
                 service = incident_app(incident_store, SqlApiTokens(db), territories, outlines)
+                mail.pages.trust(proxy_networks(settings.trusted_proxies))
                 mail.add_routes(service)  # the set-password pages share its port
                 add_bulletin_mail_routes(service, settings, db, territories, ledger)
 

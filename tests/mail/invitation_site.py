@@ -12,6 +12,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from bots.synapse_admin import MatrixAdminError
 from phenomena.partners import (
     Member,
     Organisation,
@@ -26,7 +27,7 @@ from phenomena.storage.unit_of_work import SqlUnitOfWork
 from phenomena.territory import TerritoryRegistry
 from prevnet.mail.invitations import Invitations, InvitationSetup
 from prevnet.mail.sender import SmtpSender
-from prevnet.page_guards import PageLimits, RateLimit
+from prevnet.page_guards import PageLimits, RateLimit, proxy_networks
 from prevnet.password_page import PageSetup, PasswordPages
 from tests.mail.smtp_relay import Relay, free_port
 
@@ -97,7 +98,9 @@ class Site:
     invitations: Invitations
     pages: PasswordPages
     passwords: dict[str, str] = field(default_factory=dict)
-    failing: bool = False
+    logged_out: list[str] = field(default_factory=list)  # accounts told to drop their devices
+    failing: bool = False  # the homeserver answers 500
+    answer_lost: bool = False  # the homeserver sets the password, its answer never arrives
 
     def links_to(self, address: str) -> list[tuple[str, str, str]]:
         """(URL, token, language) of every set-password link mailed to ``address``."""
@@ -149,6 +152,7 @@ async def site(db: Database, relay: Relay, territories: TerritoryRegistry) -> As
         password_per_address=RateLimit(10, 900, clock.monotonic),
         password_per_link=RateLimit(5, 900, clock.monotonic),
         pages_per_address=RateLimit(120, 900, clock.monotonic),
+        pages_per_link=RateLimit(60, 900, clock.monotonic),
         reset_per_address=RateLimit(5, 3600, clock.monotonic),
         reset_per_mailbox=RateLimit(3, 3600, clock.monotonic),
     )
@@ -157,15 +161,22 @@ async def site(db: Database, relay: Relay, territories: TerritoryRegistry) -> As
     async def set_password(matrix_id: str, password: str, logout: bool) -> None:
         assert state is not None
         if state.failing:
-            raise ConnectionError("homeserver down")
+            raise MatrixAdminError(
+                "PUT", "/_synapse/admin/v2/users/x", 500, {"errcode": "M_UNKNOWN"}
+            )
         state.passwords[matrix_id] = password
+        if logout:
+            state.logged_out.append(matrix_id)
+        if state.answer_lost:
+            raise TimeoutError
 
     pages = PasswordPages(
         links,
         set_password,
         is_active,
         invitations.reset_by_address,
-        PageSetup("https://matrix.prevnet.example", secure_cookies=False),
+        # the pages sit behind a proxy on 127.0.0.1 that names the visitor in X-Forwarded-For
+        PageSetup("https://matrix.prevnet.example", False, proxy_networks(["127.0.0.1"])),
         limits,
     )
     pages.add_routes(app)

@@ -13,6 +13,7 @@ from datetime import timedelta
 import aiohttp
 
 from phenomena.storage.password_links import LinkPurpose
+from prevnet.page_guards import client_address, proxy_networks
 from tests.mail.invitation_site import ANN, JEAN, Site, browser_session, site
 from tests.mail.smtp_relay import relay
 
@@ -179,3 +180,92 @@ async def test_reset_requests_are_rate_limited_per_mailbox_and_need_csrf(site: S
         site.clock.seconds += 1  # a fourth within the hour: the same answer, no fourth mail
         assert (await reset_answer(http, site, str(ANN.email)))[0] == 200
     assert len(site.relay.inbox.to(str(ANN.email))) == 3
+
+
+def visitor(address: str, source: str = "127.0.0.1") -> aiohttp.ClientSession:
+    """A browser at ``address`` reaching the pages through the proxy at ``source``."""
+    return aiohttp.ClientSession(
+        cookie_jar=aiohttp.CookieJar(unsafe=True),
+        headers={"X-Forwarded-For": address},
+        connector=aiohttp.TCPConnector(local_addr=(source, 0)),
+    )
+
+
+async def test_one_visitors_guessing_behind_the_proxy_locks_no_one_else_out(site: Site) -> None:
+    url, _ = await invited(site)
+    bogus = site.base + "/account/password/" + "x" * 43
+    async with visitor("203.0.113.5") as guesser:
+        posts = []
+        for _ in range(11):
+            async with guesser.post(bogus, data={"password": GOOD, "again": GOOD}) as answer:
+                posts.append(answer.status)
+        assert posts == [404] * 10 + [429]
+        gets = []
+        for _ in range(121):
+            async with guesser.get(bogus) as page:
+                gets.append(page.status)
+        assert gets[:120] == [404] * 120 and gets[120] == 429
+    async with visitor("203.0.113.6") as flooder:
+        resets = [(await reset_answer(flooder, site, f"n{n}@mons.example"))[0] for n in range(6)]
+        assert resets == [200] * 5 + [429]
+    async with visitor("198.51.100.7") as member:
+        status, text = await choose(member, url, GOOD)
+        assert status == 200 and "Votre mot de passe est enregistré" in text
+        assert (await reset_answer(member, site, str(ANN.email)))[0] == 200
+    assert site.passwords == {JEAN.matrix_id: GOOD}
+    assert len(site.relay.inbox.to(str(ANN.email))) == 1
+
+
+async def test_a_visitor_not_behind_a_trusted_proxy_cannot_spoof_forwarded_for(site: Site) -> None:
+    url, _ = await invited(site)
+    bogus = site.base + "/account/password/" + "x" * 43
+    statuses = []
+    form = {"password": GOOD, "again": GOOD}
+    for n in range(11):  # 127.0.0.2 is no trusted proxy: the addresses it claims are ignored
+        async with (
+            visitor(f"203.0.113.{n}", source="127.0.0.2") as spoofer,
+            spoofer.post(bogus, data=form) as answer,
+        ):
+            statuses.append(answer.status)
+    assert statuses == [404] * 10 + [429]
+    async with (
+        visitor("1.2.3.4, 203.0.113.9", source="127.0.0.2") as spoofer,
+        spoofer.post(bogus, data=form) as answer,
+    ):
+        assert answer.status == 429
+    async with visitor("198.51.100.7") as member:  # the limited address is 127.0.0.2's alone
+        assert (await choose(member, url, GOOD))[0] == 200
+
+
+def test_the_visitor_is_the_right_most_hop_no_trusted_proxy_wrote() -> None:
+    proxies = proxy_networks(["127.0.0.1", "10.0.0.0/8"])
+    assert client_address("127.0.0.1", ["6.6.6.6, 203.0.113.5"], proxies) == "203.0.113.5"
+    assert client_address("127.0.0.1", ["6.6.6.6", "203.0.113.5, 10.1.2.3"], proxies) == (
+        "203.0.113.5"
+    )
+    assert client_address("192.0.2.1", ["203.0.113.5"], proxies) == "192.0.2.1"
+    assert client_address("127.0.0.1", [], proxies) == "127.0.0.1"
+    assert client_address("127.0.0.1", ["not-an-ip"], proxies) == "127.0.0.1"
+    assert client_address("127.0.0.1", ["203.0.113.5"], ()) == "127.0.0.1"  # none trusted
+
+
+async def test_a_lost_answer_keeps_the_link_spent_and_says_to_try_logging_in(site: Site) -> None:
+    url, _ = await invited(site)
+    site.answer_lost = True  # the homeserver set the password; its answer timed out
+    async with browser_session() as http:
+        status, text = await choose(http, url, GOOD)
+        assert status == 503 and "Essayez de vous connecter" in text
+        assert "Demander un nouveau lien" in text
+        async with http.get(url) as again:
+            assert again.status == 410  # not revived: nobody else can set it again
+    assert site.passwords == {JEAN.matrix_id: GOOD}
+
+
+async def test_invite_and_reset_links_both_log_the_account_out_of_its_devices(site: Site) -> None:
+    url, _ = await invited(site)
+    async with browser_session() as http:
+        assert (await choose(http, url, GOOD))[0] == 200
+        await site.invitations.send_link(JEAN.matrix_id, LinkPurpose.RESET)
+        reset_url = site.links_to("jean@mons.example")[-1][0]
+        assert (await choose(http, reset_url, GOOD + " again"))[0] == 200
+    assert site.logged_out == [JEAN.matrix_id, JEAN.matrix_id]
