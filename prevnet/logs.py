@@ -17,6 +17,7 @@ SECRETS = [
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._\-]+"),
     re.compile(r"(?i)((?:access_token|password|secret|token)[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,}]+"),
     re.compile(r"(/account/password/|/mail/ack/|/mail/unsubscribe/)[^\s?\"'#]+"),  # mailed links
+    re.compile(r"(?i)\b(r-\d+-)[a-z2-7]{20,}(?=@)"),  # e-mail reply addresses (signing.py)
 ]
 
 
@@ -63,5 +64,6 @@ def configure_logging(verbose: bool, as_json: bool) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO if verbose else logging.WARNING)
-    for chatty in ("nio", "apscheduler.executors"):
+    # aiosmtpd's mail.log logs every RCPT TO (a reply token) at INFO
+    for chatty in ("nio", "apscheduler.executors", "mail.log"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
