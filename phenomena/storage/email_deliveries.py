@@ -4,16 +4,17 @@ A send is *claimed* under its deterministic Message-ID before it goes to the rel
 *sent* after. A second claim of the same Message-ID is refused whether the first was sent or is
 still in flight, so a process that died between the relay's answer and the mark sends nothing
 again: such a claim stays ``sending`` and :meth:`SqlEmailDeliveries.unfinished` lists it for an
-operator. Only a send the relay refused for now (``retry``) may be claimed again.
+operator, as it does a mail in flight when the relay's connection failed (``mark_unknown``).
+Only a send the relay refused for now (``retry``) may be claimed again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, or_, select, update
 
 from phenomena.email_policy import DEFAULT_EMAIL_PREFERENCE, EmailPreference
 from phenomena.storage.database import Database
@@ -22,6 +23,9 @@ from phenomena.storage.unit_of_work import utc_now
 from phenomena.storage.upserts import insert_for, upsert
 
 SENDING, SENT, RETRY = "sending", "sent", "retry"
+UNKNOWN = "fate unknown"
+STUCK_AFTER = timedelta(minutes=15)
+"""A claim older than this and never marked is taken for a crash mid-send."""
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,12 @@ class SqlEmailDeliveries:
             again = await session.execute(
                 update(EmailSendRow)
                 .where(EmailSendRow.message_id == message_id, EmailSendRow.state == RETRY)
-                .values(state=SENDING, claimed_at=now, attempts=EmailSendRow.attempts + 1)
+                .values(
+                    state=SENDING,
+                    claimed_at=now,
+                    attempts=EmailSendRow.attempts + 1,
+                    last_error=None,
+                )
             )
             return _count(again) == 1
 
@@ -123,6 +132,11 @@ class SqlEmailDeliveries:
     async def mark_retry(self, message_id: str, error: str) -> None:
         """The relay refused it for now (no mail went out): it may be claimed again."""
         await self._set(message_id, state=RETRY, last_error=error[:500])
+
+    async def mark_unknown(self, message_id: str, error: str) -> None:
+        """The connection failed while the relay had it: it may have gone out, so it stays
+        ``sending`` (never claimed again) and :meth:`unfinished` lists it at once."""
+        await self._set(message_id, state=SENDING, last_error=f"{UNKNOWN}: {error}"[:500])
 
     async def _set(self, message_id: str, **values: object) -> None:
         async with self._db.sessions() as session, session.begin():
@@ -141,11 +155,18 @@ class SqlEmailDeliveries:
         return _send(row) if row is not None else None
 
     async def unfinished(self, claimed_before: datetime) -> list[EmailSend]:
-        """Sends claimed before ``claimed_before`` and never marked: a crash mid-send."""
+        """Sends whose fate is unknown: claimed before ``claimed_before`` and never marked (a
+        crash mid-send), or marked unknown (the connection failed while the relay had it)."""
         async with self._db.sessions() as session:
             rows = await session.scalars(
                 select(EmailSendRow)
-                .where(EmailSendRow.state == SENDING, EmailSendRow.claimed_at < claimed_before)
+                .where(
+                    EmailSendRow.state == SENDING,
+                    or_(
+                        EmailSendRow.claimed_at < claimed_before,
+                        EmailSendRow.last_error.like(f"{UNKNOWN}:%"),
+                    ),
+                )
                 .order_by(EmailSendRow.claimed_at)
             )
             return [_send(row) for row in rows]

@@ -1,4 +1,5 @@
-"""``prevnet outbox``: the events delivery gave up on (dead letters) and those still failing."""
+"""``prevnet outbox``: the events delivery gave up on (dead letters), those still failing, and
+the e-mails whose fate is unknown (the relay failed while it had them)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Sequence
 import click
 
 from phenomena.storage.dead_letters import DeadLetters
+from phenomena.storage.email_deliveries import STUCK_AFTER, EmailSend, SqlEmailDeliveries
 from phenomena.storage.outbox import DEAD, OutboxEntry
 from prevnet.cli.app import App, default_actor, now
 
@@ -29,15 +31,32 @@ def _line(entry: OutboxEntry) -> str:
     )
 
 
+def _mail_line(mail: EmailSend) -> str:
+    about = f" for alert #{mail.alert_id}" if mail.alert_id is not None else ""
+    return (
+        f"  {mail.kind}{about} to {mail.member}, claimed {mail.claimed_at:%Y-%m-%d %H:%M:%S}Z "
+        f"{mail.message_id}\n        {mail.last_error or 'never marked: prevnet stopped mid-send'}"
+    )
+
+
 @outbox.command("list")
 @click.pass_obj
 def list_(app: App) -> None:
-    """Dead letters and events still failing: ID, event, consumer, attempts, reason, when."""
+    """Dead letters, events still failing, and e-mails of unknown fate, with the reason."""
 
-    async def go() -> Sequence[OutboxEntry]:
-        return await DeadLetters(await app.database(), now).failed()
+    async def go() -> tuple[Sequence[OutboxEntry], list[EmailSend]]:
+        db = await app.database()
+        failed = await DeadLetters(db, now).failed()
+        return failed, await SqlEmailDeliveries(db).unfinished(now() - STUCK_AFTER)
 
-    entries = app.run(go)
+    entries, mails = app.run(go)
+    if mails:
+        click.echo(
+            f"{len(mails)} e-mail(s) of unknown fate: the relay may or may not have sent them, "
+            "and prevnet never sends them again (ask the member, or check the relay's log):"
+        )
+        for mail in mails:
+            click.echo(_mail_line(mail))
     if not entries:
         click.echo("no dead letters and no event failing: delivery is up to date")
         return

@@ -10,7 +10,10 @@ Each mail is *claimed* under its Message-ID (derived from alert, member and the 
 before the batch goes to the relay over one connection, and marked sent after. A relay that is
 down raises, so the outbox retries the event with backoff; mails already sent refuse a second
 claim, and a crash between the relay's answer and the mark leaves the claim ``sending``, which is
-never claimed again: nothing is sent twice. A mail that was never sent is marked ``retry``.
+never claimed again: nothing is sent twice. A mail that was never sent is marked ``retry``; the
+one in flight when the relay's connection failed or stalled is marked of unknown fate (listed by
+``prevnet outbox list``), never resent. A mail that cannot be written (a line break in a name) is
+set aside and marked, and the others still go.
 
 Language: members have none of their own, so a mail is written in the language of the routed
 room the member gets the bulletin in (a zone room before a province room, the first language of
@@ -22,11 +25,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from email.errors import MessageError
 from email.message import EmailMessage
 from typing import Protocol
 
 from phenomena.alert import Alert
 from phenomena.audience import may_read, routed_rooms
+from phenomena.email_address import email_problem
 from phenomena.email_policy import EmailPreference, EmailShare, email_share
 from phenomena.events import AlertClosed, AlertExpired, AlertPublished, AlertUpdated, Event
 from phenomena.partners import Member, MemberStatus, Organisation
@@ -38,6 +43,7 @@ from prevnet.mail.bulletin_mail import (
     ChatLink,
     MailRecipient,
     MailSetup,
+    message_id,
     render_bulletin_mail,
 )
 from prevnet.mail.sender import MailSendError, SendReport
@@ -108,6 +114,9 @@ def mail_targets(
         address = (member.email or "").strip()
         if not member.is_active or not address:
             continue
+        if email_problem(address) is not None:  # a list or comment an older prevnet stored
+            log.warning("%s has no usable e-mail address: fix it with member add", member.matrix_id)
+            continue
         if preferences.get(member.matrix_id) is not EmailPreference.ALL:
             continue
         room = mail_room(alert, member, organisations.get(member.organisation), territories)
@@ -155,20 +164,39 @@ class BulletinMailer:
             return
         source = await self._source_of(alert)
         batch: list[tuple[MailTarget, EmailMessage]] = []
+        unwritable: dict[str, tuple[MailTarget, str]] = {}
         for target in targets:
             recipient = MailRecipient(target.member.matrix_id, target.address, target.language)
             chat = await self._chat_link(alert, target.room)
-            mail = render_bulletin_mail(
-                alert, recipient, self._setup, self._territories, chat, source
-            )
+            try:
+                mail = render_bulletin_mail(
+                    alert, recipient, self._setup, self._territories, chat, source
+                )
+                if mail is not None:
+                    mail.as_bytes()  # a header that cannot be written fails here, not mid-batch
+            except (ValueError, MessageError) as exc:  # e.g. a line break in a name
+                own_id = message_id(self._setup, alert, target.member.matrix_id)
+                unwritable[own_id] = (target, f"could not be written: {exc}")
+                continue
             if mail is None:
                 return  # not published (any more): nobody gets it
             batch.append((target, mail))
+        for own_id, (target, reason) in unwritable.items():
+            if await self._deliveries.claim(
+                own_id, target.member.matrix_id, BULLETIN_KIND, alert.id
+            ):
+                await self._deliveries.mark_retry(own_id, reason)
+                log.warning(
+                    "%s: the bulletin e-mail to %s is set aside, the others go: %s",
+                    alert.ref,
+                    target.member.matrix_id,
+                    reason,
+                )
         claimed = []
         for target, mail in batch:
-            message_id = str(mail["Message-ID"])
+            own_id = str(mail["Message-ID"])
             if await self._deliveries.claim(
-                message_id, target.member.matrix_id, BULLETIN_KIND, alert.id
+                own_id, target.member.matrix_id, BULLETIN_KIND, alert.id
             ):
                 claimed.append(mail)
         if claimed:
@@ -186,18 +214,27 @@ class BulletinMailer:
         try:
             report = await self._sender.send(claimed)
         except MailSendError as exc:
-            sent = set(exc.sent)
-            for message_id in ids:
-                if message_id in sent:
-                    await self._deliveries.mark_sent(message_id)
+            sent, unknown = set(exc.sent), set(exc.unknown)
+            for own_id in ids:
+                if own_id in sent:
+                    await self._deliveries.mark_sent(own_id)
+                elif own_id in unknown:  # the relay may have it: never sent again
+                    await self._deliveries.mark_unknown(own_id, str(exc))
                 else:
-                    await self._deliveries.mark_retry(message_id, type(exc).__name__)
+                    await self._deliveries.mark_retry(own_id, type(exc).__name__)
+            if unknown:
+                log.warning(
+                    "%s: %d bulletin e-mail(s) may or may not have gone out and are not sent "
+                    "again: see `prevnet outbox list`",
+                    alert.ref,
+                    len(unknown),
+                )
             raise
-        for message_id in report.sent:  # accepted, if only for some of its recipients
-            await self._deliveries.mark_sent(message_id)
-        for message_id, reason in {**report.refused, **report.deferred}.items():
-            if message_id not in report.sent:
-                await self._deliveries.mark_retry(message_id, reason)
+        for own_id in report.sent:  # accepted, if only for some of its recipients
+            await self._deliveries.mark_sent(own_id)
+        for own_id, reason in {**report.refused, **report.deferred}.items():
+            if own_id not in report.sent:
+                await self._deliveries.mark_retry(own_id, reason)
         if report.refused:
             log.warning(
                 "%s: the relay refused %d bulletin e-mail(s) for good (see the e-mail sends)",

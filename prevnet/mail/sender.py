@@ -6,7 +6,9 @@ Use::
     report = await sender.send([message, ...])   # report.sent, report.refused, report.deferred
 
 A relay that cannot be reached, or refuses the login, raises :class:`MailSendError` before any
-message is lost (the caller retries the batch; through the outbox that happens by itself). A
+message is lost (the caller retries the batch; through the outbox that happens by itself). One
+that disconnects or stalls mid-batch raises it too, naming the messages it took (``sent``) and
+the one in flight whose fate is unknown (``unknown``: never resent, for an operator). A
 message the relay refuses is reported per Message-ID: ``refused`` for a permanent (5xx) answer,
 which a retry will not fix, ``deferred`` for a temporary (4xx) one. Passwords never reach a log.
 
@@ -35,10 +37,19 @@ log = logging.getLogger(__name__)
 class MailSendError(PrevnetError):
     """The relay could not take the batch; the message says what to check."""
 
-    def __init__(self, message: str, *, transient: bool, sent: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        transient: bool,
+        sent: Sequence[str] = (),
+        unknown: Sequence[str] = (),
+    ) -> None:
         super().__init__(message)
         self.transient = transient
         self.sent = tuple(sent)  # Message-IDs the relay took before it failed
+        # in flight when the connection failed: the relay may have taken it, so never resend
+        self.unknown = tuple(unknown)
 
 
 @dataclass(frozen=True)
@@ -123,6 +134,13 @@ class SmtpSender:
         try:
             for message in messages:
                 message_id = str(message["Message-ID"])
+                if not client.is_connected:  # it hung up after refusing one (e.g. 421)
+                    raise MailSendError(
+                        f"the SMTP relay {where} closed the connection after {len(sent)} "
+                        "message(s); the rest will be retried",
+                        transient=True,
+                        sent=sent,
+                    )
                 try:
                     errors, _ = await client.send_message(message)
                 except aiosmtplib.SMTPRecipientsRefused as exc:
@@ -138,12 +156,15 @@ class SmtpSender:
                         f"{exc.code} {exc.message}"
                     )
                     continue
-                except aiosmtplib.SMTPServerDisconnected as exc:
+                except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+                    # disconnect, timeout, broken pipe: whether the relay took this one is unknown
                     raise MailSendError(
-                        f"the SMTP relay {where} closed the connection ({exc}) after "
-                        f"{len(sent)} message(s); the rest will be retried",
+                        f"the SMTP relay {where} failed mid-batch ({type(exc).__name__}: {exc}) "
+                        f"after {len(sent)} message(s); {message_id} may or may not have gone "
+                        "out and is not sent again, the rest will be retried",
                         transient=True,
                         sent=sent,
+                        unknown=[message_id],
                     ) from None
                 if errors:
                     refused[message_id] = "; ".join(
@@ -154,7 +175,7 @@ class SmtpSender:
             if client.is_connected:
                 try:
                     await client.quit()
-                except (aiosmtplib.SMTPException, OSError):
+                except (aiosmtplib.SMTPException, OSError, TimeoutError):
                     client.close()
         if refused or deferred:
             log.warning(
