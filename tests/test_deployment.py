@@ -15,6 +15,8 @@ import yaml
 from click.testing import CliRunner, Result
 
 from prevnet.cli import cli
+from prevnet.mail.bulletin_mail import ACK_PATH, UNSUBSCRIBE_PATH
+from prevnet.mail.invitations import PASSWORD_PATH, RESET_PATH
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -170,3 +172,43 @@ def test_the_rules_module_runs_without_prevnet_installed() -> None:
             assert node.level == 0, "a relative import would not resolve beside Synapse"
             imported.add(node.module.split(".")[0])
     assert imported - sys.stdlib_module_names == {"synapse"}
+
+
+def caddy_site(host: str) -> str:
+    """The text of one site block of deploy/Caddyfile (braces balanced)."""
+    text = (ROOT / "deploy" / "Caddyfile").read_text()
+    start = text.index(host + " {")
+    depth = 0
+    for end in range(start, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[end], 0)
+        if depth == 0 and text[end] == "}" and end > start + len(host):
+            return text[start : end + 1]
+    raise AssertionError(f"the {host} block is not closed")
+
+
+def test_the_proxy_routes_the_mailed_pages_to_prevnet_and_names_the_visitor() -> None:
+    site = caddy_site("{$PREVNET_DOMAIN}")
+    pages = re.search(r"@pages path ([^\n]+)", site)
+    assert pages is not None, "no @pages matcher on the prevnet domain"
+    prefixes = [p.rstrip("*") for p in pages.group(1).split()]
+    for path in (PASSWORD_PATH + "/x", RESET_PATH, ACK_PATH + "/x", UNSUBSCRIBE_PATH + "/x"):
+        assert any(path.startswith(prefix) for prefix in prefixes), path
+    handler = site[site.index("handle @pages") :]
+    assert re.match(r"handle @pages \{\s*reverse_proxy bots:8090 \{", handler)
+    assert "header_up X-Forwarded-For {remote_host}" in handler.split("handle {")[0]
+    assert re.search(r"handle \{\s*respond 404\s*\}", site)  # the rest stays closed
+
+    result = subprocess.run(
+        [*compose_command(), "--env-file", ".env.example", "config"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    services = yaml.safe_load(result.stdout)["services"]
+    bots = services["bots"]["environment"]
+    assert bots["PREVNET_API_PORT"] == "8090"
+    assert bots["PREVNET_PUBLIC_URL"] == "https://prevnet.example.be"
+    proxy_ip = services["proxy"]["networks"]["default"]["ipv4_address"]
+    assert bots["PREVNET_TRUSTED_PROXIES"] == proxy_ip
