@@ -29,6 +29,7 @@ _SUBJECT_AREA_NAMES = 3
 MAIL_POLICY = default.clone(max_line_length=998)
 """Headers are folded only past RFC 5322's limit, so URLs in them are never encoded."""
 _MAILED = (AlertStatus.PUBLISHED, AlertStatus.UPDATED, AlertStatus.CLOSED, AlertStatus.EXPIRED)
+_NO_REPLIES = (AlertStatus.CLOSED, AlertStatus.EXPIRED)
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,9 @@ def render_bulletin_mail(
 
     None for AMBER+STRICT and RED (never by e-mail) and for an alert that is not published
     (drafts, pending, rejected, cancelled). An AMBER mail names the type, area and period and
-    links to Matrix; its summary, modus, advice, source and closing reason stay out.
+    links to Matrix; its summary, modus, advice, source and closing reason stay out. Only a
+    CLEAR or GREEN mail of an open alert has a reply address: AMBER and closed ones say to
+    answer in Matrix.
     """
     share = email_share(alert.content.tlp)
     if share is EmailShare.NOTHING or alert.status not in _MAILED:
@@ -199,7 +202,9 @@ def render_bulletin_mail(
     ]
     unsubscribe = unsubscribe_url(setup, alert.id, recipient.member_id)
     notes = [mail_text("amber", language, tlp=tlp.label)] if share is EmailShare.NOTICE else []
-    notes.append(mail_text("reply", language))
+    # An AMBER discussion is AMBER, and a closed alert takes no answers: neither invites e-mail.
+    replies = share is not EmailShare.NOTICE and alert.status not in _NO_REPLIES
+    notes.append(mail_text("reply" if replies else "reply_in_matrix", language))
 
     head = f"{tlp.label} · {type_name} · {alert.ref}"
     text = [f"[{marker}] {head}" if marker else head, ""]
@@ -240,7 +245,10 @@ def render_bulletin_mail(
         root = root_message_id(setup, alert.id, recipient.member_id)
         msg["In-Reply-To"] = root
         msg["References"] = root
-    msg["Reply-To"] = setup.signer.reply_address(alert.id, recipient.member_id, setup.reply_domain)
+    if replies:
+        msg["Reply-To"] = setup.signer.reply_address(
+            alert.id, recipient.member_id, setup.reply_domain
+        )
     msg["List-Id"] = f"prevnet bulletins <bulletins.{setup.domain}>"
     msg["List-Unsubscribe"] = f"<{unsubscribe}>"
     msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"

@@ -25,6 +25,15 @@ _TEXTS: dict[str, dict[str, str]] = {
         "nl": "Beantwoord deze e-mail om te reageren in de draad van de melding.",
         "de": "Antworten Sie auf diese E-Mail, um im Thread der Warnung zu antworten.",
     },
+    "reply_in_matrix": {
+        "en": "E-mailed replies are not taken for this alert: answer in its thread in Matrix.",
+        "fr": "Les réponses par e-mail ne sont pas reçues pour cette alerte : répondez dans son "
+        "fil dans Matrix.",
+        "nl": "Antwoorden per e-mail worden voor deze melding niet aanvaard: reageer in de draad "
+        "in Matrix.",
+        "de": "Antworten per E-Mail werden für diese Warnung nicht angenommen: antworten Sie im "
+        "Thread in Matrix.",
+    },
     "ack": {
         "en": "Tell the author your organisation has seen it",
         "fr": "Signaler à l'auteur que votre organisation l'a vue",

@@ -112,3 +112,31 @@ def test_each_language_and_html_is_escaped(territories: TerritoryRegistry) -> No
 
 def test_a_room_link_without_an_event_opens_the_room() -> None:
     assert ChatLink("!abc:x.org").url == "https://matrix.to/#/!abc:x.org"
+
+
+def test_an_amber_notice_invites_no_email_reply_in_any_language(
+    territories: TerritoryRegistry,
+) -> None:
+    for member, words in (
+        (replace(JAN, language="en"), "answer in its thread in Matrix"),
+        (CLAIRE, "répondez dans son fil dans Matrix"),
+        (JAN, "reageer in de draad in Matrix"),
+        (replace(JAN, language="de"), "antworten Sie im Thread in Matrix"),
+    ):
+        msg = render_bulletin_mail(alert(Tlp.AMBER), member, SETUP, territories, CHAT, SOURCE)
+        assert msg is not None
+        assert msg["Reply-To"] is None
+        assert "r-12-" not in msg.as_string()
+        assert words in plain(msg) and words in html_body(msg).replace("&#x27;", "'")
+        assert "Reply to this e-mail" not in plain(msg)
+
+
+def test_a_closed_alerts_mail_invites_no_email_reply(territories: TerritoryRegistry) -> None:
+    for status in (AlertStatus.CLOSED, AlertStatus.EXPIRED):
+        closed = alert(Tlp.GREEN, status, version=2, reason="Suspect arrested")
+        msg = render_bulletin_mail(closed, JAN, SETUP, territories, CHAT, SOURCE)
+        assert msg is not None and msg["Reply-To"] is None
+        assert "reageer in de draad in Matrix" in plain(msg)
+    green = render_bulletin_mail(alert(Tlp.GREEN), JAN, SETUP, territories, CHAT, SOURCE)
+    assert green is not None and green["Reply-To"] is not None
+    assert "Beantwoord deze e-mail" in plain(green)
