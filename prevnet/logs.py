@@ -17,7 +17,7 @@ SECRETS = [
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._\-]+"),
     re.compile(r"(?i)((?:access_token|password|secret|token)[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,}]+"),
     re.compile(r"(/account/password/|/mail/ack/|/mail/unsubscribe/)[^\s?\"'#]+"),  # mailed links
-    re.compile(r"(?i)\b(r-\d+-)[a-z2-7]{20,}(?=@)"),  # e-mail reply addresses (signing.py)
+    re.compile(r"(?i)\b(r-\d+-(?:\d+-)?)[a-z2-7]{20,}(?=@)"),  # e-mail reply addresses (signing.py)
 ]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from email.policy import default
 from email.utils import format_datetime
@@ -29,6 +29,7 @@ _SUBJECT_AREA_NAMES = 3
 MAIL_POLICY = default.clone(max_line_length=998)
 """Headers are folded only past RFC 5322's limit, so URLs in them are never encoded."""
 _MAILED = (AlertStatus.PUBLISHED, AlertStatus.UPDATED, AlertStatus.CLOSED, AlertStatus.EXPIRED)
+REPLY_GRACE = timedelta(days=30)  # a reply address works this long after the alert's period
 _NO_REPLIES = (AlertStatus.CLOSED, AlertStatus.EXPIRED)
 
 
@@ -246,8 +247,9 @@ def render_bulletin_mail(
         msg["In-Reply-To"] = root
         msg["References"] = root
     if replies:
+        last_day = alert.content.last_day() + REPLY_GRACE
         msg["Reply-To"] = setup.signer.reply_address(
-            alert.id, recipient.member_id, setup.reply_domain
+            alert.id, recipient.member_id, setup.reply_domain, last_day
         )
     msg["List-Id"] = f"prevnet bulletins <bulletins.{setup.domain}>"
     msg["List-Unsubscribe"] = f"<{unsubscribe}>"

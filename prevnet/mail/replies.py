@@ -27,6 +27,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import default
@@ -35,7 +36,7 @@ from typing import Any
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from prevnet.mail.reply_text import reply_text
-from prevnet.mail.signing import MailSigner, Purpose, ReplyAddress, parse_reply_address
+from prevnet.mail.signing import MailSigner, ReplyAddress, parse_reply_address
 
 MAX_REPLY_BYTES = 1_000_000
 MAX_MIME_PARTS = 100
@@ -147,12 +148,14 @@ class ReplyReceiver:
         members_for_address: MembersForAddress,
         on_reply: OnReply,
         replies_open: RepliesOpen,
+        today: Callable[[], date] = lambda: datetime.now(UTC).date(),
     ) -> None:
         self._signer = signer
         self.reply_domain = reply_domain.lower()
         self._members_for = members_for_address
         self._on_reply = on_reply
         self._replies_open = replies_open
+        self._today = today
 
     async def handle_RCPT(  # noqa: N802 - the name aiosmtpd calls
         self,
@@ -248,9 +251,9 @@ class ReplyReceiver:
             return None
         members = await self._members_for(sender)
         for member in members:
-            if self._signer.check(Purpose.REPLY, address.alert_id, member, address.token):
+            if self._signer.check_reply(address, member, self._today()):
                 return member
-        why = "From is no member's address" if not members else "token not made for this From"
+        why = "From is no member's address" if not members else "token not this From's or expired"
         domain = sender.rpartition("@")[2][:100]
         log.warning("refused a forged reply to A-%d from @%s: %s", address.alert_id, domain, why)
         return None

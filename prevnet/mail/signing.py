@@ -3,7 +3,9 @@
 Each token is an HMAC-SHA256 over (alert, member) under a key derived for one purpose only, so
 a reply token never opens an acknowledge link and an acknowledge token never unsubscribes.
 Comparisons are constant time. Retired secrets may still verify (key rotation); new tokens are
-always made with the current secret.
+always made with the current secret. A reply address also carries its last valid day (days since
+1970, inside the MAC): ``r-<alert>-<day>-<token>`` is at most 52 characters, within the 64 of
+an address's local part.
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ import hmac
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 MIN_SECRET_BYTES = 32
 _MAC_BYTES = 20  # 160 bits: 32 base32 characters, short enough for an address's local part
-_REPLY_LOCAL = re.compile(r"^r-([0-9]{1,12})-([a-z2-7]{32})$")
+_REPLY_LOCAL = re.compile(r"^r-([0-9]{1,12})-([0-9]{1,6})-([a-z2-7]{32})$")
+_EPOCH = date(1970, 1, 1)
 
 
 class Purpose(enum.Enum):
@@ -92,9 +96,20 @@ class MailSigner:
             return None
         return Signed(int(alert), member)
 
-    def reply_address(self, alert_id: int, member_id: str, reply_domain: str) -> str:
-        """The ``Reply-To`` of one (alert, member): ``r-<alert>-<token>@<reply domain>``."""
-        return f"r-{alert_id}-{self.mac(Purpose.REPLY, alert_id, member_id)}@{reply_domain}"
+    def reply_address(
+        self, alert_id: int, member_id: str, reply_domain: str, last_day: date
+    ) -> str:
+        """The ``Reply-To`` of one (alert, member), valid up to ``last_day`` included."""
+        day = (last_day - _EPOCH).days
+        token = self.mac(Purpose.REPLY, alert_id, f"{member_id}\x00{day}")
+        return f"r-{alert_id}-{day}-{token}@{reply_domain}"
+
+    def check_reply(self, address: ReplyAddress, member_id: str, today: date) -> bool:
+        """Whether ``address`` was made for this member and alert and is not past its day."""
+        made_for = self.check(
+            Purpose.REPLY, address.alert_id, f"{member_id}\x00{address.day}", address.token
+        )
+        return made_for and (today - _EPOCH).days <= address.day
 
 
 @dataclass(frozen=True)
@@ -102,15 +117,16 @@ class ReplyAddress:
     """What a reply address says before it is checked against the sender."""
 
     alert_id: int
+    day: int  # the last day it is valid, in days since 1970
     token: str
 
 
 def parse_reply_address(address: str, reply_domain: str) -> ReplyAddress | None:
-    """Read ``r-<alert>-<token>@<reply domain>``; None for any other address or domain."""
+    """Read ``r-<alert>-<day>-<token>@<reply domain>``; None for any other address or domain."""
     local, at, domain = address.strip().strip("<>").rpartition("@")
     if not at or domain.lower() != reply_domain.lower():
         return None
     match = _REPLY_LOCAL.match(local.lower())
     if not match:
         return None
-    return ReplyAddress(int(match.group(1)), match.group(2))
+    return ReplyAddress(int(match.group(1)), int(match.group(2)), match.group(3))

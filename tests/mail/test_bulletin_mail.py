@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import email
 from dataclasses import replace
+from datetime import date
 from email.policy import default
 
 from phenomena.alert import AlertStatus
 from phenomena.territory import TerritoryRegistry
 from phenomena.tlp import Tlp
 from prevnet.mail.bulletin_mail import ChatLink, MailRecipient, render_bulletin_mail
-from prevnet.mail.signing import Purpose, parse_reply_address
+from prevnet.mail.signing import parse_reply_address
 from tests.mail.support import (
     CHAT,
     CLAIRE,
@@ -89,7 +90,8 @@ def test_reply_to_is_unique_to_alert_and_member(territories: TerritoryRegistry) 
     assert len({address, reply_to(12, CLAIRE), reply_to(13, JAN)}) == 3
     parsed = parse_reply_address(address, "reply.prevnet.example")
     assert parsed is not None and parsed.alert_id == 12
-    assert SIGNER.check(Purpose.REPLY, parsed.alert_id, JAN.member_id, parsed.token)
+    assert SIGNER.check_reply(parsed, JAN.member_id, alert().content.last_day())
+    assert not SIGNER.check_reply(parsed, JAN.member_id, date(2999, 1, 1))  # it expires
 
 
 def test_each_language_and_html_is_escaped(territories: TerritoryRegistry) -> None:

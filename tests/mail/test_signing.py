@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date, timedelta
+
 import pytest
 
 from prevnet.mail.signing import MailSigner, Purpose, Signed, parse_reply_address
@@ -9,6 +12,7 @@ from tests.mail.support import SIGNER
 
 JAN = "@jan:prevnet.example"
 CLAIRE = "@claire:prevnet.example"
+LAST_DAY = date(2026, 12, 31)
 
 
 def test_a_token_works_for_its_own_purpose_alert_and_member_only() -> None:
@@ -52,12 +56,26 @@ def test_link_tokens_carry_alert_and_member_and_open_for_their_purpose_only() ->
 
 
 def test_reply_addresses_are_read_for_the_reply_domain_only() -> None:
-    address = SIGNER.reply_address(12, JAN, "reply.prevnet.example")
+    address = SIGNER.reply_address(12, JAN, "reply.prevnet.example", LAST_DAY)
     parsed = parse_reply_address(address.upper(), "reply.prevnet.example")
     assert parsed is not None and parsed.alert_id == 12
-    assert SIGNER.check(Purpose.REPLY, 12, JAN, parsed.token)
+    assert SIGNER.check_reply(parsed, JAN, LAST_DAY)
+    assert not SIGNER.check_reply(parsed, CLAIRE, LAST_DAY)
     local = address.partition("@")[0]
     assert parse_reply_address(f"{local}@evil.example", "reply.prevnet.example") is None
     assert parse_reply_address(f"<{local}@reply.prevnet.example>", "reply.prevnet.example")
     for junk in ("r-12@reply.prevnet.example", "someone@reply.prevnet.example", "no-at-sign"):
         assert parse_reply_address(junk, "reply.prevnet.example") is None
+
+
+def test_a_reply_address_carries_its_last_day_inside_the_mac_and_fits_a_local_part() -> None:
+    address = SIGNER.reply_address(999_999_999_999, JAN, "reply.prevnet.example", date(2999, 1, 1))
+    assert len(address.partition("@")[0]) <= 64
+    parsed = parse_reply_address(
+        SIGNER.reply_address(12, JAN, "reply.prevnet.example", LAST_DAY), "reply.prevnet.example"
+    )
+    assert parsed is not None
+    assert SIGNER.check_reply(parsed, JAN, LAST_DAY)
+    assert not SIGNER.check_reply(parsed, JAN, LAST_DAY + timedelta(days=1))
+    extended = replace(parsed, day=parsed.day + 30)
+    assert not SIGNER.check_reply(extended, JAN, LAST_DAY)

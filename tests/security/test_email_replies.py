@@ -10,6 +10,7 @@ import asyncio
 import logging
 import smtplib
 from collections.abc import AsyncIterator, Collection
+from datetime import date, timedelta
 from email.message import EmailMessage
 
 import aiosmtplib
@@ -23,6 +24,7 @@ JAN = "@jan:prevnet.example"
 CLAIRE = "@claire:prevnet.example"
 REGISTERED = {"jan@politie.example": [JAN], "claire@zone.example": [CLAIRE]}
 WORDS = "Perpendicular aardvark sighting"
+LAST_DAY = date.today() + timedelta(days=30)  # the reply addresses' last valid day
 
 
 class Inbox:
@@ -68,7 +70,7 @@ def reply(
 ) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = f"Jan Peeters <{sender}>"
-    msg["To"] = to or SIGNER.reply_address(alert_id, member, DOMAIN)
+    msg["To"] = to or SIGNER.reply_address(alert_id, member, DOMAIN, LAST_DAY)
     msg["Subject"] = "Re: [TLP:GREEN] Woninginbraak · A-12"
     msg["Message-ID"] = "<r1@politie.example>"
     msg.set_content(f"{text}\n\nOp di 1 dec. 2026 schreef prevnet:\n> Xylophone gang\n")
@@ -102,7 +104,8 @@ async def test_a_reply_sent_with_aiosmtplib_is_handed_on(inbox: Inbox) -> None:
 async def test_a_forged_token_is_refused_and_logged_without_its_text(
     inbox: Inbox, caplog: pytest.LogCaptureFixture
 ) -> None:
-    forged = "r-12-" + "a" * 32 + "@" + DOMAIN
+    forged = SIGNER.reply_address(12, JAN, DOMAIN, LAST_DAY).rpartition("-")[0] + "-" + "a" * 32
+    forged += "@" + DOMAIN
     with (
         caplog.at_level(logging.INFO, logger="prevnet.mail"),
         pytest.raises(smtplib.SMTPDataError) as refused,
@@ -128,9 +131,9 @@ async def test_a_reply_from_another_address_is_refused(
 
 
 async def test_another_alerts_token_is_refused(inbox: Inbox) -> None:
-    token_of_13 = SIGNER.reply_address(13, JAN, DOMAIN).split("-")[2]
+    _, _, day, token_of_13 = SIGNER.reply_address(13, JAN, DOMAIN, LAST_DAY).split("-")
     with pytest.raises(smtplib.SMTPDataError):
-        await send_in_thread(inbox, reply(to=f"r-12-{token_of_13}"))
+        await send_in_thread(inbox, reply(to=f"r-12-{day}-{token_of_13}"))
     assert inbox.replies == []
 
 

@@ -11,6 +11,7 @@ import logging
 import smtplib
 import threading
 from collections.abc import Collection
+from datetime import date, timedelta
 
 import pytest
 
@@ -20,6 +21,7 @@ from tests.mail.support import SIGNER
 from tests.security.test_email_replies import (
     DOMAIN,
     JAN,
+    LAST_DAY,
     WORDS,
     Inbox,
     inbox,
@@ -29,7 +31,7 @@ from tests.security.test_email_replies import (
 )
 
 __all__ = ["inbox"]  # the fixture, shared with the main reply tests
-JANS_ADDRESS = SIGNER.reply_address(12, JAN, DOMAIN)
+JANS_ADDRESS = SIGNER.reply_address(12, JAN, DOMAIN, LAST_DAY)
 
 
 def raw_mail(body: bytes, from_header: str = "Jan <jan@politie.example>") -> bytes:
@@ -85,7 +87,7 @@ async def test_a_mime_bomb_with_a_guessed_token_is_refused_before_its_body_is_pa
 ) -> None:
     parsed: list[bytes] = []
     monkeypatch.setattr(replies, "_parse_body", lambda raw: parsed.append(raw))
-    guessed = "r-12-" + "a" * 32 + "@" + DOMAIN
+    guessed = JANS_ADDRESS.rpartition("-")[0] + "-" + "a" * 32 + "@" + DOMAIN
     code, _ = await asyncio.to_thread(send_raw, inbox, flat_bomb(25_000), guessed)
     assert code == 550 and parsed == []
 
@@ -168,7 +170,9 @@ async def test_a_plain_from_of_the_member_still_passes(inbox: Inbox) -> None:
 async def test_a_reply_to_an_alert_closed_or_no_longer_green_is_refused(inbox: Inbox) -> None:
     # alert 14 is AMBER, closed or expired now: its valid token no longer posts anything
     with pytest.raises(smtplib.SMTPDataError) as refused:
-        await send_in_thread(inbox, reply(alert_id=14, to=SIGNER.reply_address(14, JAN, DOMAIN)))
+        await send_in_thread(
+            inbox, reply(alert_id=14, to=SIGNER.reply_address(14, JAN, DOMAIN, LAST_DAY))
+        )
     assert refused.value.smtp_code == 550 and b"Matrix" in refused.value.smtp_error
     assert inbox.replies == []
 
@@ -195,3 +199,40 @@ async def test_an_alert_state_lookup_that_fails_asks_the_sender_to_retry() -> No
     finally:
         server.close()
         await server.wait_closed()
+
+
+async def test_a_reply_address_past_its_last_day_is_refused() -> None:
+    handed_on: list[EmailReply] = []
+
+    async def on_reply(reply: EmailReply) -> None:
+        handed_on.append(reply)
+
+    async def always_open(alert_id: int) -> bool:
+        return True  # the token's own day must refuse, whatever the alert lookup says
+
+    def after_the_last_day() -> date:
+        return LAST_DAY + timedelta(days=1)
+
+    receiver = ReplyReceiver(
+        SIGNER, DOMAIN, members_for, on_reply, always_open, today=after_the_last_day
+    )
+    server = await start_reply_server(receiver, "127.0.0.1", 0)
+    box = Inbox(server.sockets[0].getsockname()[1])
+    try:
+        with pytest.raises(smtplib.SMTPDataError) as refused:
+            await send_in_thread(box, reply())
+        assert refused.value.smtp_code == 550
+        # moving the day forward in the address breaks its MAC
+        _, alert, day, token = JANS_ADDRESS.partition("@")[0].split("-")
+        extended = f"r-{alert}-{int(day) + 10}-{token}@{DOMAIN}"
+        with pytest.raises(smtplib.SMTPDataError):
+            await send_in_thread(box, reply(to=extended))
+        assert handed_on == []
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+async def test_a_reply_address_on_its_last_day_still_works(inbox: Inbox) -> None:
+    await send_in_thread(inbox, reply())
+    assert len(inbox.replies) == 1

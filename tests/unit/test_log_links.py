@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 from prevnet.logs import configure_logging, redact
 from tests.mail.support import SIGNER
@@ -16,10 +17,13 @@ def test_mailed_link_tokens_are_masked_in_access_log_lines() -> None:
 
 
 def test_reply_address_tokens_are_masked_in_smtp_log_lines() -> None:
-    token = SIGNER.reply_address(7, "@jan:prevnet.example", "reply.prevnet.example")
+    token = SIGNER.reply_address(
+        7, "@jan:prevnet.example", "reply.prevnet.example", date(2026, 12, 31)
+    )
     line = f"('127.0.0.1', 50516) >> b'RCPT TO:<{token}>'"
     assert (
-        redact(line) == "('127.0.0.1', 50516) >> b'RCPT TO:<r-7-[redacted]@reply.prevnet.example>'"
+        redact(line)
+        == "('127.0.0.1', 50516) >> b'RCPT TO:<r-7-20818-[redacted]@reply.prevnet.example>'"
     )
     assert redact(line.upper()).count("[redacted]") == 1
 
