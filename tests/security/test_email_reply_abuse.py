@@ -236,3 +236,20 @@ async def test_a_reply_address_past_its_last_day_is_refused() -> None:
 async def test_a_reply_address_on_its_last_day_still_works(inbox: Inbox) -> None:
     await send_in_thread(inbox, reply())
     assert len(inbox.replies) == 1
+
+
+async def test_connections_beyond_the_cap_are_turned_away_with_421(
+    inbox: Inbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(replies, "MAX_SESSIONS", 1)
+
+    def second_while_first_is_open() -> int:
+        with smtplib.SMTP("127.0.0.1", inbox.port, timeout=30) as first:
+            first.ehlo()
+            try:
+                smtplib.SMTP("127.0.0.1", inbox.port, timeout=30).close()
+            except smtplib.SMTPConnectError as refused:
+                return refused.smtp_code
+            return 220
+
+    assert await asyncio.to_thread(second_while_first_is_open) == 421
