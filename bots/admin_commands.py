@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 
 from bots.commands import Arguments, CommandRegistry, Context, Reply, UsageError
+from phenomena.email_address import email_problem, name_problem, normalise_email
 from phenomena.errors import DomainError
 from phenomena.partners import (
     Member,
@@ -88,14 +89,22 @@ def register_member_commands(
         if not org or not name:
             raise UsageError("org= and name= are required")
         email = args.option("email")
-        if email is not None and ("@" not in email or " " in email or len(email) > 254):
-            raise UsageError(f"email={email!r} is not an e-mail address: write email=name@domain")
+        if email is not None:
+            problem = email_problem(email.strip())
+            if problem is not None:
+                raise UsageError(
+                    f"email={email!r} is not an e-mail address: {problem}; write one plain "
+                    "address, e.g. email=name@example.be"
+                )
+        problem = name_problem(name)
+        if problem is not None:
+            raise UsageError(f"name= {problem}")
         member = Member(
             matrix_id=matrix_id,
             display_name=name,
             organisation=check_org_key(org),
             roles=_roles(args.option("roles")),
-            email=email,
+            email=normalise_email(email) if email is not None else None,
         )
         async with uow() as unit:
             existed = await unit.members.get(matrix_id) is not None

@@ -31,6 +31,7 @@ from typing import Any
 
 import yaml
 
+from phenomena.email_address import HINT, email_problem, name_problem, normalise_email
 from phenomena.errors import DocumentErrors, DomainError, InvalidValue, LineError
 from phenomena.partners import (
     Member,
@@ -242,6 +243,9 @@ class _Reader:
         name = self.scalar(fields.get("name"), "name")
         if name is None and "name" not in fields:
             self.error(node, "an organisation needs a 'name'")
+        elif name is not None and (problem := name_problem(name)) is not None:
+            self.error(fields["name"], f"the name {problem}")
+            ok = False
         kind_text = self.scalar(fields.get("kind"), "kind")
         if kind_text is None and "kind" not in fields:
             self.error(node, "an organisation needs a 'kind'")
@@ -303,8 +307,17 @@ class _Reader:
             org = check_org_key(org_text) if org_text else None
         except DomainError as exc:
             self.error(fields["organisation"], str(exc))
-        if email is not None and ("@" not in email or " " in email or len(email) > 254):
-            self.error(fields["email"], f"{email!r} is not an e-mail address")
+        if email is not None:
+            problem = email_problem(email.strip())
+            if problem is not None:
+                self.error(
+                    fields["email"], f"{email!r} is not an e-mail address: {problem}; {HINT}"
+                )
+                ok = False
+            else:
+                email = normalise_email(email)
+        if name is not None and (problem := name_problem(name)) is not None:
+            self.error(fields["name"], f"the name {problem}")
             ok = False
         roles = {Role.MEMBER}
         if "roles" in fields:

@@ -15,8 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 
+from phenomena.email_address import email_problem
 from phenomena.storage.database import Database
 from phenomena.storage.schema import MemberRow, PasswordLinkRow
 from phenomena.storage.unit_of_work import utc_now
@@ -147,16 +148,33 @@ class SqlPasswordLinks:
             return set(rows)
 
     async def active_member_with_address(self, address: str) -> str | None:
-        """The Matrix ID of the one active member registered with ``address`` (any case)."""
+        """The Matrix ID of the one active member registered with ``address`` (any case).
+
+        Only one plain address is looked up, and only a member whose stored address is itself
+        one plain address is found: a list or comment stored by an older prevnet matches none.
+        """
         wanted = address.strip().lower()
-        if not wanted or "@" not in wanted:
+        if email_problem(wanted) is not None:
             return None
         async with self._db.sessions() as session:
-            found = list(
-                await session.scalars(
-                    select(MemberRow.matrix_id).where(
-                        func.lower(MemberRow.email) == wanted, MemberRow.status == "active"
-                    )
+            rows = await session.execute(
+                select(MemberRow.matrix_id, MemberRow.email).where(
+                    func.lower(MemberRow.email) == wanted, MemberRow.status == "active"
                 )
             )
+            found = [
+                matrix_id
+                for matrix_id, stored in rows
+                if stored is not None and email_problem(stored) is None
+            ]
         return found[0] if len(found) == 1 else None
+
+    async def end_open_links(self, member: str) -> int:
+        """End ``member``'s open links (their address changed): how many were ended."""
+        async with self._db.sessions() as session, session.begin():
+            done = await session.execute(
+                update(PasswordLinkRow)
+                .where(PasswordLinkRow.member == member, PasswordLinkRow.ended_at.is_(None))
+                .values(ended_at=self._clock(), end_reason=LinkState.REPLACED.value)
+            )
+        return done.rowcount if isinstance(done, CursorResult) else 0

@@ -8,6 +8,7 @@ import aiohttp
 import click
 
 from bots.synapse_admin import SynapseAdmin
+from phenomena.email_address import name_problem, normalise_email
 from phenomena.errors import InvalidValue
 from phenomena.partners import Member, MemberStatus, Role, check_member_id, check_org_key
 from phenomena.partners_file import parse_partner_file
@@ -201,14 +202,21 @@ def add(
     server, bot = app.settings.server_name, bot_id(app)
 
     def build() -> Member:
-        if email is not None and ("@" not in email or " " in email or len(email) > 254):
-            raise InvalidValue(f"--email {email!r} is not an e-mail address: write name@domain")
+        address = None
+        if email is not None:
+            try:
+                address = normalise_email(email)
+            except InvalidValue as exc:
+                raise InvalidValue(f"--email {exc}") from None
+        problem = name_problem(display_name)
+        if problem is not None:
+            raise InvalidValue(f"--name {display_name!r}: {problem}")
         return Member(
             matrix_id=check_member_id(matrix_id, server, bot_id=bot),
             display_name=display_name.strip(),
             organisation=check_org_key(organisation),
             roles=_roles(roles),
-            email=email,
+            email=address,
         )
 
     new = run_command(build)

@@ -18,8 +18,8 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formataddr
 
+from phenomena.email_address import mail_address
 from phenomena.errors import PrevnetError
 from phenomena.events import Event, MemberAdded
 from phenomena.partners import Member, Organisation, TerritoryKind
@@ -118,7 +118,7 @@ def render_link_mail(
         sections.append("\n".join(lines))
     message = EmailMessage()
     message["From"] = from_address
-    message["To"] = formataddr((member.display_name, member.email))
+    message["To"] = mail_address(member.email or "", member.display_name)
     message["Subject"] = " / ".join(subjects)
     message["Auto-Submitted"] = "auto-generated"
     message["Content-Language"] = ", ".join(languages)
