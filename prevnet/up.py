@@ -65,6 +65,7 @@ from prevnet.mail.bulletin_wiring import (
     bulletin_mail_dispatcher,
     chat_links,
 )
+from prevnet.mail.digest_mail import digest_mailer
 from prevnet.mail.invitation_service import invitation_service
 from prevnet.observability import Metrics, observability_routes
 from prevnet.page_guards import proxy_networks
@@ -328,6 +329,8 @@ async def run_up(
             if proposed:
                 log.info("detection proposed %s", ", ".join(a.ref for a in proposed))
 
+        digest_mail = digest_mailer(settings, db, territories)  # None without [email]
+
         async def weekly_digests() -> None:
             async with uow() as unit:
                 alerts = list(await unit.alerts.list())
@@ -342,6 +345,8 @@ async def run_up(
                 await post_room_digest(
                     client, bot.post, room_id, digest, room_languages(key, territories), territories
                 )
+            if digest_mail is not None:  # after the rooms: a relay that is down holds none back
+                await digest_mail.send_week(today)
 
         async def purge() -> None:
             cutoff = utc_now() - timedelta(days=settings.retention_days)
