@@ -21,7 +21,12 @@ from phenomena.storage.unit_of_work import SqlUnitOfWork
 from phenomena.territory import TerritoryRegistry
 from prevnet.dispatch import Subscription
 from prevnet.login_status import never_logged_in
-from prevnet.mail.invitations import Invitations, build_invitations, invitation_subscription
+from prevnet.mail.invitations import (
+    Invitations,
+    address_change_subscription,
+    build_invitations,
+    invitation_subscription,
+)
 from prevnet.password_page import PageSetup, PasswordPages
 from prevnet.settings import Settings
 
@@ -45,8 +50,14 @@ class InvitationService:
     admin: SynapseAdmin
 
     def subscriptions(self) -> list[Subscription]:
-        """The outbox handler that invites new members (none without ``[email]``)."""
-        return [] if self.invitations is None else [invitation_subscription(self.invitations)]
+        """The outbox handlers that invite new members and end links sent to an address that
+        changed (none without ``[email]``)."""
+        if self.invitations is None:
+            return []
+        return [
+            invitation_subscription(self.invitations),
+            address_change_subscription(self.invitations.links),
+        ]
 
     async def send_link(self, matrix_id: str, purpose: str) -> str:
         """``!member invite`` / ``!member reset``: e-mail a new link; the answer for the admin."""

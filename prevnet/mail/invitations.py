@@ -19,9 +19,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 
-from phenomena.email_address import mail_address
+from phenomena.email_address import email_problem, mail_address
 from phenomena.errors import PrevnetError
-from phenomena.events import Event, MemberAdded
+from phenomena.events import Event, MemberAdded, MemberChanged
 from phenomena.partners import Member, Organisation, TerritoryKind
 from phenomena.rooms import room_languages
 from phenomena.storage.database import Database
@@ -149,6 +149,11 @@ class Invitations:
         self._organisation_of = organisation_of
         self._territories = territories
 
+    @property
+    def links(self) -> SqlPasswordLinks:
+        """The set-password links these invitations issue."""
+        return self._links
+
     async def send_link(self, matrix_id: str, purpose: LinkPurpose) -> Member:
         """Issue a new link (ending the member's earlier ones) and e-mail it; the member."""
         member = await self._member_of(matrix_id)
@@ -163,6 +168,13 @@ class Invitations:
                 f"{matrix_id} has no e-mail address: set one with `prevnet member add "
                 f"{matrix_id} --org {member.organisation} --name ... --email ADDRESS` "
                 "(or !member add ... email=ADDRESS)"
+            )
+        problem = email_problem(member.email)
+        if problem is not None:  # as an older prevnet may have stored it
+            raise InvitationError(
+                f"{matrix_id}'s stored e-mail address is not one plain address ({problem}): set "
+                f"it again with `prevnet member add {matrix_id} --org {member.organisation} "
+                "--name ... --email ADDRESS`"
             )
         languages = member_languages(
             await self._organisation_of(member.organisation), self._territories
@@ -197,6 +209,20 @@ class Invitations:
             await self.send_link(matrix_id, LinkPurpose.RESET)
         except PrevnetError as exc:
             log.warning("reset link for %s not sent: %s", matrix_id, exc)
+
+
+def address_change_subscription(links: SqlPasswordLinks) -> Subscription:
+    """End a member's open set-password links when their e-mail address changes: a link sent
+    to the old address must not outlive it."""
+
+    async def handle(event: Event) -> None:
+        assert isinstance(event, MemberChanged)
+        if "email" in event.fields:
+            ended = await links.end_open_links(event.matrix_id)
+            if ended:
+                log.info("address of %s changed: %d open link(s) ended", event.matrix_id, ended)
+
+    return Subscription("password-links-address", (MemberChanged,), handle)
 
 
 def build_invitations(
