@@ -12,10 +12,11 @@ from phenomena.storage.database import Database
 from phenomena.storage.email_deliveries import SENT
 from phenomena.territory import TerritoryRegistry
 from prevnet.mail.digest_mail import digest_mailer
+from prevnet.mail.sender import MailSendError
 from prevnet.settings import Settings
 from tests.mail.bulletin_desk import MailDesk, address
 from tests.mail.digest_desk import chart_of, mailer, send_digests
-from tests.mail.smtp_relay import Relay, relay
+from tests.mail.smtp_relay import Relay, free_port, relay
 from tests.mail.support import html_body, plain
 from tests.support.alert_desk import Desk, user
 
@@ -23,6 +24,13 @@ __all__ = ["relay"]
 
 GREEN_SUMMARY = "Rear doors forced in Hyon and Nimy in daylight"
 AMBER_SUMMARY = "A white van seen near the schools at dawn"
+OOSTENDE = """!alert new
+type: residential-burglary
+area: Oostende
+from: 2026-11-14
+to: 2026-11-20
+tlp: green
+summary: {summary}"""
 
 
 @pytest.fixture
@@ -100,3 +108,36 @@ def test_without_email_settings_there_is_no_digest_mailer(
 ) -> None:
     settings = Settings(data_dir=tmp_path)
     assert digest_mailer(settings, None, territories) is None  # type: ignore[arg-type]
+
+
+async def test_a_relay_that_is_down_loses_no_digest(mail: MailDesk) -> None:
+    await mail.choose("prevention.quevy", "digest")
+    await mail.publish("green", GREEN_SUMMARY)
+    down = digest_mailer(
+        mail.settings(relay_port=free_port()),
+        mail.desk.db,
+        mail.desk.territories,
+        clock=mail.desk.clock,
+    )
+    assert down is not None
+    with pytest.raises(MailSendError, match="nothing was sent"):
+        await down.send_week(mail.desk.clock().date())
+
+    assert await send_digests(mail) == 1  # the next run, the relay back
+    assert len(mail.inbox("prevention.quevy")) == 1
+
+
+async def test_the_digest_is_in_the_language_of_the_members_room(mail: MailDesk) -> None:
+    await mail.choose("preventie.oostende", "digest")
+    reply = await mail.desk.say(
+        "analist.oostende",
+        OOSTENDE.format(summary="Inbraken langs de dijk"),
+    )
+    assert reply is not None and reply.text.startswith("Draft "), reply
+    ref = reply.text.split()[1].rstrip(":")
+    await mail.desk.say("analist.oostende", f"!alert publish {ref}")
+
+    assert await send_digests(mail) == 1
+    [got] = mail.inbox("preventie.oostende")
+    assert "Weekly" not in got["Subject"] and "overzicht" in got["Subject"].lower(), got["Subject"]
+    assert "Inbraken langs de dijk" in plain(got)
