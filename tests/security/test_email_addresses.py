@@ -35,9 +35,14 @@ from phenomena.storage.unit_of_work import SqlUnitOfWork
 from phenomena.territory import TerritoryRegistry
 from prevnet.cli import cli
 from prevnet.mail.invitations import InvitationSetup, render_link_mail
+from tests.mail.bulletin_desk import MailDesk
+from tests.mail.smtp_relay import Relay, relay
 from tests.security.test_member_input_foreign_ids import registry_with_an_admin
+from tests.support.alert_desk import Desk, user
 from tests.test_cli import EXAMPLES
 from tests.unit.test_partners_file import GOOD
+
+__all__ = ["relay"]
 
 NOW = datetime(2026, 12, 1, 10, tzinfo=UTC)
 BOT = "@prevnet:prevnet.example"
@@ -196,7 +201,7 @@ def test_an_invitation_to_a_name_with_a_line_break_has_one_recipient() -> None:
 ADDRESS_CHARS = st.characters(codec="utf-8")
 
 
-@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     candidate=st.one_of(
         st.emails(),
@@ -224,3 +229,31 @@ def test_any_accepted_address_makes_exactly_one_recipient(candidate: str, name: 
         assert extract_recipients(mail) == [address], (candidate, name)
         reparsed = mail.as_bytes()
         assert reparsed.count(b"\nTo:") + reparsed.startswith(b"To:") == 1
+
+
+async def test_a_stored_bad_address_holds_back_nobody_and_mails_no_stranger(
+    db: Database, territories: TerritoryRegistry, relay: Relay, tmp_path: Path
+) -> None:
+    """As an older prevnet may have stored them: a list, and a line break (an injected header)."""
+    desk = Desk(db, territories)
+    await desk.load_demo()
+    mail = MailDesk(desk, relay, tmp_path)
+    await mail.start()
+    stored = {
+        "prevention.mons": "prevention.mons@partners.example,attacker@evil.com",
+        "inspecteur.mons": "inspecteur.mons@partners.example\r\nBcc: attacker@evil.com",
+    }
+    async with SqlUnitOfWork(db.sessions) as uow:
+        for localpart, bad in stored.items():
+            member = await uow.members.get(user(localpart))
+            assert member is not None
+            member.change(member.display_name, member.organisation, member.roles, bad)
+            await uow.members.save(member)
+        await uow.commit()
+    for who in ("prevention.quevy", *stored):
+        await mail.choose(who, "all")
+    await mail.publish("green", "Rear doors forced in Hyon and Nimy in daylight")
+    await mail.mail()
+    assert mail.addressees() == {"prevention.quevy@partners.example"}
+    assert len(mail.inbox("prevention.quevy")) == 1
+    assert all(r.message["Bcc"] is None for r in relay.inbox.received)
