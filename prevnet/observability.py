@@ -79,12 +79,15 @@ def observability_routes(
     *,
     peer: str = "homeserver",
     problems: Callable[[], Sequence[str]] | None = None,
+    unknown_mails: Callable[[], Awaitable[Sequence[str]]] | None = None,
 ) -> None:
     """Add ``GET /health`` and ``GET /metrics`` to an aiohttp application.
 
     ``homeserver_ok`` checks the service's peer, reported under ``peer`` (the bots' homeserver,
     the bridge's Discourse). ``problems`` are what the last reconciliation could not repair,
     each with its fix: listed for a person to act on, they leave the service healthy.
+    ``unknown_mails`` names the e-mails whose fate is unknown (the relay failed while it had
+    them; never resent): listed under ``email`` for an operator, they leave it healthy too.
     """
 
     async def refresh() -> OutboxStats | None:
@@ -119,6 +122,15 @@ def observability_routes(
         }
         if problems is not None:
             body["problems"] = list(problems())
+        if unknown_mails is not None:
+            try:
+                unknown: list[str] | None = list(await unknown_mails())
+            except Exception:
+                unknown = None
+            body["email"] = {
+                "unknown_fate": unknown,
+                "what_to_do": "`prevnet outbox list` shows them; they are never sent again",
+            }
         return web.json_response(body, status=200 if healthy else 503)
 
     async def metrics_page(request: web.Request) -> web.Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,7 @@ from aiohttp import web
 from phenomena.partners_file import parse_partner_file
 from phenomena.services.partners import import_partners
 from phenomena.storage.database import Database
+from phenomena.storage.email_deliveries import STUCK_AFTER, SqlEmailDeliveries
 from phenomena.storage.outbox import Outbox
 from phenomena.storage.unit_of_work import SqlUnitOfWork
 from phenomena.territory import TerritoryRegistry
@@ -90,3 +92,32 @@ async def test_metrics_show_the_outbox(
     assert status == 200
     assert "prevnet_outbox_depth 6.0" in text
     assert "prevnet_bulletins_sent_total 3.0" in text
+
+
+async def test_health_lists_mails_of_unknown_fate_and_stays_healthy(db: Database) -> None:
+    deliveries = SqlEmailDeliveries(db, lambda: NOW)
+    assert await deliveries.claim("<b2@prevnet.example>", "@a:prevnet.example", "bulletin", 7)
+    await deliveries.mark_unknown("<b2@prevnet.example>", "SMTPReadTimeoutError: late")
+    assert await deliveries.claim("<b3@prevnet.example>", "@b:prevnet.example", "bulletin", 7)
+
+    async def ok() -> bool:
+        return True
+
+    async def unknown() -> list[str]:
+        return [m.message_id for m in await deliveries.unfinished(NOW - STUCK_AFTER)]
+
+    app = web.Application()
+    observability_routes(
+        app, Metrics(), Outbox(db, "x").stats, ok, ok, lambda: NOW, unknown_mails=unknown
+    )
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        status, text = await get(f"http://127.0.0.1:{port}/health")
+    finally:
+        await runner.cleanup()
+    body = json.loads(text)
+    assert status == 200 and body["status"] == "ok"
+    assert body["email"]["unknown_fate"] == ["<b2@prevnet.example>"]  # not b3: being sent
