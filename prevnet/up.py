@@ -46,7 +46,7 @@ from phenomena.services.alerts import expire_due_alerts
 from phenomena.services.detection import DETECTION_AUTHOR
 from phenomena.storage.bulletins import BulletinRecord, SqlBulletinLedger
 from phenomena.storage.database import Database
-from phenomena.storage.email_deliveries import SqlEmailDeliveries
+from phenomena.storage.email_deliveries import STUCK_AFTER, SqlEmailDeliveries
 from phenomena.storage.incidents import SqlApiTokens, SqlIncidentStore
 from phenomena.storage.locks import exclusive
 from phenomena.storage.outbox import Outbox, OutboxEntry
@@ -426,6 +426,10 @@ async def run_up(
                 mail.add_routes(service)  # the set-password pages share its port
                 add_bulletin_mail_routes(service, settings, db, territories, ledger)
 
+                async def unknown_mails() -> list[str]:
+                    sends = await SqlEmailDeliveries(db).unfinished(utc_now() - STUCK_AFTER)
+                    return [send.message_id for send in sends]
+
                 async def database_ok() -> bool:
                     return await db.revision() is not None
 
@@ -440,6 +444,7 @@ async def run_up(
                     homeserver_ok,
                     utc_now,
                     problems=lambda: [p.line()[2:] for p in network.problems],
+                    unknown_mails=unknown_mails if settings.email is not None else None,
                 )
                 api = web.AppRunner(service)
                 await api.setup()

@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from bots.i18n import Labels
 from phenomena.alert import Alert, AlertStatus
+from phenomena.email_address import mail_address
 from phenomena.email_policy import EmailShare, email_share
 from phenomena.territory import TerritoryRegistry
 from prevnet.mail.mail_texts import mail_text
@@ -238,7 +239,7 @@ def render_bulletin_mail(
 
     msg = EmailMessage(policy=MAIL_POLICY)
     msg["From"] = setup.from_address
-    msg["To"] = recipient.address
+    msg["To"] = mail_address(recipient.address)
     msg["Subject"] = subject
     msg["Date"] = format_datetime(at or datetime.now(UTC))
     msg["Message-ID"] = message_id(setup, alert, recipient.member_id)

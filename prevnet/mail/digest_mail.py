@@ -24,7 +24,7 @@ from bots.i18n import Labels
 from phenomena.alert import Alert
 from phenomena.audience import may_read, routed_rooms
 from phenomena.digest import PUBLISHED_STATES, Digest, week_start
-from phenomena.email_address import email_problem
+from phenomena.email_address import email_problem, mail_address
 from phenomena.email_policy import EmailPreference, EmailShare, email_share
 from phenomena.partners import Member, MemberStatus, Organisation
 from phenomena.rooms import member_rooms, room_languages
@@ -229,7 +229,7 @@ def render_digest_mail(
 
     msg = EmailMessage(policy=MAIL_POLICY)
     msg["From"] = setup.from_address
-    msg["To"] = reader.address
+    msg["To"] = mail_address(reader.address)
     msg["Subject"] = f"[prevnet] {title}"
     msg["Date"] = format_datetime(at or datetime.now(UTC))
     msg["Message-ID"] = digest_message_id(setup, member_id, digest.week_ending)
