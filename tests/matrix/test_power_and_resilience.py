@@ -164,7 +164,7 @@ async def test_prevnet_up_on_an_existing_homeserver(
         urls.append(url)
         stop.set()
 
-    await asyncio.wait_for(run_up(settings, UpOptions(), ready, stop), 120)
+    await asyncio.wait_for(run_up(settings, UpOptions(), ready, stop), 300)
     assert urls == [homeserver.url]
     assert await admin.resolve_alias("#admin:prevnet.test") is not None
     assert await admin.resolve_alias("#moderation:prevnet.test") is not None

@@ -15,6 +15,9 @@ from pathlib import Path
 from tests.support.synapse import free_port
 
 SERVER = "prevnet.localhost"
+READY_SECONDS = 300
+"""How long ``prevnet up --demo`` may take to say it is ready: its own Synapse and the demo's
+29 rooms, while the other test worker keeps the second core busy."""
 
 
 @dataclass
@@ -62,7 +65,7 @@ async def start(
         )
     assert process.stdout is not None
     try:
-        line = await asyncio.wait_for(process.stdout.readline(), 120)
+        line = await asyncio.wait_for(process.stdout.readline(), READY_SECONDS)
     except TimeoutError:
         process.kill()
         raise
