@@ -252,13 +252,25 @@ def render_bulletin_mail(
         msg["Reply-To"] = setup.signer.reply_address(
             alert.id, recipient.member_id, setup.reply_domain, last_day
         )
-    msg["List-Id"] = f"prevnet bulletins <bulletins.{setup.domain}>"
+    finish_list_mail(msg, f"prevnet bulletins <bulletins.{setup.domain}>", unsubscribe)
+    add_text_and_html(msg, text, body, language)
+    return msg
+
+
+def finish_list_mail(msg: EmailMessage, list_id: str, unsubscribe: str) -> None:
+    """The headers of a list mail: its list, one-click unsubscribe (RFC 8058), and the marks that
+    keep out-of-office answers from replying to it."""
+    msg["List-Id"] = list_id
     msg["List-Unsubscribe"] = f"<{unsubscribe}>"
     msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg["Auto-Submitted"] = "auto-generated"
     msg["X-Auto-Response-Suppress"] = "All"
     msg["Precedence"] = "list"
+
+
+def add_text_and_html(msg: EmailMessage, text: list[str], body: list[str], language: str) -> None:
+    """The plain-text part and its HTML alternative, so every mail client shows one of them."""
     msg.set_content("\n".join(text), cte="quoted-printable")
-    html_doc = f'<!DOCTYPE html><html lang="{e(language)}"><body>{"".join(body)}</body></html>'
+    lang = html.escape(language)
+    html_doc = f'<!DOCTYPE html><html lang="{lang}"><body>{"".join(body)}</body></html>'
     msg.add_alternative(html_doc, subtype="html", cte="quoted-printable")
-    return msg

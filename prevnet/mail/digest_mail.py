@@ -35,7 +35,13 @@ from phenomena.storage.unit_of_work import SqlUnitOfWork, utc_now
 from phenomena.taxonomy import PhenomenonType
 from phenomena.territory import TerritoryRegistry
 from prevnet.mail.bulletin_delivery import DEFAULT_LANGUAGE, Sender
-from prevnet.mail.bulletin_mail import MAIL_POLICY, MailSetup, unsubscribe_url
+from prevnet.mail.bulletin_mail import (
+    MAIL_POLICY,
+    MailSetup,
+    add_text_and_html,
+    finish_list_mail,
+    unsubscribe_url,
+)
 from prevnet.mail.bulletin_wiring import mail_setup, mail_signer
 from prevnet.mail.digest_texts import digest_text
 from prevnet.mail.sender import MailSendError, SmtpSender
@@ -233,15 +239,8 @@ def render_digest_mail(
     msg["Subject"] = f"[prevnet] {title}"
     msg["Date"] = format_datetime(at or datetime.now(UTC))
     msg["Message-ID"] = digest_message_id(setup, member_id, digest.week_ending)
-    msg["List-Id"] = f"prevnet digest <digest.{setup.domain}>"
-    msg["List-Unsubscribe"] = f"<{unsubscribe}>"
-    msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    msg["Auto-Submitted"] = "auto-generated"
-    msg["X-Auto-Response-Suppress"] = "All"
-    msg["Precedence"] = "list"
-    msg.set_content("\n".join(text), cte="quoted-printable")
-    html_doc = f'<!DOCTYPE html><html lang="{e(language)}"><body>{"".join(body)}</body></html>'
-    msg.add_alternative(html_doc, subtype="html", cte="quoted-printable")
+    finish_list_mail(msg, f"prevnet digest <digest.{setup.domain}>", unsubscribe)
+    add_text_and_html(msg, text, body, language)
     html_part = msg.get_body(preferencelist=("html",))
     assert html_part is not None  # added just above
     html_part.add_related(
