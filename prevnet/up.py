@@ -346,7 +346,7 @@ async def run_up(
                     client, bot.post, room_id, digest, room_languages(key, territories), territories
                 )
             if digest_mail is not None:  # after the rooms: a relay that is down holds none back
-                await digest_mail.send_week(today)
+                await digest_mail.send_week_retrying(today)
 
         async def purge() -> None:
             cutoff = utc_now() - timedelta(days=settings.retention_days)

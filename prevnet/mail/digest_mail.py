@@ -11,9 +11,10 @@ second run in the same week, or a restart after a crash, sends nothing twice.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
@@ -303,6 +304,30 @@ class DigestMailer:
             if await self._deliveries.claim(own_id, member.matrix_id, DIGEST_KIND):
                 claimed.append(mail)
         return await self._send(claimed) if claimed else 0
+
+    async def send_week_retrying(
+        self,
+        today: date,
+        *,
+        attempts: int = 8,
+        first_delay: float = 60.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> int:
+        """:meth:`send_week`, tried again with backoff (1 min doubling to 1 h, about 4 h in all)
+        while the relay is down: the job runs once a week, so one failure would lose the week."""
+        delay = first_delay
+        sent = 0
+        for attempt in range(1, attempts + 1):
+            try:
+                return sent + await self.send_week(today)
+            except MailSendError as exc:
+                sent += len(exc.sent)
+                if not exc.transient or attempt == attempts:
+                    raise
+                log.warning("the weekly digest e-mails wait %.0f s for the relay: %s", delay, exc)
+                await sleep(delay)
+                delay = min(delay * 2, 3600.0)
+        return sent
 
     async def _send(self, claimed: list[EmailMessage]) -> int:
         ids = [str(mail["Message-ID"]) for mail in claimed]

@@ -3,7 +3,9 @@ inline, through a real relay on 127.0.0.1, on SQLite and PostgreSQL (issue 17, i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ from phenomena.storage.database import Database
 from phenomena.storage.email_deliveries import SENT
 from phenomena.territory import TerritoryRegistry
 from prevnet.mail.digest_mail import digest_mailer
-from prevnet.mail.sender import MailSendError
+from prevnet.mail.sender import MailSendError, SendReport, SmtpSender
 from prevnet.settings import Settings
 from tests.mail.bulletin_desk import MailDesk, address
 from tests.mail.digest_desk import chart_of, mailer, send_digests
@@ -124,6 +126,47 @@ async def test_a_run_after_the_relay_was_down_sends_the_weeks_digest(mail: MailD
         await down.send_week(mail.desk.clock().date())
 
     assert await send_digests(mail) == 1  # run again the same week, the relay back
+    assert len(mail.inbox("prevention.quevy")) == 1
+
+
+async def test_the_weekly_job_waits_for_a_relay_that_is_down_and_then_mails_once(
+    mail: MailDesk,
+) -> None:
+    await mail.choose("prevention.quevy", "digest")
+    await mail.publish("green", GREEN_SUMMARY)
+    email = mail.settings().email
+    assert email is not None
+    relay = SmtpSender(email)
+    calls = 0
+
+    class DownTwice:
+        """The relay refuses the connection twice, then takes the mails."""
+
+        async def send(self, messages: Sequence[EmailMessage]) -> SendReport:
+            nonlocal calls
+            calls += 1
+            if calls <= 2:
+                raise MailSendError("the relay is down: nothing was sent", transient=True)
+            return await relay.send(messages)
+
+    waits: list[float] = []
+
+    async def waited(seconds: float) -> None:
+        waits.append(seconds)
+
+    job = digest_mailer(
+        mail.settings(),
+        mail.desk.db,
+        mail.desk.territories,
+        sender=DownTwice(),
+        clock=mail.desk.clock,
+    )
+    assert job is not None
+    today = mail.desk.clock().date()
+    assert await job.send_week_retrying(today, first_delay=60, sleep=waited) == 1
+    assert waits == [60, 120]
+    assert len(mail.inbox("prevention.quevy")) == 1
+    assert await job.send_week_retrying(today, sleep=waited) == 0  # the week's mail went
     assert len(mail.inbox("prevention.quevy")) == 1
 
 
