@@ -165,9 +165,12 @@ class BulletinMailer:
         source = await self._source_of(alert)
         batch: list[tuple[MailTarget, EmailMessage]] = []
         unwritable: dict[str, tuple[MailTarget, str]] = {}
+        links: dict[str, ChatLink] = {}  # one ledger read per room, not per member
         for target in targets:
             recipient = MailRecipient(target.member.matrix_id, target.address, target.language)
-            chat = await self._chat_link(alert, target.room)
+            chat = links.get(target.room)
+            if chat is None:
+                chat = links[target.room] = await self._chat_link(alert, target.room)
             try:
                 mail = render_bulletin_mail(
                     alert, recipient, self._setup, self._territories, chat, source
