@@ -213,31 +213,17 @@ class BulletinMailer:
         return mail_targets(alert, members, organisations, preferences, self._territories)
 
     async def _send(self, alert: Alert, claimed: list[EmailMessage]) -> None:
-        ids = [str(mail["Message-ID"]) for mail in claimed]
         try:
-            report = await self._sender.send(claimed)
+            report = await send_and_record(self._sender, self._deliveries, claimed)
         except MailSendError as exc:
-            sent, unknown = set(exc.sent), set(exc.unknown)
-            for own_id in ids:
-                if own_id in sent:
-                    await self._deliveries.mark_sent(own_id)
-                elif own_id in unknown:  # the relay may have it: never sent again
-                    await self._deliveries.mark_unknown(own_id, str(exc))
-                else:
-                    await self._deliveries.mark_retry(own_id, type(exc).__name__)
-            if unknown:
+            if exc.unknown:
                 log.warning(
                     "%s: %d bulletin e-mail(s) may or may not have gone out and are not sent "
                     "again: see `prevnet outbox list`",
                     alert.ref,
-                    len(unknown),
+                    len(exc.unknown),
                 )
             raise
-        for own_id in report.sent:  # accepted, if only for some of its recipients
-            await self._deliveries.mark_sent(own_id)
-        for own_id, reason in {**report.refused, **report.deferred}.items():
-            if own_id not in report.sent:
-                await self._deliveries.mark_retry(own_id, reason)
         if report.refused:
             log.warning(
                 "%s: the relay refused %d bulletin e-mail(s) for good (see the e-mail sends)",
@@ -250,3 +236,29 @@ class BulletinMailer:
                 "now; they are tried again with the event",
                 transient=True,
             )
+
+
+async def send_and_record(
+    sender: Sender, deliveries: SqlEmailDeliveries, claimed: Sequence[EmailMessage]
+) -> SendReport:
+    """Send a claimed batch over one connection and record each mail's fate: sent, unknown (the
+    relay may have it: never sent again) or to retry. A relay failure is raised after recording."""
+    ids = [str(mail["Message-ID"]) for mail in claimed]
+    try:
+        report = await sender.send(claimed)
+    except MailSendError as exc:
+        sent, unknown = set(exc.sent), set(exc.unknown)
+        for own_id in ids:
+            if own_id in sent:
+                await deliveries.mark_sent(own_id)
+            elif own_id in unknown:
+                await deliveries.mark_unknown(own_id, str(exc))
+            else:
+                await deliveries.mark_retry(own_id, type(exc).__name__)
+        raise
+    for own_id in report.sent:  # accepted, if only for some of its recipients
+        await deliveries.mark_sent(own_id)
+    for own_id, reason in {**report.refused, **report.deferred}.items():
+        if own_id not in report.sent:
+            await deliveries.mark_retry(own_id, reason)
+    return report

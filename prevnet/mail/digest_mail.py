@@ -35,7 +35,7 @@ from phenomena.storage.email_deliveries import SqlEmailDeliveries
 from phenomena.storage.unit_of_work import SqlUnitOfWork, utc_now
 from phenomena.taxonomy import PhenomenonType
 from phenomena.territory import TerritoryRegistry
-from prevnet.mail.bulletin_delivery import DEFAULT_LANGUAGE, Sender
+from prevnet.mail.bulletin_delivery import DEFAULT_LANGUAGE, Sender, send_and_record
 from prevnet.mail.bulletin_mail import (
     MAIL_POLICY,
     MailSetup,
@@ -330,24 +330,7 @@ class DigestMailer:
         return sent
 
     async def _send(self, claimed: list[EmailMessage]) -> int:
-        ids = [str(mail["Message-ID"]) for mail in claimed]
-        try:
-            report = await self._sender.send(claimed)
-        except MailSendError as exc:
-            sent, unknown = set(exc.sent), set(exc.unknown)
-            for own_id in ids:
-                if own_id in sent:
-                    await self._deliveries.mark_sent(own_id)
-                elif own_id in unknown:  # the relay may have it: never sent again
-                    await self._deliveries.mark_unknown(own_id, str(exc))
-                else:
-                    await self._deliveries.mark_retry(own_id, type(exc).__name__)
-            raise
-        for own_id in report.sent:
-            await self._deliveries.mark_sent(own_id)
-        for own_id, reason in {**report.refused, **report.deferred}.items():
-            if own_id not in report.sent:
-                await self._deliveries.mark_retry(own_id, reason)
+        report = await send_and_record(self._sender, self._deliveries, claimed)
         return len(report.sent)
 
 
