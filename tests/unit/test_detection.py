@@ -3,6 +3,7 @@ stays quiet, the two engines agree to the digit, and the Knox test finds Chicago
 
 from __future__ import annotations
 
+import math
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from phenomena.detection.scan import (
     prepare,
     replicate_maxima,
     scan,
+    scan_clusters,
 )
 from phenomena.detection.synthetic import Incidents, null_background, plant_wave
 from prevnet.datasets import read_xy_dates
@@ -99,3 +101,24 @@ def test_knox_on_null_data_finds_nothing(chicago: Incidents) -> None:
     result = knox(background.x, background.y, background.days, 400, 14, permutations=99)
     assert 0.95 <= result.ratio <= 1.05
     assert result.p_value > 0.01
+
+
+def test_a_wave_straddling_x_0_and_y_0_is_one_cluster_at_its_true_centre() -> None:
+    rng = np.random.default_rng(4)
+    background = Incidents(
+        rng.uniform(-4000, 4000, 1500),
+        rng.uniform(-4000, 4000, 1500),
+        DAY.toordinal() - rng.integers(0, 365, 1500),
+    )
+    data = plant_wave(
+        background, (0.0, 0.0), count=15, radius_metres=250, last_day=DAY, span_days=7, seed=4
+    )
+    problem = prepare(data.x, data.y, data.days, DAY, ScanSettings(replicates=99))
+    clusters = scan_clusters(problem, seed=4)
+    first = clusters[0]
+    assert math.dist(first.centre, (0.0, 0.0)) <= 200, first.centre
+    planted = set(range(1500, 1515))
+    assert len(planted & set(first.incidents)) >= 14  # all of it (or all but a straggler)
+    assert first.is_alarm
+    assert [c for c in clusters[1:] if c.is_alarm] == []  # not split into a second alarm
+    assert np.all(np.abs(problem.centres) < 4200)  # every cell where its incidents are
