@@ -40,6 +40,15 @@ class PhenomenonType(enum.Enum):
         return _NAMES[self]
 
     @classmethod
+    def named(cls, text: str) -> PhenomenonType | None:
+        """The type whose slug or name is ``text`` (case and accents aside): no alias, no guess.
+
+        For data from other systems, where a word that merely resembles a type ("BURGLARY") must
+        not be taken for it.
+        """
+        return _NAMED.get(fold(text))
+
+    @classmethod
     def parse(cls, text: str) -> PhenomenonType:
         """Find the type a person meant: its slug or its name in any of the four languages."""
         key = fold(text)
@@ -165,3 +174,6 @@ def _build_index() -> dict[str, PhenomenonType]:
 
 
 _INDEX = _build_index()
+_NAMED = {
+    fold(key): kind for kind in PhenomenonType for key in (kind.value, *_NAMES[kind].values())
+}
