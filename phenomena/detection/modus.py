@@ -1,16 +1,17 @@
 """New modus operandi: terms that recent reports share far more often than history predicts.
 
-Each report's free text gives a set of terms (words of four letters or more, and pairs of such
-neighbouring words, stop words of French, Dutch, German and English left out). For every term,
-the number of recent reports (the last ``window_days``) that contain it is compared with what
-the term's frequency over the whole history predicts, by the hypergeometric tail; p-values are
-multiplied by the number of terms tested (Bonferroni), so a long vocabulary raises no alarm by
-chance. Reports sharing a significant term form the cluster.
+Each report's free text gives a set of terms (words of three letters or more, and pairs of such
+neighbouring words, the stop words of the report's own language left out). For every term, its
+share of the recent reports (the last ``window_days``) is compared with its share of the earlier
+reports, by the one-sided Fisher exact test (a hypergeometric tail); p-values are multiplied by
+the number of terms tested (Bonferroni), so a long vocabulary raises no alarm by chance. Only
+reports with text count: a source that starts sending text makes no term new. Reports sharing
+a significant term form the cluster.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -20,108 +21,34 @@ import numpy as np
 import numpy.typing as npt
 from scipy.stats import hypergeom
 
+from phenomena.detection.stopwords import language_of, meaningful
 from phenomena.text import fold
 
-STOPWORDS = frozenset(
-    [
-        "avec",
-        "dans",
-        "pour",
-        "sans",
-        "sous",
-        "chez",
-        "leur",
-        "leurs",
-        "elle",
-        "elles",
-        "nous",
-        "vous",
-        "ils",
-        "sont",
-        "etait",
-        "avait",
-        "cette",
-        "celui",
-        "celle",
-        "entre",
-        "apres",
-        "avant",
-        "pendant",
-        "dont",
-        "mais",
-        "plus",
-        "tres",
-        "tout",
-        "tous",
-        "toute",
-        "toutes",
-        "aussi",
-        "ainsi",
-        "comme",
-        "quand",
-        "lors",
-        "vers",
-        "voor",
-        "zijn",
-        "werd",
-        "heeft",
-        "hebben",
-        "deze",
-        "door",
-        "naar",
-        "tussen",
-        "niet",
-        "maar",
-        "ook",
-        "over",
-        "onder",
-        "zonder",
-        "wordt",
-        "bijna",
-        "eine",
-        "einer",
-        "eines",
-        "einem",
-        "oder",
-        "nach",
-        "durch",
-        "wurde",
-        "wurden",
-        "sind",
-        "auch",
-        "noch",
-        "schon",
-        "unter",
-        "ohne",
-        "zwischen",
-        "with",
-        "from",
-        "that",
-        "this",
-        "were",
-        "have",
-        "been",
-        "into",
-        "under",
-        "after",
-        "before",
-        "their",
-        "there",
-        "which",
-        "while",
-        "about",
-        "would",
-        "could",
-    ]
-)
 
+def terms(text: str | None, fallback: str | None = None) -> set[str]:
+    """The words and neighbouring word pairs of a report that can carry meaning.
 
-def terms(text: str | None) -> set[str]:
-    """The words and neighbouring word pairs of a report that can carry meaning."""
+    Stop words are those of the report's own language (``fallback`` when its words do not tell).
+    """
     if not text:
         return set()
-    words = [w for w in fold(text).split() if len(w) >= 4 and w not in STOPWORDS]
+    folded = fold(text).split()
+    words = meaningful(folded, language_of(folded, fallback))
     return set(words) | {f"{a} {b}" for a, b in pairwise(words)}
+
+
+def corpus_terms(texts: Sequence[str | None]) -> list[set[str]]:
+    """The terms of every report; reports whose words do not tell their language get the one
+    most reports of the stream are written in."""
+    split = [fold(t).split() if t else [] for t in texts]
+    languages = Counter(language_of(words) for words in split if words)
+    languages.pop(None, None)
+    usual = languages.most_common(1)[0][0] if languages else None
+    documents: list[set[str]] = []
+    for words in split:
+        kept = meaningful(words, language_of(words, usual))
+        documents.append(set(kept) | {f"{a} {b}" for a, b in pairwise(kept)})
+    return documents
 
 
 @dataclass(frozen=True)
@@ -149,24 +76,40 @@ def modus_clusters(
     window_days: int = 14,
     minimum: int = 3,
     alarm_recurrence_days: float = 365.0,
+    rise: float = 2.0,
 ) -> list[ModusCluster]:
-    """Significant new-modus clusters on ``as_of``, most significant first, no nested repeats."""
+    """Significant new-modus clusters on ``as_of``, most significant first, no nested repeats.
+
+    A term is new when its share of the recent reports is at least ``rise`` times its share of
+    the earlier ones, and significantly so; more reports saying the usual things are not new.
+    """
     last = as_of.toordinal()
-    recent = (days > last - window_days) & (days <= last)
-    documents = [terms(t) for t in texts]
-    frequency: dict[str, int] = defaultdict(int)
+    documents = corpus_terms(texts)
+    has_text = np.array([bool(d) for d in documents], dtype=np.bool_)
+    recent = (days > last - window_days) & (days <= last) & has_text
+    earlier = (days <= last - window_days) & has_text
+    n_recent, n_earlier = int(recent.sum()), int(earlier.sum())
+    if n_recent == 0 or n_earlier == 0:
+        return []  # no history to compare with (or nothing recent): nothing can be called new
+    before: dict[str, int] = defaultdict(int)
     recent_with: dict[str, list[int]] = defaultdict(list)
     for i, found in enumerate(documents):
-        for term in found:
-            frequency[term] += 1
-            if recent[i]:
+        if recent[i]:
+            for term in found:
                 recent_with[term].append(i)
-    population, drawn = len(texts), int(recent.sum())
+        elif earlier[i]:
+            for term in found:
+                before[term] += 1
     candidates = {t: idx for t, idx in recent_with.items() if len(idx) >= minimum}
     tested = max(len(candidates), 1)
     found_clusters: list[ModusCluster] = []
     for term, members in candidates.items():
-        tail = float(hypergeom.sf(len(members) - 1, population, frequency[term], drawn))
+        observed, old = len(members), before[term]
+        expected = old / n_earlier * n_recent  # what the earlier share predicts
+        if observed < rise * expected:
+            continue
+        # one-sided Fisher exact test: is the share higher among recent reports than earlier?
+        tail = float(hypergeom.sf(observed - 1, n_recent + n_earlier, observed + old, n_recent))
         adjusted = min(1.0, tail * tested)
         if adjusted <= 0 or 1.0 / adjusted < alarm_recurrence_days:
             continue
@@ -177,8 +120,8 @@ def modus_clusters(
                 incidents=tuple(members),
                 first_day=date.fromordinal(int(member_days.min())),
                 last_day=as_of,
-                observed=len(members),
-                expected=frequency[term] * drawn / population,
+                observed=observed,
+                expected=expected,
                 p_value=adjusted,
             )
         )
