@@ -28,7 +28,7 @@ from bridge.topics import (
     withdrawn_body,
 )
 from phenomena.alert import Alert, AlertStatus
-from phenomena.events import ThreadReplied
+from phenomena.events import EmailReplied, ThreadReplied
 from phenomena.partners import Organisation
 from phenomena.territory import TerritoryRegistry
 
@@ -268,7 +268,8 @@ class TopicSync:
         tried, post_id = await self.store.outbound_reply(reply.event_id, alert.id)
         if post_id is not None:
             return
-        raw = f"**{reply.display_name}** ({reply.organisation}), in prevnet:\n\n{reply.text}"
+        via = "by e-mail" if isinstance(reply, EmailReplied) else "in prevnet"
+        raw = f"**{reply.display_name}** ({reply.organisation}), {via}:\n\n{reply.text}"
         if tried:
             found = await self._find_post(record.topic_id, reply)
             if found is not None:

@@ -211,6 +211,13 @@ class ThreadReplied(Event):
 
 
 @dataclass(frozen=True)
+class EmailReplied(ThreadReplied):
+    """A member answered a bulletin by e-mail: posted in the thread of every bulletin of the
+    alert, and carried to the toolbox like any thread reply. ``room`` is empty, ``event_id`` is
+    ``email:`` and a digest of the mail, so a mail delivered twice is posted once."""
+
+
+@dataclass(frozen=True)
 class ToolboxReplied(Event):
     """Someone answered on an alert's toolbox topic (the bots carry it to the bulletin threads)."""
 

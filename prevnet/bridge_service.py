@@ -31,6 +31,7 @@ from phenomena.events import (
     AlertExpired,
     AlertPublished,
     AlertUpdated,
+    EmailReplied,
     Event,
     MemberAdded,
     MemberChanged,
@@ -127,7 +128,7 @@ def bridge_subscriptions(topics: TopicSync, members: MemberSync) -> list[Subscri
             (AlertPublished, AlertUpdated, AlertClosed, AlertExpired),
             on_alert,
         ),
-        Subscription("discourse-replies", (ThreadReplied,), on_reply),
+        Subscription("discourse-replies", (ThreadReplied, EmailReplied), on_reply),
         Subscription(
             "discourse-groups",
             (

@@ -32,6 +32,7 @@ from bots.bot import Bot, bot_client
 from bots.commands import CommandRegistry, Reply
 from bots.delivery import AlertDelivery
 from bots.digest import image_content, post_room_digest
+from bots.email_replies import EmailReplyNotices
 from bots.network import MatrixNetwork, ReconcileReport
 from bots.prefs_commands import register_prefs_commands
 from bots.reactions import on_reaction
@@ -67,6 +68,7 @@ from prevnet.mail.bulletin_wiring import (
 )
 from prevnet.mail.digest_mail import digest_mailer
 from prevnet.mail.invitation_service import invitation_service
+from prevnet.mail.reply_wiring import ReplyRecorder, start_replies
 from prevnet.observability import Metrics, observability_routes
 from prevnet.page_guards import proxy_networks
 from prevnet.reference import load_outlines, load_territories
@@ -74,6 +76,7 @@ from prevnet.seams import bulletin_hold
 from prevnet.settings import Settings, SettingsError
 from prevnet.wiring import (
     bulletin_subscription,
+    email_reply_subscription,
     load_registry,
     member_lookup,
     membership_subscription,
@@ -154,6 +157,10 @@ async def run_up(
 
         def uow() -> SqlUnitOfWork:
             return SqlUnitOfWork(db.sessions, handoff=dispatcher)
+
+        def once_uow(key: str) -> SqlUnitOfWork:
+            """A unit of work whose effects commit at most once under ``key``."""
+            return SqlUnitOfWork(db.sessions, once=key, handoff=dispatcher)
 
         network = MatrixNetwork(
             client,
@@ -238,7 +245,7 @@ async def run_up(
         async def thread_reply(member: Member | None, event_id: str, root: str, text: str) -> str:
             return await record_thread_reply(
                 ledger,
-                lambda once: SqlUnitOfWork(db.sessions, once=once, handoff=dispatcher),
+                once_uow,
                 organisation_name,
                 member,
                 event_id,
@@ -373,6 +380,9 @@ async def run_up(
         dispatcher.subscribe(
             toolbox_subscription(ToolboxNotices(bot.post, network.room_id, ledger))
         )
+        dispatcher.subscribe(
+            email_reply_subscription(EmailReplyNotices(bot.post, ledger, territories))
+        )
 
         scheduler = AsyncIOScheduler(timezone="UTC")
 
@@ -418,6 +428,9 @@ async def run_up(
             runners.append(asyncio.create_task(dispatcher.run(stop), name="dispatcher"))
             if mail_dispatcher is not None:
                 runners.append(asyncio.create_task(mail_dispatcher.run(stop), name="email"))
+            replies = await start_replies(settings, data, ReplyRecorder(uow, once_uow))
+            if replies is not None:
+                stack.callback(replies.close)
             if settings.email and not settings.api_port:
                 log.warning("api_port is 0: the set-password pages of invitations are not served")
             if settings.api_port:

@@ -6,9 +6,11 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Protocol
 
 from bots.delivery import ALERT_EVENTS, AlertDelivery
+from bots.email_replies import EmailReplyNotices
 from bots.toolbox import ToolboxNotices
 from phenomena.events import (
     AlertPublished,
+    EmailReplied,
     Event,
     MemberAdded,
     MemberChanged,
@@ -104,3 +106,8 @@ def metrics_subscription(metrics: Metrics) -> Subscription:
 def toolbox_subscription(notices: ToolboxNotices) -> Subscription:
     """Bring the toolbox bridge's news into chat: forum replies, new material."""
     return Subscription("matrix-toolbox", (ToolboxReplied, ToolboxTopicCreated), notices.handle)
+
+
+def email_reply_subscription(notices: EmailReplyNotices) -> Subscription:
+    """Post members' e-mailed replies in the threads of the alert's bulletins."""
+    return Subscription("matrix-email-replies", (EmailReplied,), notices.handle)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defaultload
 
@@ -165,6 +165,14 @@ class SqlMemberRepository(Repository):
             query = query.where(OrganisationRow.key == organisation)
         if statuses is not None:
             query = query.where(MemberRow.status.in_([s.value for s in statuses]))
+        return [_member(r) for r in await self.session.scalars(query)]
+
+    async def with_email(self, address: str) -> Sequence[Member]:
+        """The active members whose registered address is ``address`` (letter case aside)."""
+        query = select(MemberRow).where(
+            func.lower(func.trim(MemberRow.email)) == address.strip().lower(),
+            MemberRow.status == MemberStatus.ACTIVE.value,
+        )
         return [_member(r) for r in await self.session.scalars(query)]
 
     async def add(self, member: Member) -> None:

@@ -30,6 +30,13 @@ def check_ports(settings: Settings) -> None:
         check_port_free("127.0.0.1", settings.homeserver_port, "--port", "homeserver_port")
     if settings.api_port:
         check_port_free(settings.api_host, settings.api_port, "--api-port", "api_port")
+    if settings.email is not None and settings.email.listen_port:
+        check_port_free(
+            settings.email.listen_host,
+            settings.email.listen_port,
+            "PREVNET_EMAIL_LISTEN_PORT",
+            "[email] listen_port",
+        )
 
 
 @click.command("up")

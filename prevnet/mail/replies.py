@@ -40,6 +40,8 @@ from prevnet.mail.signing import MailSigner, ReplyAddress, parse_reply_address
 
 MAX_REPLY_BYTES = 1_000_000
 MAX_MIME_PARTS = 100
+MAX_REPLY_CHARS = 8_000
+"""What one chat notice in a thread comfortably holds (a Matrix event is 64 KiB at most)."""
 MAX_MIME_DEPTH = 10
 MAX_SESSIONS = 50
 IDLE_TIMEOUT_SECONDS = 60
@@ -234,6 +236,14 @@ class ReplyReceiver:
         if not text:
             log.info("refused a reply to A-%d by %s: nothing but quotes", address.alert_id, member)
             return "550 5.6.0 Empty reply: write your answer above the quoted bulletin"
+        if len(text) > MAX_REPLY_CHARS:
+            log.info(
+                "refused a reply to A-%d by %s: %d characters", address.alert_id, member, len(text)
+            )
+            return (
+                f"552 5.3.4 Reply too long for a chat thread: keep it under {MAX_REPLY_CHARS:,} "
+                "characters, or share a document in the toolbox"
+            )
         reply = EmailReply(address.alert_id, member, text, _message_id(msg))
         try:
             await self._on_reply(reply)

@@ -21,6 +21,8 @@ from phenomena.storage.outbox import Outbox
 from phenomena.storage.unit_of_work import SqlUnitOfWork
 from phenomena.territory import TerritoryRegistry
 from prevnet.bridge_service import ToolboxCategories, members_without_group, register_web_hook
+from prevnet.mail.replies import EmailReply
+from prevnet.mail.reply_wiring import ReplyRecorder
 from prevnet.settings import DiscourseSettings
 from tests.bridge.conftest import NOW, Bridge, make_bridge
 from tests.bridge.test_topics import publish
@@ -167,6 +169,23 @@ async def test_a_thread_reply_becomes_one_attributed_post_even_when_its_answer_i
     posts = bridge.double.forum.posts_in(topic.id)
     assert len(posts) == 2
     assert "Bob Peeters" in posts[1].raw and "PSSP Mons" in posts[1].raw
+    assert "rue des Sarts" in posts[1].raw
+
+
+async def test_an_emailed_reply_becomes_one_post_that_says_it_came_by_e_mail(
+    bridge: Bridge, territories: TerritoryRegistry
+) -> None:
+    alert = await publish(bridge, territories, EXAMPLE.replace("tlp: amber", "tlp: green"))
+    await bridge.drain()
+    replies = ReplyRecorder(bridge.uow, bridge.uow)
+    reply = EmailReply(alert.id, "@bob:prevnet.example", "Nimy too, rue des Sarts.", "<r1@x.be>")
+    await replies.record(reply)
+    await replies.record(reply)  # delivered twice by the member's server
+    await bridge.drain()
+    [topic] = bridge.double.forum.topics.values()
+    posts = bridge.double.forum.posts_in(topic.id)
+    assert len(posts) == 2
+    assert "**Bob Peeters** (PSSP Mons), by e-mail:" in posts[1].raw
     assert "rue des Sarts" in posts[1].raw
 
 

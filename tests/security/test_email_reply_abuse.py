@@ -253,3 +253,13 @@ async def test_connections_beyond_the_cap_are_turned_away_with_421(
             return 220
 
     assert await asyncio.to_thread(second_while_first_is_open) == 421
+
+
+async def test_a_reply_too_long_for_a_thread_is_refused_with_what_to_do(inbox: Inbox) -> None:
+    body = "Content-Type: text/plain\r\n\r\n" + ("Bonjour, voici ma remarque.\r\n" * 400) + "\r\n"
+    code, text = await asyncio.to_thread(send_raw, inbox, raw_mail(body.encode()))
+    assert code == 552 and b"keep it under 8,000 characters" in text
+    assert inbox.replies == []
+    short = "Content-Type: text/plain\r\n\r\n" + ("Bonjour, voici ma remarque.\r\n" * 100) + "\r\n"
+    code, _ = await asyncio.to_thread(send_raw, inbox, raw_mail(short.encode()))
+    assert code == 250 and len(inbox.replies) == 1

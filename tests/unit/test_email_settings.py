@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
 
+from prevnet.cli.up import check_ports
+from prevnet.running import PortInUse
 from prevnet.settings import SettingsError, load_settings
 
 BASE = {"PREVNET_SMTP_HOST": "relay.example.be", "PREVNET_EMAIL_FROM": "prevnet@example.be"}
@@ -86,3 +89,21 @@ def test_unknown_email_setting_is_named(tmp_path: Path) -> None:
     path.write_text('[email]\nsmtp_host = "r"\nfrom_address = "a@b.be"\nsmtp_tls = 1\n')
     with pytest.raises(SettingsError, match=r"unknown \[email\] setting.*smtp_tls"):
         load_settings(path, environ={})
+
+
+def test_a_reply_port_in_use_stops_up_before_it_starts_and_says_what_to_change() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {
+            **BASE,
+            "PREVNET_EMAIL_LISTEN_PORT": str(port),
+            "PREVNET_API_PORT": "0",
+            "PREVNET_HOMESERVER_URL": "https://matrix.example.be",  # not embedded: no port
+            "PREVNET_HOMESERVER_TOKEN": "t",
+        }
+        with pytest.raises(PortInUse, match=rf"port {port} is in use.*PREVNET_EMAIL_LISTEN_PORT"):
+            check_ports(load_settings(environ=env))
+        off = {**env, "PREVNET_EMAIL_LISTEN_PORT": "0"}  # 0: no receiver, nothing to check
+        check_ports(load_settings(environ=off))
