@@ -13,7 +13,7 @@ from phenomena.incident_files.problems import LineProblem
 from phenomena.incident_files.table import Record
 
 EXAMPLES = 3
-"""Lines quoted in full under each reason."""
+"""Lines quoted under each reason, each saying something the others do not."""
 LINE_NUMBERS = 10
 """Line numbers listed under each reason."""
 REASONS = 15
@@ -72,11 +72,13 @@ class ImportReport:
             numbers = ", ".join(str(line) for line, _ in hits[:LINE_NUMBERS])
             more = f" and {len(hits) - LINE_NUMBERS} more" if len(hits) > LINE_NUMBERS else ""
             out.append(f"  {len(hits)} line(s) ({numbers}{more}): {reason}")
-            out += [
-                f"    line {line}: {problem}"
-                for line, problem in hits[:EXAMPLES]
-                if str(problem) != reason
-            ]
+            shown = {reason}
+            for line, problem in hits:
+                if len(shown) > EXAMPLES:
+                    break
+                if str(problem) not in shown:
+                    shown.add(str(problem))
+                    out.append(f"    line {line}: {problem}")
         if len(ordered) > REASONS:
             rest = sum(len(hits) for _, hits in ordered[REASONS:])
             out.append(f"  and {len(ordered) - REASONS} other reason(s), on {rest} line(s)")

@@ -36,6 +36,25 @@ class IncidentArrays:
     modus: list[str | None]
 
 
+@dataclass(frozen=True)
+class TypeCount:
+    """How many incidents of one type are stored, from which day to which."""
+
+    type: str
+    count: int
+    first: date
+    last: date
+
+
+@dataclass(frozen=True)
+class IncidentSummary:
+    """What is stored: per type, the municipalities with the most, and those without one."""
+
+    types: list[TypeCount]
+    municipalities: list[tuple[str, int]]
+    without_municipality: int
+
+
 class SqlIncidentStore:
     """Incidents in the database."""
 
@@ -90,6 +109,38 @@ class SqlIncidentStore:
         """How many incidents are stored."""
         async with self._db.sessions() as session:
             return int(await session.scalar(select(func.count(IncidentRow.id))) or 0)
+
+    async def summary(self, kind: PhenomenonType | None, top: int = 10) -> IncidentSummary:
+        """Counts by type (most first) with first and last day, and the ``top`` municipalities."""
+        where = [] if kind is None else [IncidentRow.type == kind.value]
+        count = func.count(IncidentRow.id)
+        by_type = (
+            select(
+                IncidentRow.type,
+                count,
+                func.min(IncidentRow.occurred_on),
+                func.max(IncidentRow.occurred_on),
+            )
+            .where(*where)
+            .group_by(IncidentRow.type)
+            .order_by(count.desc(), IncidentRow.type)
+        )
+        by_place = (
+            select(IncidentRow.municipality, count)
+            .where(*where, IncidentRow.municipality.is_not(None))
+            .group_by(IncidentRow.municipality)
+            .order_by(count.desc(), IncidentRow.municipality)
+            .limit(top)
+        )
+        nowhere = select(count).where(*where, IncidentRow.municipality.is_(None))
+        async with self._db.sessions() as session:
+            types = [
+                TypeCount(t, int(n), first, last)
+                for t, n, first, last in (await session.execute(by_type)).all()
+            ]
+            places = [(str(m), int(n)) for m, n in (await session.execute(by_place)).all()]
+            without = int(await session.scalar(nowhere) or 0)
+        return IncidentSummary(types, places, without)
 
     async def arrays(self, kind: PhenomenonType | None, until: date, days: int) -> IncidentArrays:
         """Incidents of a type (or all) from ``days`` days before ``until`` to ``until``."""
