@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import numpy as np
+import numpy.typing as npt
 
 from bots.maps import Outlines, cluster_map, timeline_chart
 from phenomena.alert import Alert
@@ -21,6 +23,38 @@ from phenomena.territory import TerritoryRegistry
 MINIMUM_INCIDENTS = 30
 """Below this, a stream has too little history for its expectations to mean anything."""
 
+MODUS_WINDOW_DAYS = 14
+HISTORY_WINDOWS = 4
+"""The history should cover at least this many times the longest window: expectations come
+from the history, and a short one makes every recent day look unusual (or none)."""
+
+
+@dataclass
+class DetectionRun:
+    """One analysis day: the clusters found, the types not analysed and why, and warnings."""
+
+    day: date
+    settings: ScanSettings
+    reports: list[ClusterReport] = field(default_factory=list)
+    skipped: dict[PhenomenonType, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def history_warning(
+    kind: PhenomenonType, days: npt.NDArray[np.int64], as_of: date, settings: ScanSettings
+) -> str | None:
+    """A warning when a type's history is shorter than four times the longest window."""
+    longest = max(settings.max_window_days, MODUS_WINDOW_DAYS)
+    covered = as_of.toordinal() - int(days.min()) + 1
+    if covered >= HISTORY_WINDOWS * longest:
+        return None
+    return (
+        f"{kind.value}: the history covers {covered} days (from {date.fromordinal(int(days.min()))}"
+        f"), less than {HISTORY_WINDOWS} times the longest window ({longest} days): expected "
+        f"counts rest on too little history; import at least {HISTORY_WINDOWS * longest} days "
+        "before the analysis day"
+    )
+
 
 async def detect(
     store: SqlIncidentStore,
@@ -28,22 +62,26 @@ async def detect(
     kinds: list[PhenomenonType] | None = None,
     settings: ScanSettings | None = None,
     seed: int = 1,
-) -> tuple[list[ClusterReport], dict[PhenomenonType, str]]:
-    """Clusters per type (alarms and not), and why any type was not analysed."""
+) -> DetectionRun:
+    """Clusters per type (alarms and not), why any type was not analysed, and warnings."""
     settings = settings or ScanSettings()
-    reports: list[ClusterReport] = []
-    skipped: dict[PhenomenonType, str] = {}
+    run = DetectionRun(as_of, settings)
     for kind in kinds or list(PhenomenonType):
         data = await store.arrays(kind, as_of, settings.study_days)
         if len(data.ids) < MINIMUM_INCIDENTS:
             if kinds:
-                skipped[kind] = f"{len(data.ids)} incidents in {settings.study_days} days"
+                run.skipped[kind] = f"{len(data.ids)} incidents in {settings.study_days} days"
             continue
-        for found in modus_clusters(data.modus, data.days, as_of):
-            reports.append(modus_report(kind, found, data.x, data.y, data.ids, data.municipality))
+        warning = history_warning(kind, data.days, as_of, settings)
+        if warning:
+            run.warnings.append(warning)
+        for found in modus_clusters(data.modus, data.days, as_of, MODUS_WINDOW_DAYS):
+            run.reports.append(
+                modus_report(kind, found, data.x, data.y, data.ids, data.municipality)
+            )
         problem = prepare(data.x, data.y, data.days, as_of, settings)
         for cluster in scan_clusters(problem, seed=seed):
-            reports.append(
+            run.reports.append(
                 ClusterReport(
                     kind,
                     cluster,
@@ -51,7 +89,7 @@ async def detect(
                     tuple(int(data.ids[i]) for i in cluster.incidents),
                 )
             )
-    return reports, skipped
+    return run
 
 
 async def run_daily_detection(
@@ -62,8 +100,8 @@ async def run_daily_detection(
     settings: ScanSettings | None = None,
 ) -> list[Alert]:
     """The scheduled analysis: every type with data, new alarms proposed to the moderators."""
-    reports, _ = await detect(store, now.date(), None, settings)
-    return await propose_clusters(uow, reports, territories, now)
+    run = await detect(store, now.date(), None, settings)
+    return await propose_clusters(uow, run.reports, territories, now)
 
 
 async def detection_attachments(

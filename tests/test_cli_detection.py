@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import math
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -40,14 +41,17 @@ def nearest(territories: TerritoryRegistry, lat: float, lon: float) -> str:
     return best.name_fr
 
 
-def write_incidents(path: Path, territories: TerritoryRegistry, wave: int, seed: int = 3) -> None:
-    """A year of burglaries scattered over 20 km around Mons, and ``wave`` in 250 m over 7 days."""
+def write_incidents(
+    path: Path, territories: TerritoryRegistry, wave: int, seed: int = 3, history: int = 365
+) -> None:
+    """A year (``history`` days) of burglaries scattered over 20 km around Mons, and ``wave``
+    in 250 m over 7 days."""
     rng = np.random.default_rng(seed)
     rows = []
     for _ in range(900):
         lat = MONS[0] + rng.uniform(-0.09, 0.09)
         lon = MONS[1] + rng.uniform(-0.14, 0.14)
-        day = DAY - timedelta(days=int(rng.integers(0, 365)))
+        day = DAY - timedelta(days=int(rng.integers(0, history)))
         rows.append(
             [
                 day.isoformat(),
@@ -129,29 +133,60 @@ def test_a_bad_mapping_is_explained(
     assert "say what incidents are" in result.stderr
 
 
+def detect_args(*more: str) -> list[str]:
+    return ["detect", "--as-of", DAY.isoformat(), "--replicates", "199", *more]
+
+
 def test_detect_raises_an_alarm_for_the_planted_wave_in_mons(
     run: Invoke, tmp_path: Path, territories: TerritoryRegistry
 ) -> None:
     path = tmp_path / "incidents.csv"
     write_incidents(path, territories, wave=12)
     run(*import_args(path))
-    result = run(
-        "detect",
-        "--type",
-        "residential-burglary",
-        "--as-of",
-        DAY.isoformat(),
-        "--replicates",
-        "199",
-    )
+    result = run(*detect_args("--type", "residential-burglary", "--language", "en"))
     assert result.exit_code == 0, result.output
-    assert (
-        "1 significant cluster(s)" in result.output.splitlines()[0]
-        or "significant cluster(s)" in result.output
-    )
-    first = result.output.split("\n1. ", 1)[1]
-    assert first.startswith("residential-burglary in Mons (Bergen)")
-    assert ": ALARM" in first.split("\n2. ")[0]
+    assert result.output.startswith("Detection on 2026-11-20: 1 significant cluster(s)")
+    first = result.output.split("\n1. ", 1)[1].split("\n2. ")[0]
+    lines = first.splitlines()
+    assert lines[0] == "residential-burglary in Mons (Bergen)"
+    lat, lon = (float(v) for v in lines[1].split("centre ")[1].split(" (latitude")[0].split(", "))
+    metres = math.hypot((lat - MONS[0]) * 111_200, (lon - MONS[1]) * 111_200 * 0.637)
+    assert metres <= 500, f"centre {metres:.0f} m from the planted wave"
+    assert "nearest municipality Mons (Bergen); radius " in lines[1]
+    assert int(lines[1].split("radius ")[1].split(" m")[0].replace(",", "")) <= 1000
+    assert " observed, " in lines[2] and " expected (" in lines[2]
+    assert lines[3].startswith("  log-likelihood ratio ")
+    assert "by chance about once in" in lines[3] or "less than once in" in lines[3]
+    assert lines[3].endswith(": ALARM") and " days: ALARM" not in lines[3]
+    assert not result.stderr  # a year of history: no warning
+
+    dutch = run(*detect_args("--type", "residential-burglary", "--language", "nl"))
+    assert "residential-burglary in Bergen\n" in dutch.output
+    assert "nearest municipality Bergen; radius" in dutch.output
+
+
+def test_detect_as_json_for_scripts(
+    run: Invoke, tmp_path: Path, territories: TerritoryRegistry
+) -> None:
+    path = tmp_path / "incidents.csv"
+    write_incidents(path, territories, wave=12)
+    run(*import_args(path))
+    result = run(*detect_args("--json", "--all", "--language", "fr"))
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output)
+    assert document["day"] == "2026-11-20" and document["alarms"] == 1
+    assert document["warnings"] == []
+    wave, *quiet = document["clusters"]
+    assert wave["alarm"] is True and wave["kind"] == "residential-burglary"
+    assert wave["nearest_municipality"] == {"nis": "53053", "name": "Mons"}
+    assert abs(wave["centre"]["lat"] - MONS[0]) < 0.005
+    assert abs(wave["centre"]["lon"] - MONS[1]) < 0.007
+    assert wave["observed"] >= 10 and wave["expected"] < 3
+    assert wave["log_likelihood_ratio"] > 10 and wave["p_value"] < 1 / 365
+    assert wave["first_day"] >= "2026-11-06" and wave["last_day"] == "2026-11-20"
+    assert len(wave["incident_ids"]) == wave["observed"]
+    # --all: the other clusters, none of fewer than three incidents
+    assert all(c["alarm"] is False and c["observed"] >= 3 for c in quiet)
 
 
 def test_detect_on_quiet_data_raises_nothing(
@@ -160,9 +195,32 @@ def test_detect_on_quiet_data_raises_nothing(
     path = tmp_path / "incidents.csv"
     write_incidents(path, territories, wave=0)
     run(*import_args(path))
-    result = run("detect", "--as-of", DAY.isoformat(), "--replicates", "199")
+    result = run(*detect_args())
     assert "0 significant cluster(s)" in result.output
     assert "The most likely cluster is not significant" in result.output
+    everything = run(*detect_args("--all"))
+    listed = [line for line in everything.output.splitlines() if " observed, " in line]
+    assert listed, everything.output
+    assert all(int(line.split(": ")[1].split(" observed")[0]) >= 3 for line in listed)
+    assert ": ALARM" not in everything.output
+
+
+def test_detect_warns_when_the_history_is_too_short_for_the_windows(
+    run: Invoke, tmp_path: Path, territories: TerritoryRegistry
+) -> None:
+    path = tmp_path / "incidents.csv"
+    write_incidents(path, territories, wave=0, history=60)
+    run(*import_args(path))
+    result = run(*detect_args("--type", "residential-burglary"))
+    assert result.exit_code == 0, result.output
+    assert (
+        "warning: residential-burglary: the history covers 60 days (from 2026-09-22), less "
+        "than 4 times the longest window (30 days)"
+    ) in result.stderr
+    assert "import at least 120 days before the analysis day" in result.stderr
+    assert json.loads(run(*detect_args("--json")).output)["warnings"][0].startswith(
+        "residential-burglary: the history covers 60 days"
+    )
 
 
 def test_knox_on_the_chicago_file(run: Invoke) -> None:

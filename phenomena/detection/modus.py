@@ -11,6 +11,7 @@ a significant term form the cluster.
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -62,11 +63,27 @@ class ModusCluster:
     observed: int
     expected: float
     p_value: float  # Bonferroni-adjusted
+    log_likelihood_ratio: float = 0.0  # recent share against earlier share (G / 2)
 
     @property
     def recurrence_days(self) -> float:
         """For daily analyses: how often chance alone would give this."""
         return 1.0 / self.p_value if self.p_value > 0 else float("inf")
+
+
+def _share_llr(recent: int, n_recent: int, earlier: int, n_earlier: int) -> float:
+    """The log likelihood ratio of two shares against one (half the G statistic of the 2x2)."""
+    total, with_term = n_recent + n_earlier, recent + earlier
+    value = 0.0
+    for count, row, column in (
+        (recent, n_recent, with_term),
+        (n_recent - recent, n_recent, total - with_term),
+        (earlier, n_earlier, with_term),
+        (n_earlier - earlier, n_earlier, total - with_term),
+    ):
+        if count > 0:
+            value += count * math.log(count * total / (row * column))
+    return value
 
 
 def modus_clusters(
@@ -123,6 +140,7 @@ def modus_clusters(
                 observed=observed,
                 expected=expected,
                 p_value=adjusted,
+                log_likelihood_ratio=_share_llr(observed, n_recent, old, n_earlier),
             )
         )
     found_clusters.sort(key=lambda c: (c.p_value, -len(c.term)))

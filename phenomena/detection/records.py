@@ -30,9 +30,14 @@ class DetectionRecord:
     term: str | None = None
 
     def overlaps(self, report: ClusterReport) -> bool:
-        """Same phenomenon (and term), circles that touch, periods that meet: the same wave."""
+        """The same wave as ``report``: periods that meet, and mostly the same incidents, or the
+        same phenomenon and term with circles that touch (or a term, wherever it is)."""
         c = report.cluster
+        if self.kind != report.kind.value or c.first_day > self.last_day + timedelta(days=7):
+            return False
+        shared = len(set(self.incident_ids) & set(report.incident_ids))
+        smaller = min(len(self.incident_ids), len(report.incident_ids))
+        if smaller and 2 * shared >= smaller:
+            return True
         near = math.dist(self.centre, c.centre) <= self.radius_metres + c.radius_metres + 250
-        meets = c.first_day <= self.last_day + timedelta(days=7)
-        same = self.kind == report.kind.value and self.term == report.term
-        return same and (near or self.term is not None) and meets
+        return self.term == report.term and (near or self.term is not None)

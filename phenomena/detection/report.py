@@ -1,4 +1,7 @@
-"""Clusters as people read them: where (municipalities, centre, radius), when, how unusual."""
+"""Clusters with what people need to read them: the phenomenon, municipalities, stored incidents.
+
+How they are worded is ``phenomena.detection.rendering``.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,6 @@ import numpy.typing as npt
 from phenomena.detection.modus import ModusCluster
 from phenomena.detection.scan import Cluster
 from phenomena.taxonomy import PhenomenonType
-from phenomena.territory import TerritoryRegistry
 
 
 @dataclass(frozen=True)
@@ -24,28 +26,6 @@ class ClusterReport:
     municipalities: tuple[str, ...]  # NIS codes, most incidents first
     incident_ids: tuple[int, ...] = ()  # stored incidents inside the cluster
     term: str | None = None  # for a new modus operandi: the term the reports share
-    mentions: str | None = None  # for a wave: a term its reports share (from a modus cluster)
-
-    def describe(self, territories: TerritoryRegistry) -> str:
-        """Several lines: place, period, observed against expected, p-value and recurrence."""
-        c = self.cluster
-        names = ", ".join(territories.municipalities[n].name for n in self.municipalities)
-        days = (c.last_day - c.first_day).days + 1
-        verdict = "ALARM" if c.is_alarm else "not significant"
-        ratio = c.observed / c.expected if c.expected else float("inf")
-        place = names or "an area with no known municipality"
-        return "\n".join(
-            [
-                f"{self.kind.value} in {place}"
-                + (f": new modus operandi '{self.term}'" if self.term else ""),
-                f"  centre x={c.centre[0]:.0f} y={c.centre[1]:.0f} m, "
-                f"radius {c.radius_metres:.0f} m",
-                f"  {c.first_day:%Y-%m-%d} to {c.last_day:%Y-%m-%d} ({days} days): "
-                f"{c.observed} observed, {c.expected:.1f} expected ({ratio:.1f}x)",
-                f"  p = {c.p_value:.2g}, recurrence interval {c.recurrence_days:,.0f} days: "
-                f"{verdict}",
-            ]
-        )
 
 
 def municipalities_of(cluster: Cluster, municipality: Sequence[str | None]) -> tuple[str, ...]:
@@ -74,7 +54,7 @@ def modus_report(
         last_day=found.last_day,
         observed=found.observed,
         expected=found.expected,
-        log_likelihood_ratio=0.0,
+        log_likelihood_ratio=found.log_likelihood_ratio,
         p_value=found.p_value,
         recurrence_days=found.recurrence_days,
         is_alarm=True,

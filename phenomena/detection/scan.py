@@ -349,7 +349,10 @@ def _cluster(problem: Problem, llr: float, s: int, k: int, w: int, p: float) -> 
     inside = np.flatnonzero(np.isin(problem.cell_of, cells) & (problem.days_back <= w))
     return Cluster(
         centre=(float(problem.centres[s, 0]), float(problem.centres[s, 1])),
-        radius_metres=float(problem.neighbour_distance[s, k]),
+        # from the centre cell's centre to the far corner of the farthest cell: every incident
+        # of the cylinder lies within it (a single cell is not a circle of 0 m)
+        radius_metres=float(problem.neighbour_distance[s, k])
+        + problem.settings.cell_metres / math.sqrt(2),
         cells=cells,
         first_day=problem.analysis_day - timedelta(days=w),
         last_day=problem.analysis_day,

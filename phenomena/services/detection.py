@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 from phenomena.alert import Alert, AlertContent
+from phenomena.detection.proposals import Proposal, merge_alarms
 from phenomena.detection.records import DetectionRecord
+from phenomena.detection.rendering import describe, number
 from phenomena.detection.report import ClusterReport
+from phenomena.detection.wording import in_words, municipality_name
 from phenomena.services.unit_of_work import UnitOfWork
 from phenomena.territory import TerritoryRegistry
 from phenomena.tlp import Tlp
@@ -16,52 +18,39 @@ DETECTION_AUTHOR = "prevnet-detection"
 DETECTION_ORGANISATION = "prevnet"
 
 
-def _how_rare(days: float) -> str:
-    if days >= 36_500:
-        return "less than once a century"
-    if days >= 730:
-        return f"once in {days / 365:.0f} years"
-    return f"once in {days:,.0f} days"
-
-
-def proposal_summary(report: ClusterReport, territories: TerritoryRegistry) -> str:
-    """What the moderators read first, in numbers."""
-    c = report.cluster
-    place = ", ".join(territories.municipalities[n].name for n in report.municipalities[:3])
-    if report.term:
-        return (
-            f"New modus operandi? {c.observed} reports of {report.kind.names['en'].lower()} "
-            f"around {place} since {c.first_day:%d/%m} mention '{report.term}' "
-            f"({c.expected:.1f} expected from their history). Check the reports and edit "
-            "before approving."
-        )
-    return (
-        f"Possible wave detected: {c.observed} incidents of {report.kind.names['en'].lower()} "
-        f"within {c.radius_metres:.0f} m around {place} from {c.first_day:%d/%m} to "
-        f"{c.last_day:%d/%m} ({c.expected:.1f} expected; by chance {_how_rare(c.recurrence_days)})."
-        " Check the incidents and edit before approving."
+def proposal_summary(
+    proposal: Proposal, territories: TerritoryRegistry, language: str = "en"
+) -> str:
+    """What the moderators read first, in numbers, then the cluster as ``prevnet detect`` prints
+    it (centre, radius, period, expectation, likelihood ratio, rarity)."""
+    main = proposal.main
+    c = main.cluster
+    place = ", ".join(
+        municipality_name(territories.municipalities[n], language)
+        for n in main.municipalities[:3]
+        if n in territories.municipalities
     )
+    kind = main.kind.names["en"].lower()
+    if main.term:
+        headline = (
+            f"New modus operandi? {c.observed} reports of {kind} around {place} since "
+            f"{c.first_day:%d/%m} mention '{main.term}' ({number(c.expected)} expected from their "
+            "history). Check the reports and edit before approving."
+        )
+    else:
+        headline = (
+            f"Possible wave detected: {c.observed} incidents of {kind} within "
+            f"{c.radius_metres:.0f} m around {place} from {c.first_day:%d/%m} to "
+            f"{c.last_day:%d/%m} ({number(c.expected)} expected; by chance "
+            f"{in_words(c.recurrence_days)}). Check the incidents and edit before approving."
+        )
+    return f"{headline}\n\n{describe(proposal, territories, language)}"
 
 
-def report_modus(report: ClusterReport) -> str | None:
-    """What a spatial wave's reports say, when a modus cluster was folded into it."""
-    return f"Reports mention: {report.mentions}" if report.mentions else None
-
-
-def _fold_modus_into_waves(reports: list[ClusterReport]) -> list[ClusterReport]:
-    waves = [r for r in reports if r.term is None]
-    kept: list[ClusterReport] = []
-    for report in reports:
-        if report.term is None:
-            continue
-        mine = set(report.incident_ids)
-        host = next((w for w in waves if 2 * len(mine & set(w.incident_ids)) >= len(mine)), None)
-        if host is None:
-            kept.append(report)
-        else:
-            index = waves.index(host)
-            waves[index] = replace(host, mentions=report.term)
-    return waves + kept
+def proposal_modus(proposal: Proposal) -> str | None:
+    """The terms the proposal's reports share, if any."""
+    terms = proposal.terms
+    return "Reports mention: " + ", ".join(f"'{t}'" for t in terms) if terms else None
 
 
 async def propose_clusters(
@@ -70,32 +59,31 @@ async def propose_clusters(
     territories: TerritoryRegistry,
     now: datetime,
     tlp: Tlp = Tlp.AMBER,
+    language: str = "en",
 ) -> list[Alert]:
-    """Turn each new significant cluster into an alert waiting for a moderator.
+    """Turn each new significant phenomenon into an alert waiting for a moderator.
 
-    A new-modus cluster whose reports are mostly those of a spatial cluster of the same run is
-    the same wave seen twice: its term goes into that proposal instead of a second one.
+    Alarms of the run whose incidents mostly coincide (a wave and the terms its reports share)
+    are one proposal; one that is the same wave as an earlier proposal is not proposed again.
     """
     proposed: list[Alert] = []
-    reports = _fold_modus_into_waves([r for r in reports if r.cluster.is_alarm])
     async with uow:
-        for report in reports:
-            c = report.cluster
-            if not report.municipalities:
+        for proposal in merge_alarms(reports):
+            main = proposal.main
+            c = main.cluster
+            if not main.municipalities:
                 continue
-            earlier = await uow.detections.recent(
-                report.kind.value, c.first_day - timedelta(days=30)
-            )
-            if any(record.overlaps(report) for record in earlier):
+            earlier = await uow.detections.recent(main.kind.value, c.first_day - timedelta(days=30))
+            if any(record.overlaps(r) for record in earlier for r in proposal.reports):
                 continue
             content = AlertContent(
-                type=report.kind,
-                municipalities=report.municipalities[:20],
+                type=main.kind,
+                municipalities=main.municipalities[:20],
                 period_start=c.first_day,
                 period_end=c.last_day,
                 tlp=tlp,
-                summary=proposal_summary(report, territories),
-                modus=f"Reports mention: {report.term}" if report.term else report_modus(report),
+                summary=proposal_summary(proposal, territories, language),
+                modus=proposal_modus(proposal),
             )
             alert = await uow.alerts.create(content, DETECTION_AUTHOR, DETECTION_ORGANISATION, now)
             alert.submit_for_moderation(now)
@@ -103,7 +91,7 @@ async def propose_clusters(
             await uow.detections.add(
                 DetectionRecord(
                     alert_id=alert.id,
-                    kind=report.kind.value,
+                    kind=main.kind.value,
                     centre=c.centre,
                     radius_metres=c.radius_metres,
                     first_day=c.first_day,
@@ -111,8 +99,8 @@ async def propose_clusters(
                     observed=c.observed,
                     expected=c.expected,
                     p_value=c.p_value,
-                    incident_ids=report.incident_ids,
-                    term=report.term,
+                    incident_ids=main.incident_ids,
+                    term=main.term,
                 )
             )
             proposed.append(alert)
