@@ -316,3 +316,29 @@ def test_the_example_mapping_file_reads_the_export_it_describes(
     assert [(r[0], r[1], r[2]) for r in stored(data)] == [
         ("2026-11-14", "residential-burglary", "53053")
     ]
+
+
+def test_an_option_wins_over_the_mapping_file_and_a_bad_setting_names_its_key(
+    run: Invoke, tmp_path: Path, data: Path
+) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text("when;place\n2026-11-14;Mons\n", encoding="utf-8")
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(
+        "time: when\nmunicipality: place\ndefault_type: vandalism\ndelimiter: ','\n",
+        encoding="utf-8",
+    )
+    told = run("incidents", "import", str(path), "--mapping", str(mapping))
+    assert told.exit_code == 1  # the file's ',' splits nothing: the columns are not found
+    assert "--time names column 'when', which the file does not have" in told.stderr
+    wins = run("incidents", "import", str(path), "--mapping", str(mapping), "--delimiter", ";")
+    assert wins.exit_code == 0, wins.output
+    assert stored_count(data) == 1
+    mapping.write_text("time: when\ntime_format: '%H:%M'\ntime-format: x\n", encoding="utf-8")
+    unknown = run("incidents", "import", str(path), "--mapping", str(mapping))
+    assert unknown.exit_code == 1
+    assert "unknown keys ['time-format']" in unknown.stderr
+    mapping.write_text("time: when\ntime_format: '%H:%M'\n", encoding="utf-8")
+    bad = run("incidents", "import", str(path), "--mapping", str(mapping))
+    assert bad.exit_code == 1
+    assert f"{mapping}: time_format: time format '%H:%M' does not give a whole day" in bad.stderr
