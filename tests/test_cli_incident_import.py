@@ -182,8 +182,10 @@ def test_a_workbook_is_imported_with_the_same_options(
     result = run(
         "incidents", "import", str(path), "--time", "Date", "--latlon", "Location",
         "--municipality", "Commune", "--type", "Type", "--default-type", "other",
+        "--delimiter", ";",
     )  # fmt: skip
     assert result.exit_code == 1, result.output
+    assert "a workbook has no separator or encoding: those are ignored" in result.stderr
     assert "3 line(s) read: 1 added, 0 already known, 2 rejected" in result.stdout
     assert "2 line(s) (3, 5): type 'THEFT' is neither" in result.stderr
     assert [(r[0], r[1], r[2]) for r in stored(data)] == [
