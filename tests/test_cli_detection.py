@@ -112,11 +112,11 @@ def test_import_reports_every_rejected_line_and_adds_nothing_twice(
     path = tmp_path / "incidents.csv"
     write_incidents(path, territories, wave=12)
     first = run(*import_args(path))
-    assert first.exit_code == 0, first.output
+    assert first.exit_code == 1, first.output  # lines were rejected; the rest is imported
     assert "915 line(s) read: 912 added, 0 already known, 3 rejected" in first.output
-    assert "line 914: '31/02/2026' is not a day of the calendar" in first.stderr
-    assert "line 915: unknown municipality 'Atlantis'" in first.stderr
-    assert "line 916: 2 fields where the header has 6" in first.stderr
+    assert "line 914: '31/02/2026' is not a day of the calendar" in first.output
+    assert "(915): unknown municipality 'Atlantis'" in first.output
+    assert "line 916: 2 fields where the header has 6" in first.output
     again = run(*import_args(path))
     assert "0 added, 912 already known, 3 rejected" in again.output
 
@@ -245,3 +245,9 @@ def test_knox_on_the_chicago_file(run: Invoke) -> None:
     assert result.exit_code == 0, result.output
     ratio = float(result.output.split("ratio ")[1].split(",")[0])
     assert 1.1 <= ratio <= 1.35
+
+
+def test_the_crs_option_says_metres_means_already_in_metres(run: Invoke) -> None:
+    text = " ".join(run("incidents", "import", "--help").output.split())
+    assert "'metres': already in metres, kept as they are" in text
+    assert "Feet need their real system, e.g. EPSG:3435" in text

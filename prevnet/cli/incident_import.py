@@ -89,7 +89,11 @@ def _write_rejects(path: Path, rows: list[list[str]], delimiter: str) -> None:
 @click.option("--type", "type_", help="Column with the phenomenon type.")
 @click.option("--modus", help="Column with the modus operandi text.")
 @click.option("--id", "id_", help="Column with the source's own incident id.")
-@click.option("--crs", help=f"Coordinate system of --x/--y (default {SCAN_CRS}).")
+@click.option(
+    "--crs",
+    help=f"Coordinate system of --x/--y (default {SCAN_CRS}); 'metres': already in metres, "
+    "kept as they are. Feet need their real system, e.g. EPSG:3435 (Illinois East, US feet).",
+)
 @click.option("--default-type", help="The type of every incident when there is no type column.")
 @click.option(
     "--delimiter",

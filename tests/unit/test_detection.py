@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from phenomena.detection.knox import knox
+from phenomena.detection.projection import projector
 from phenomena.detection.scan import (
     ScanSettings,
     observed_statistic,
@@ -21,6 +22,7 @@ from phenomena.detection.scan import (
     scan_clusters,
 )
 from phenomena.detection.synthetic import Incidents, null_background, plant_wave
+from phenomena.errors import InvalidValue
 from prevnet.datasets import read_xy_dates
 
 CHICAGO = (
@@ -122,3 +124,11 @@ def test_a_wave_straddling_x_0_and_y_0_is_one_cluster_at_its_true_centre() -> No
     assert first.is_alarm
     assert [c for c in clusters[1:] if c.is_alarm] == []  # not split into a second alarm
     assert np.all(np.abs(problem.centres) < 4200)  # every cell where its incidents are
+
+
+def test_feet_need_their_real_coordinate_system() -> None:
+    with pytest.raises(InvalidValue, match="such as EPSG:3435"):
+        projector("feet")
+    x, y = projector("EPSG:3435", "EPSG:26971")(1_000_000.0, 1_000_000.0)  # Illinois East, metres
+    assert (x, y) == pytest.approx((1_000_000 * 0.3048006, 1_000_000 * 0.3048006), rel=1e-3)
+    assert projector("metres")(12.5, -3.0) == (12.5, -3.0)  # already in metres: kept as they are
