@@ -15,6 +15,7 @@ from click.testing import CliRunner, Result
 
 from phenomena.territory import TerritoryRegistry
 from prevnet.cli import cli
+from prevnet.cli.detect import reader_language
 
 Invoke = Callable[..., Result]
 DAY = date(2026, 11, 20)
@@ -251,3 +252,22 @@ def test_the_crs_option_says_metres_means_already_in_metres(run: Invoke) -> None
     text = " ".join(run("incidents", "import", "--help").output.split())
     assert "'metres': already in metres, kept as they are" in text
     assert "Feet need their real system, e.g. EPSG:3435" in text
+
+
+@pytest.mark.parametrize(
+    ("environment", "language"),
+    [
+        ({"LANG": "nl_BE.UTF-8"}, "nl"),
+        ({"LC_ALL": "fr_BE.UTF-8", "LANG": "nl_BE"}, "fr"),
+        ({"LANG": "C.UTF-8"}, "en"),
+        ({}, "en"),
+    ],
+)
+def test_names_are_in_the_readers_language_by_default(
+    monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], language: str
+) -> None:
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert reader_language() == language

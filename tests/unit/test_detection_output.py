@@ -11,6 +11,7 @@ import pytest
 from phenomena.detection.modus import modus_clusters
 from phenomena.detection.projection import projector
 from phenomena.detection.proposals import Proposal, merge_alarms, shown
+from phenomena.detection.records import DetectionRecord
 from phenomena.detection.rendering import as_json, describe
 from phenomena.detection.report import ClusterReport, modus_report
 from phenomena.detection.scan import Cluster, ScanSettings, prepare, scan_clusters
@@ -158,3 +159,21 @@ def test_one_police_operation_raises_one_proposal(territories: TerritoryRegistry
     assert summary.startswith("Possible wave detected: ")
     assert "nearest municipality Mons (Bergen)" in summary
     assert "also reports mention 'cocaine'" in summary
+
+
+def test_a_wave_proposed_yesterday_is_not_proposed_again_as_a_new_term() -> None:
+    yesterday = DetectionRecord(
+        alert_id=1,
+        kind=BURGLARY.value,
+        centre=(0.0, 0.0),
+        radius_metres=250,
+        first_day=DAY - timedelta(days=7),
+        last_day=DAY - timedelta(days=1),
+        observed=8,
+        expected=0.3,
+        p_value=1e-5,
+        incident_ids=tuple(range(1, 9)),
+    )
+    grown = wave((*range(1, 9), 20, 21), term="rear window")  # the same reports, and two more
+    assert yesterday.overlaps(grown)
+    assert not yesterday.overlaps(wave((30, 31, 32), term="rear window"))  # other reports
