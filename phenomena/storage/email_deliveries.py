@@ -5,16 +5,17 @@ A send is *claimed* under its deterministic Message-ID before it goes to the rel
 still in flight, so a process that died between the relay's answer and the mark sends nothing
 again: such a claim stays ``sending`` and :meth:`SqlEmailDeliveries.unfinished` lists it for an
 operator, as it does a mail in flight when the relay's connection failed (``mark_unknown``).
-Only a send the relay refused for now (``retry``) may be claimed again.
+Only a send the relay refused for now (``retry``) may be claimed again. A batch claims a chunk
+of mails and records their fates in one transaction each (``claim_many``, ``record``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy import or_, select, update
 
 from phenomena.email_policy import DEFAULT_EMAIL_PREFERENCE, EmailPreference
 from phenomena.storage.database import Database
@@ -26,6 +27,16 @@ SENDING, SENT, RETRY = "sending", "sent", "retry"
 UNKNOWN = "fate unknown"
 STUCK_AFTER = timedelta(minutes=15)
 """A claim older than this and never marked is taken for a crash mid-send."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The right asked for to send one e-mail now, under its Message-ID."""
+
+    message_id: str
+    member: str
+    kind: str
+    alert_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -93,60 +104,100 @@ class SqlEmailDeliveries:
         self, message_id: str, member: str, kind: str, alert_id: int | None = None
     ) -> bool:
         """Take the right to send ``message_id`` now; False if it was sent or is being sent."""
+        return bool(await self.claim_many([Claim(message_id, member, kind, alert_id)]))
+
+    async def claim_many(self, claims: Sequence[Claim]) -> set[str]:
+        """Take the right to send each of ``claims`` now, in one transaction: the Message-IDs
+        claimed, leaving out those sent or being sent (by this or another worker)."""
+        if not claims:
+            return set()
         now = self._clock()
-        values = {
-            "message_id": message_id,
-            "alert_id": alert_id,
-            "member": member,
-            "kind": kind,
-            "state": SENDING,
-            "attempts": 1,
-            "claimed_at": now,
-            "sent_at": None,
-            "last_error": None,
-        }
+        rows = [
+            {
+                "message_id": c.message_id,
+                "alert_id": c.alert_id,
+                "member": c.member,
+                "kind": c.kind,
+                "state": SENDING,
+                "attempts": 1,
+                "claimed_at": now,
+                "sent_at": None,
+                "last_error": None,
+            }
+            # one order for every writer, so two that claim the same mails cannot deadlock
+            for c in sorted({c.message_id: c for c in claims}.values(), key=_message_id)
+        ]
         async with self._db.sessions() as session, session.begin():
-            inserted = await session.execute(
+            inserted = await session.scalars(
                 insert_for(session, EmailSendRow)
-                .values(**values)
+                .values(rows)
                 .on_conflict_do_nothing(index_elements=["message_id"])
+                .returning(EmailSendRow.message_id)
             )
-            if _count(inserted):
-                return True
-            again = await session.execute(
-                update(EmailSendRow)
-                .where(EmailSendRow.message_id == message_id, EmailSendRow.state == RETRY)
-                .values(
-                    state=SENDING,
-                    claimed_at=now,
-                    attempts=EmailSendRow.attempts + 1,
-                    last_error=None,
+            claimed = set(inserted)
+            known = [r["message_id"] for r in rows if r["message_id"] not in claimed]
+            if known:  # only a send the relay refused for now may be claimed again
+                again = await session.scalars(
+                    update(EmailSendRow)
+                    .where(EmailSendRow.message_id.in_(known), EmailSendRow.state == RETRY)
+                    .values(
+                        state=SENDING,
+                        claimed_at=now,
+                        attempts=EmailSendRow.attempts + 1,
+                        last_error=None,
+                    )
+                    .returning(EmailSendRow.message_id)
                 )
-            )
-            return _count(again) == 1
+                claimed.update(again)
+        return claimed
 
     async def mark_sent(self, message_id: str) -> None:
         """The relay took it: it is never sent again."""
-        await self._set(message_id, state=SENT, sent_at=self._clock(), last_error=None)
+        await self.record(sent=[message_id])
 
     async def mark_retry(self, message_id: str, error: str) -> None:
         """The relay refused it for now (no mail went out): it may be claimed again."""
-        await self._set(message_id, state=RETRY, last_error=error[:500])
+        await self.record(retry={message_id: error})
 
     async def mark_unknown(self, message_id: str, error: str) -> None:
         """The connection failed while the relay had it: it may have gone out, so it stays
         ``sending`` (never claimed again) and :meth:`unfinished` lists it at once."""
-        await self._set(message_id, state=SENDING, last_error=f"{UNKNOWN}: {error}"[:500])
+        await self.record(unknown={message_id: error})
 
-    async def _set(self, message_id: str, **values: object) -> None:
+    async def record(
+        self,
+        *,
+        sent: Collection[str] = (),
+        retry: Mapping[str, str] | None = None,
+        unknown: Mapping[str, str] | None = None,
+    ) -> None:
+        """What became of claimed sends, in one transaction: ``sent`` (never sent again),
+        ``retry`` (refused for now, no mail went out: may be claimed again) and ``unknown`` (the
+        relay may have it: stays ``sending``, listed by :meth:`unfinished`), each with its error.
+        LookupError, after the others are recorded, for one that is not being sent."""
+        retry, unknown = retry or {}, unknown or {}
+        marks: list[tuple[Collection[str], dict[str, object]]] = []
+        if sent:
+            marks.append((sent, {"state": SENT, "sent_at": self._clock(), "last_error": None}))
+        for own_id, error in retry.items():
+            marks.append(([own_id], {"state": RETRY, "last_error": error[:500]}))
+        for own_id, error in unknown.items():
+            marks.append(([own_id], {"state": SENDING, "last_error": f"{UNKNOWN}: {error}"[:500]}))
+        done: set[str] = set()
         async with self._db.sessions() as session, session.begin():
-            done = await session.execute(
-                update(EmailSendRow)
-                .where(EmailSendRow.message_id == message_id, EmailSendRow.state == SENDING)
-                .values(**values)
+            for ids, values in marks:
+                changed = await session.scalars(
+                    update(EmailSendRow)
+                    .where(EmailSendRow.message_id.in_(list(ids)), EmailSendRow.state == SENDING)
+                    .values(**values)
+                    .returning(EmailSendRow.message_id)
+                )
+                done.update(changed)
+        missing = sorted({*sent, *retry, *unknown} - done)
+        if missing:
+            raise LookupError(
+                f"no e-mail {', '.join(missing[:3])} is being sent: claim it before sending"
             )
-        if _count(done) != 1:
-            raise LookupError(f"no e-mail {message_id} is being sent: claim it before sending")
 
     async def send(self, message_id: str) -> EmailSend | None:
         """What is recorded of ``message_id``, or None if it was never claimed."""
@@ -172,5 +223,5 @@ class SqlEmailDeliveries:
             return [_send(row) for row in rows]
 
 
-def _count(result: object) -> int:
-    return result.rowcount if isinstance(result, CursorResult) else 0
+def _message_id(claim: Claim) -> str:
+    return claim.message_id

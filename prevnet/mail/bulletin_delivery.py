@@ -3,17 +3,18 @@
 On an alert published, updated, closed or expired, every active member with an e-mail address
 who chose ``all``, who gets the bulletin in one of the alert's routed rooms and whom the
 audience rule lets read it (``phenomena.audience.may_read``: never wider than chat) gets one
-mail, rendered by :func:`prevnet.mail.bulletin_mail.render_bulletin_mail`. RED and AMBER+STRICT
-alerts are dropped before anyone is looked up.
+mail, written from one :func:`prevnet.mail.bulletin_mail.bulletin_template` per routed room.
+RED and AMBER+STRICT alerts are dropped before anyone is looked up.
 
 Each mail is *claimed* under its Message-ID (derived from alert, member and the alert's state)
-before the batch goes to the relay over one connection, and marked sent after. A relay that is
-down raises, so the outbox retries the event with backoff; mails already sent refuse a second
-claim, and a crash between the relay's answer and the mark leaves the claim ``sending``, which is
-never claimed again: nothing is sent twice. A mail that was never sent is marked ``retry``; the
-one in flight when the relay's connection failed or stalled is marked of unknown fate (listed by
-``prevnet outbox list``), never resent. A mail that cannot be written (a line break in a name) is
-set aside and marked, and the others still go.
+before it goes to the relay and marked sent after, a chunk at a time over one connection
+(:mod:`prevnet.mail.mail_chunks`). A relay that is down raises, so the outbox retries the event
+with backoff; mails already sent refuse a second claim, and a crash between the relay's answer
+and the mark leaves at most one chunk ``sending``, which is never claimed again: nothing is sent
+twice. A mail that was never sent is marked ``retry``; the one in flight when the relay's
+connection failed or stalled is marked of unknown fate (listed by ``prevnet outbox list``), never
+resent. A mail that cannot be written (a line break in a name) is set aside and marked, and the
+others still go.
 
 Language: members have none of their own, so a mail is written in the language of the routed
 room the member gets the bulletin in (a zone room before a province room, the first language of
@@ -26,8 +27,6 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from email.errors import MessageError
-from email.message import EmailMessage
-from typing import Protocol
 
 from phenomena.alert import Alert
 from phenomena.audience import may_read, routed_rooms
@@ -37,16 +36,19 @@ from phenomena.events import AlertClosed, AlertExpired, AlertPublished, AlertUpd
 from phenomena.partners import Member, MemberStatus, Organisation
 from phenomena.rooms import member_rooms, room_languages
 from phenomena.services.unit_of_work import UnitOfWork
-from phenomena.storage.email_deliveries import SqlEmailDeliveries
+from phenomena.storage.email_deliveries import Claim, SqlEmailDeliveries
 from phenomena.territory import TerritoryRegistry
 from prevnet.mail.bulletin_mail import (
+    BulletinTemplate,
     ChatLink,
     MailRecipient,
     MailSetup,
+    bulletin_template,
     message_id,
-    render_bulletin_mail,
 )
-from prevnet.mail.sender import MailSendError, SendReport
+from prevnet.mail.mail_chunks import CHUNK_SIZE, send_once
+from prevnet.mail.mail_chunks import Sender as Sender  # what the wiring and tests pass in
+from prevnet.mail.sender import MailSendError, OutgoingMail
 
 log = logging.getLogger(__name__)
 
@@ -61,12 +63,6 @@ ChatLinkOf = Callable[[Alert, str], Awaitable[ChatLink]]
 """Where the member opens the bulletin in Matrix: ``(alert, room key)``."""
 SourceOf = Callable[[Alert], Awaitable[str]]
 UowFactory = Callable[[], UnitOfWork]
-
-
-class Sender(Protocol):
-    """What sends a batch of mails over one connection (``prevnet.mail.sender.SmtpSender``)."""
-
-    async def send(self, messages: Sequence[EmailMessage]) -> SendReport: ...
 
 
 class MailsDeferred(MailSendError):
@@ -141,6 +137,7 @@ class BulletinMailer:
         territories: TerritoryRegistry,
         chat_link: ChatLinkOf,
         source_of: SourceOf,
+        chunk_size: int = CHUNK_SIZE,
     ) -> None:
         self._uow = uow
         self._deliveries = deliveries
@@ -149,6 +146,7 @@ class BulletinMailer:
         self._territories = territories
         self._chat_link = chat_link
         self._source_of = source_of
+        self._chunk_size = chunk_size
 
     async def handle(self, event: Event) -> None:
         """Mail the alert the event names, as it is now, to those who chose e-mail."""
@@ -162,48 +160,13 @@ class BulletinMailer:
         targets = await self._targets(alert)
         if not targets:
             return
-        source = await self._source_of(alert)
-        batch: list[tuple[MailTarget, EmailMessage]] = []
-        unwritable: dict[str, tuple[MailTarget, str]] = {}
-        links: dict[str, ChatLink] = {}  # one ledger read per room, not per member
-        for target in targets:
-            recipient = MailRecipient(target.member.matrix_id, target.address, target.language)
-            chat = links.get(target.room)
-            if chat is None:
-                chat = links[target.room] = await self._chat_link(alert, target.room)
-            try:
-                mail = render_bulletin_mail(
-                    alert, recipient, self._setup, self._territories, chat, source
-                )
-                if mail is not None:
-                    mail.as_bytes()  # a header that cannot be written fails here, not mid-batch
-            except (ValueError, MessageError) as exc:  # e.g. a line break in a name
-                own_id = message_id(self._setup, alert, target.member.matrix_id)
-                unwritable[own_id] = (target, f"could not be written: {exc}")
-                continue
-            if mail is None:
-                return  # not published (any more): nobody gets it
-            batch.append((target, mail))
-        for own_id, (target, reason) in unwritable.items():
-            if await self._deliveries.claim(
-                own_id, target.member.matrix_id, BULLETIN_KIND, alert.id
-            ):
-                await self._deliveries.mark_retry(own_id, reason)
-                log.warning(
-                    "%s: the bulletin e-mail to %s is set aside, the others go: %s",
-                    alert.ref,
-                    target.member.matrix_id,
-                    reason,
-                )
-        claimed = []
-        for target, mail in batch:
-            own_id = str(mail["Message-ID"])
-            if await self._deliveries.claim(
-                own_id, target.member.matrix_id, BULLETIN_KIND, alert.id
-            ):
-                claimed.append(mail)
-        if claimed:
-            await self._send(alert, claimed)
+        written = await self._write(alert, targets)
+        if written is None:
+            return  # not published (any more): nobody gets it
+        mails, unwritable = written
+        await self._set_aside(alert, unwritable)
+        if mails:
+            await self._send(alert, mails)
 
     async def _targets(self, alert: Alert) -> list[MailTarget]:
         async with self._uow() as unit:
@@ -212,9 +175,62 @@ class BulletinMailer:
         preferences = await self._deliveries.preferences([m.matrix_id for m in members if m.email])
         return mail_targets(alert, members, organisations, preferences, self._territories)
 
-    async def _send(self, alert: Alert, claimed: list[EmailMessage]) -> None:
+    async def _write(
+        self, alert: Alert, targets: Sequence[MailTarget]
+    ) -> tuple[list[tuple[Claim, OutgoingMail]], dict[str, tuple[MailTarget, str]]] | None:
+        """Each target's mail, written from one template per routed room (one chat link read
+        per room, not per member), and those that cannot be written; None if none may be."""
+        source = await self._source_of(alert)
+        templates: dict[str, BulletinTemplate | str] = {}
+        mails: list[tuple[Claim, OutgoingMail]] = []
+        unwritable: dict[str, tuple[MailTarget, str]] = {}
+        for target in targets:
+            member = target.member.matrix_id
+            template = templates.get(target.room)
+            try:
+                if template is None:
+                    chat = await self._chat_link(alert, target.room)
+                    made = bulletin_template(
+                        alert, target.language, self._setup, self._territories, chat, source
+                    )
+                    if made is None:
+                        return None
+                    template = templates[target.room] = made
+                if isinstance(template, str):
+                    raise ValueError(template)  # the room's template could not be written
+                mail = template.mail(MailRecipient(member, target.address, target.language))
+            except (ValueError, MessageError) as exc:  # e.g. a line break in a name
+                templates.setdefault(target.room, str(exc))
+                own_id = message_id(self._setup, alert, member)
+                unwritable[own_id] = (target, f"could not be written: {exc}")
+                continue
+            mails.append((Claim(mail.message_id, member, BULLETIN_KIND, alert.id), mail))
+        return mails, unwritable
+
+    async def _set_aside(self, alert: Alert, unwritable: dict[str, tuple[MailTarget, str]]) -> None:
+        """Record the mails that cannot be written as not sent (``retry``), once per attempt."""
+        claims = [
+            Claim(own_id, target.member.matrix_id, BULLETIN_KIND, alert.id)
+            for own_id, (target, _) in unwritable.items()
+        ]
+        claimed = await self._deliveries.claim_many(claims)
+        if not claimed:
+            return
+        await self._deliveries.record(
+            retry={own_id: unwritable[own_id][1] for own_id in sorted(claimed)}
+        )
+        for own_id in sorted(claimed):
+            target, reason = unwritable[own_id]
+            log.warning(
+                "%s: the bulletin e-mail to %s is set aside, the others go: %s",
+                alert.ref,
+                target.member.matrix_id,
+                reason,
+            )
+
+    async def _send(self, alert: Alert, mails: Sequence[tuple[Claim, OutgoingMail]]) -> None:
         try:
-            report = await send_and_record(self._sender, self._deliveries, claimed)
+            report = await send_once(self._sender, self._deliveries, mails, self._chunk_size)
         except MailSendError as exc:
             if exc.unknown:
                 log.warning(
@@ -236,29 +252,3 @@ class BulletinMailer:
                 "now; they are tried again with the event",
                 transient=True,
             )
-
-
-async def send_and_record(
-    sender: Sender, deliveries: SqlEmailDeliveries, claimed: Sequence[EmailMessage]
-) -> SendReport:
-    """Send a claimed batch over one connection and record each mail's fate: sent, unknown (the
-    relay may have it: never sent again) or to retry. A relay failure is raised after recording."""
-    ids = [str(mail["Message-ID"]) for mail in claimed]
-    try:
-        report = await sender.send(claimed)
-    except MailSendError as exc:
-        sent, unknown = set(exc.sent), set(exc.unknown)
-        for own_id in ids:
-            if own_id in sent:
-                await deliveries.mark_sent(own_id)
-            elif own_id in unknown:
-                await deliveries.mark_unknown(own_id, str(exc))
-            else:
-                await deliveries.mark_retry(own_id, type(exc).__name__)
-        raise
-    for own_id in report.sent:  # accepted, if only for some of its recipients
-        await deliveries.mark_sent(own_id)
-    for own_id, reason in {**report.refused, **report.deferred}.items():
-        if own_id not in report.sent:
-            await deliveries.mark_retry(own_id, reason)
-    return report

@@ -1,6 +1,6 @@
 """An alert bulletin as one member's e-mail: the one place that decides what may leave Matrix.
 
-Every bulletin e-mail is made by :func:`render_bulletin_mail`, which asks the TLP rule of
+Every bulletin e-mail is made by :func:`bulletin_template`, which asks the TLP rule of
 :mod:`phenomena.email_policy` first: CLEAR and GREEN in full, AMBER as a notice without its text,
 AMBER+STRICT and RED not at all (None). Headers make mail clients thread an alert's published,
 updated and closing mails, and let the member reply, acknowledge or unsubscribe in one click.
@@ -9,8 +9,12 @@ updated and closing mails, and let the member reply, acknowledge or unsubscribe 
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+import re
+import secrets
+import sys
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
 from email.utils import format_datetime
@@ -22,12 +26,15 @@ from phenomena.email_address import mail_address
 from phenomena.email_policy import EmailShare, email_share
 from phenomena.territory import TerritoryRegistry
 from prevnet.mail.mail_texts import mail_text
+from prevnet.mail.quoted_printable import QuotedPrintable
+from prevnet.mail.sender import WIRE_POLICY, OutgoingMail
 from prevnet.mail.signing import MailSigner, Purpose
 
 ACK_PATH = "/mail/ack"
 UNSUBSCRIBE_PATH = "/mail/unsubscribe"
 _SUBJECT_AREA_NAMES = 3
-MAIL_POLICY = default.clone(max_line_length=998)
+MAX_LINE_LENGTH = 998  # RFC 5322's limit
+MAIL_POLICY = default.clone(max_line_length=MAX_LINE_LENGTH)
 """Headers are folded only past RFC 5322's limit, so URLs in them are never encoded."""
 _MAILED = (AlertStatus.PUBLISHED, AlertStatus.UPDATED, AlertStatus.CLOSED, AlertStatus.EXPIRED)
 REPLY_GRACE = timedelta(days=30)  # a reply address works this long after the alert's period
@@ -158,6 +165,199 @@ def _fields(
     return fields
 
 
+class BulletinTemplate:
+    """An alert's mail in one routed room's language, written once: each member's mail adds only
+    what is theirs (address, Message-ID, reply address, acknowledge and unsubscribe links).
+
+    The bytes are those Python's email package writes for the same message under
+    :data:`prevnet.mail.sender.WIRE_POLICY` (the tests compare them): the shared headers are
+    folded by it once, the member's own plain ASCII values are written as it writes them, and
+    each body is encoded as its quoted-printable encoder does (``prevnet.mail.quoted_printable``).
+    """
+
+    def __init__(
+        self,
+        alert: Alert,
+        language: str,
+        setup: MailSetup,
+        territories: TerritoryRegistry,
+        chat: ChatLink,
+        source: str,
+        at: datetime | None = None,
+    ) -> None:
+        share = email_share(alert.content.tlp)
+        self._alert, self._setup, self._language = alert, setup, language
+        labels = Labels([language])
+        content = alert.content
+        type_name = content.type.names.get(language, content.type.names["en"])
+        names = _area_names(alert, territories, language)
+        marker = {
+            AlertStatus.CLOSED: labels("CLOSED"),
+            AlertStatus.EXPIRED: labels("EXPIRED"),
+            AlertStatus.UPDATED: labels("UPDATED"),
+        }.get(alert.status)
+        tlp = content.tlp
+        short_area = ", ".join(names[:_SUBJECT_AREA_NAMES]) + (
+            "…" if len(names) > _SUBJECT_AREA_NAMES else ""
+        )
+        subject = f"[{tlp.label}] " + (f"[{marker}] " if marker else "")
+        subject += f"{type_name} · {short_area} · {alert.ref}"
+
+        fields = _fields(alert, share, labels, area=", ".join(names), source=source)
+        status = _status_line(alert, share, labels)
+        opened, ack = mail_text("open", language), mail_text("ack", language)
+        why, unsubscribe = mail_text("why", language), mail_text("unsubscribe", language)
+        notes = [mail_text("amber", language, tlp=tlp.label)] if share is EmailShare.NOTICE else []
+        # An AMBER discussion is AMBER, and a closed alert takes no answers: neither invites e-mail.
+        self._replies = share is not EmailShare.NOTICE and alert.status not in _NO_REPLIES
+        notes.append(mail_text("reply" if self._replies else "reply_in_matrix", language))
+
+        head = f"{tlp.label} · {type_name} · {alert.ref}"
+        text = [f"[{marker}] {head}" if marker else head, ""]
+        text += [f"{name}: {value}" for name, value in fields]
+        text += [status, ""] if status else [""]
+        text += [*notes, ""]
+        text += [f"{opened}: {chat.url}", f"{ack}: "]
+        # the text part: these pieces around the member's acknowledge and unsubscribe links
+        self._text = _body(("\n".join(text), f"\n\n-- \n{why}\n{unsubscribe}: ", "\n"))
+
+        e = html.escape
+        label_html = (
+            f'<span style="background:#000000;color:{tlp.colour};padding:1px 4px;'
+            f'font-weight:bold">{e(tlp.label)}</span>'
+        )
+        body = [f"<p>{f'<b>[{e(marker)}]</b> ' if marker else ''}{label_html} · "]
+        body[0] += f"<b>{e(type_name)}</b> · {e(alert.ref)}</p>"
+        rows = "".join(
+            f"<li><b>{e(name)}</b>: {e(value).replace(chr(10), '<br>')}</li>"
+            for name, value in fields
+        )
+        body.append(f"<ul>{rows}</ul>")
+        if status:
+            body.append(f"<p><b>{e(status)}</b></p>")
+        body += [f"<p>{e(note)}</p>" for note in notes]
+        body.append(f'<p><a href="{e(chat.url)}">{e(opened)}</a></p><p><a href="')
+        self._html = _body(
+            (
+                f'<!DOCTYPE html><html lang="{e(language)}"><body>{"".join(body)}',
+                f'">{e(ack)}</a></p><hr><p style="font-size:small">{e(why)} <a href="',
+                f'">{e(unsubscribe)}</a></p></body></html>',
+            )
+        )
+
+        boundary = f"==============={secrets.randbelow(sys.maxsize):019d}=="
+        date = format_datetime(at or datetime.now(UTC))
+        list_id, _unsubscribe, *marks = list_headers(_list_id(setup), "")
+        self._from = _folded("From", setup.from_address)
+        sender = WIRE_POLICY.header_store_parse("From", setup.from_address)[1]
+        self._mail_from = sender.addresses[0].addr_spec  # the envelope's, as aiosmtplib takes it
+        self._subject_date = _folded("Subject", subject) + _folded("Date", date)
+        self._list_id = _folded(*list_id)
+        self._rest = "".join(_folded(name, value) for name, value in marks)
+        self._rest += "MIME-Version: 1.0\r\n"
+        self._rest += _folded("Content-Type", f'multipart/alternative; boundary="{boundary}"')
+        self._rest += f"\r\n--{boundary}\r\n{_part_headers('plain')}\r\n"
+        self._between = f"\r\n--{boundary}\r\n{_part_headers('html')}MIME-Version: 1.0\r\n\r\n"
+        self._end = f"\r\n--{boundary}--\r\n"
+        self._last_day = content.last_day() + REPLY_GRACE
+
+    def mail(self, recipient: MailRecipient) -> OutgoingMail:
+        """``recipient``'s mail as the relay gets it. Their address must be one plain address
+        (``email_problem`` finds nothing, as the mailer checks): ValueError for one that is not
+        even made of an address's characters."""
+        alert, setup, member = self._alert, self._setup, recipient.member_id
+        address = recipient.address
+        if not _PLAIN_ADDRESS.fullmatch(address):
+            raise ValueError(f"{address!r} is not one plain e-mail address")
+        own_id = message_id(setup, alert, member)
+        ack = ack_url(setup, alert.id, member, self._language)
+        unsubscribe = unsubscribe_url(setup, alert.id, member)
+        head = [self._from, _member_header("To", address), self._subject_date]
+        head.append(_member_header("Message-ID", own_id))
+        if alert.status is not AlertStatus.PUBLISHED:
+            root = root_message_id(setup, alert.id, member)
+            head += [_member_header("In-Reply-To", root), _member_header("References", root)]
+        if self._replies:
+            reply = setup.signer.reply_address(alert.id, member, setup.reply_domain, self._last_day)
+            head.append(_member_header("Reply-To", reply))
+        head += [self._list_id, _member_header("List-Unsubscribe", f"<{unsubscribe}>")]
+        head.append(self._rest)
+        text = self._text.encode([ack, unsubscribe])
+        page = self._html.encode([html.escape(ack), html.escape(unsubscribe)])
+        parts = (text, self._between, page, self._end)
+        content = "".join(head) + "".join(parts)
+        return OutgoingMail(own_id, self._mail_from, (address,), content.encode("ascii"))
+
+    def message(self, recipient: MailRecipient) -> EmailMessage:
+        """``recipient``'s mail as a mail client reads it."""
+        parsed = message_from_bytes(self.mail(recipient).content, policy=MAIL_POLICY)
+        assert isinstance(parsed, EmailMessage)
+        return parsed
+
+
+def _part_headers(subtype: str) -> str:
+    return (
+        f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
+        "Content-Transfer-Encoding: quoted-printable\r\n"
+    )
+
+
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")
+"""A cheap guard that an address can add no recipient nor header; ``email_problem`` checks."""
+_PLAIN_VALUE = re.compile(r"[A-Za-z0-9._~:/?#@!$&'*+=%<>-]+")
+
+
+def _list_id(setup: MailSetup) -> str:
+    return f"prevnet bulletins <bulletins.{setup.domain}>"
+
+
+def _folded(name: str, value: str) -> str:
+    """A header as the email package stores and writes it (ValueError for a line break)."""
+    stored = WIRE_POLICY.header_store_parse(name, value)[1]
+    return str(WIRE_POLICY.fold(name, stored))
+
+
+def _member_header(name: str, value: str) -> str:
+    """A member's own header: written as is when the email package would leave it so (plain
+    ASCII, no space, comment or encoded word, within the line limit), else folded by it."""
+    if (
+        _PLAIN_VALUE.fullmatch(value)
+        and "=?" not in value
+        and len(name) + 2 + len(value) <= MAX_LINE_LENGTH
+    ):
+        return f"{name}: {value}\r\n"
+    return _folded(name, value)
+
+
+def _body(pieces: tuple[str, ...]) -> QuotedPrintable:
+    """A body part as ``set_content(text, cte="quoted-printable")`` under :data:`MAIL_POLICY`
+    encodes it, with the relay's CRLF line ends."""
+    return QuotedPrintable(pieces, MAX_LINE_LENGTH, WIRE_POLICY.linesep)
+
+
+def bulletin_template(
+    alert: Alert,
+    language: str,
+    setup: MailSetup,
+    territories: TerritoryRegistry,
+    chat: ChatLink,
+    source: str,
+    at: datetime | None = None,
+) -> BulletinTemplate | None:
+    """The mail of ``alert`` in ``language`` for those who read it through ``chat``'s room, or
+    None when none may be sent.
+
+    None for AMBER+STRICT and RED (never by e-mail) and for an alert that is not published
+    (drafts, pending, rejected, cancelled). An AMBER mail names the type, area and period and
+    links to Matrix; its summary, modus, advice, source and closing reason stay out. Only a
+    CLEAR or GREEN mail of an open alert has a reply address: AMBER and closed ones say to
+    answer in Matrix.
+    """
+    if email_share(alert.content.tlp) is EmailShare.NOTHING or alert.status not in _MAILED:
+        return None
+    return BulletinTemplate(alert, language, setup, territories, chat, source, at)
+
+
 def render_bulletin_mail(
     alert: Alert,
     recipient: MailRecipient,
@@ -167,105 +367,32 @@ def render_bulletin_mail(
     source: str,
     at: datetime | None = None,
 ) -> EmailMessage | None:
-    """The e-mail of ``alert`` for ``recipient``, or None when none may be sent.
-
-    None for AMBER+STRICT and RED (never by e-mail) and for an alert that is not published
-    (drafts, pending, rejected, cancelled). An AMBER mail names the type, area and period and
-    links to Matrix; its summary, modus, advice, source and closing reason stay out. Only a
-    CLEAR or GREEN mail of an open alert has a reply address: AMBER and closed ones say to
-    answer in Matrix.
-    """
-    share = email_share(alert.content.tlp)
-    if share is EmailShare.NOTHING or alert.status not in _MAILED:
+    """The e-mail of ``alert`` for ``recipient`` as a mail client reads it, or None when none
+    may be sent (see :func:`bulletin_template`)."""
+    template = bulletin_template(alert, recipient.language, setup, territories, chat, source, at)
+    if template is None:
         return None
-    language = recipient.language
-    labels = Labels([language])
-    content = alert.content
-    type_name = content.type.names.get(language, content.type.names["en"])
-    names = _area_names(alert, territories, language)
-    area = ", ".join(names)
-    marker = {
-        AlertStatus.CLOSED: labels("CLOSED"),
-        AlertStatus.EXPIRED: labels("EXPIRED"),
-        AlertStatus.UPDATED: labels("UPDATED"),
-    }.get(alert.status)
-    tlp = content.tlp
-    short_area = ", ".join(names[:_SUBJECT_AREA_NAMES]) + (
-        "…" if len(names) > _SUBJECT_AREA_NAMES else ""
-    )
-    subject = f"[{tlp.label}] " + (f"[{marker}] " if marker else "")
-    subject += f"{type_name} · {short_area} · {alert.ref}"
+    address = mail_address(recipient.address).addr_spec  # InvalidValue for a bad one
+    return template.message(replace(recipient, address=address))
 
-    fields = _fields(alert, share, labels, area, source)
-    status = _status_line(alert, share, labels)
-    links = [
-        (mail_text("open", language), chat.url),
-        (mail_text("ack", language), ack_url(setup, alert.id, recipient.member_id, language)),
+
+def list_headers(list_id: str, unsubscribe: str) -> list[tuple[str, str]]:
+    """The headers of a list mail: its list, one-click unsubscribe (RFC 8058), and the marks that
+    keep out-of-office answers from replying to it."""
+    return [
+        ("List-Id", list_id),
+        ("List-Unsubscribe", f"<{unsubscribe}>"),
+        ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+        ("Auto-Submitted", "auto-generated"),
+        ("X-Auto-Response-Suppress", "All"),
+        ("Precedence", "list"),
     ]
-    unsubscribe = unsubscribe_url(setup, alert.id, recipient.member_id)
-    notes = [mail_text("amber", language, tlp=tlp.label)] if share is EmailShare.NOTICE else []
-    # An AMBER discussion is AMBER, and a closed alert takes no answers: neither invites e-mail.
-    replies = share is not EmailShare.NOTICE and alert.status not in _NO_REPLIES
-    notes.append(mail_text("reply" if replies else "reply_in_matrix", language))
-
-    head = f"{tlp.label} · {type_name} · {alert.ref}"
-    text = [f"[{marker}] {head}" if marker else head, ""]
-    text += [f"{name}: {value}" for name, value in fields]
-    text += [status, ""] if status else [""]
-    text += [*notes, ""]
-    text += [f"{name}: {url}" for name, url in links]
-    text += ["", "-- ", mail_text("why", language)]
-    text += [f"{mail_text('unsubscribe', language)}: {unsubscribe}", ""]
-
-    e = html.escape
-    label_html = (
-        f'<span style="background:#000000;color:{tlp.colour};padding:1px 4px;'
-        f'font-weight:bold">{e(tlp.label)}</span>'
-    )
-    body = [f"<p>{f'<b>[{e(marker)}]</b> ' if marker else ''}{label_html} · "]
-    body[0] += f"<b>{e(type_name)}</b> · {e(alert.ref)}</p>"
-    rows = "".join(
-        f"<li><b>{e(name)}</b>: {e(value).replace(chr(10), '<br>')}</li>" for name, value in fields
-    )
-    body.append(f"<ul>{rows}</ul>")
-    if status:
-        body.append(f"<p><b>{e(status)}</b></p>")
-    body += [f"<p>{e(note)}</p>" for note in notes]
-    body += [f'<p><a href="{e(url)}">{e(name)}</a></p>' for name, url in links]
-    body.append(
-        f'<hr><p style="font-size:small">{e(mail_text("why", language))} '
-        f'<a href="{e(unsubscribe)}">{e(mail_text("unsubscribe", language))}</a></p>'
-    )
-
-    msg = EmailMessage(policy=MAIL_POLICY)
-    msg["From"] = setup.from_address
-    msg["To"] = mail_address(recipient.address)
-    msg["Subject"] = subject
-    msg["Date"] = format_datetime(at or datetime.now(UTC))
-    msg["Message-ID"] = message_id(setup, alert, recipient.member_id)
-    if alert.status is not AlertStatus.PUBLISHED:
-        root = root_message_id(setup, alert.id, recipient.member_id)
-        msg["In-Reply-To"] = root
-        msg["References"] = root
-    if replies:
-        last_day = alert.content.last_day() + REPLY_GRACE
-        msg["Reply-To"] = setup.signer.reply_address(
-            alert.id, recipient.member_id, setup.reply_domain, last_day
-        )
-    finish_list_mail(msg, f"prevnet bulletins <bulletins.{setup.domain}>", unsubscribe)
-    add_text_and_html(msg, text, body, language)
-    return msg
 
 
 def finish_list_mail(msg: EmailMessage, list_id: str, unsubscribe: str) -> None:
-    """The headers of a list mail: its list, one-click unsubscribe (RFC 8058), and the marks that
-    keep out-of-office answers from replying to it."""
-    msg["List-Id"] = list_id
-    msg["List-Unsubscribe"] = f"<{unsubscribe}>"
-    msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    msg["Auto-Submitted"] = "auto-generated"
-    msg["X-Auto-Response-Suppress"] = "All"
-    msg["Precedence"] = "list"
+    """Add :func:`list_headers` to ``msg``."""
+    for name, value in list_headers(list_id, unsubscribe):
+        msg[name] = value
 
 
 def add_text_and_html(msg: EmailMessage, text: list[str], body: list[str], language: str) -> None:

@@ -17,6 +17,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from email.errors import MessageError
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
@@ -31,11 +32,11 @@ from phenomena.partners import Member, MemberStatus, Organisation
 from phenomena.rooms import member_rooms, room_languages
 from phenomena.services.unit_of_work import UnitOfWork
 from phenomena.storage.database import Database
-from phenomena.storage.email_deliveries import SqlEmailDeliveries
+from phenomena.storage.email_deliveries import Claim, SqlEmailDeliveries
 from phenomena.storage.unit_of_work import SqlUnitOfWork, utc_now
 from phenomena.taxonomy import PhenomenonType
 from phenomena.territory import TerritoryRegistry
-from prevnet.mail.bulletin_delivery import DEFAULT_LANGUAGE, Sender, send_and_record
+from prevnet.mail.bulletin_delivery import DEFAULT_LANGUAGE
 from prevnet.mail.bulletin_mail import (
     MAIL_POLICY,
     MailSetup,
@@ -45,7 +46,8 @@ from prevnet.mail.bulletin_mail import (
 )
 from prevnet.mail.bulletin_wiring import mail_setup, mail_signer
 from prevnet.mail.digest_texts import digest_text
-from prevnet.mail.sender import MailSendError, SmtpSender
+from prevnet.mail.mail_chunks import Sender, send_once
+from prevnet.mail.sender import MailSendError, OutgoingMail, SmtpSender, outgoing_mail
 from prevnet.mail.signing import Purpose
 from prevnet.settings import Settings
 
@@ -279,7 +281,7 @@ class DigestMailer:
             members = list(await unit.members.list(statuses=[MemberStatus.ACTIVE]))
             organisations = {o.key: o for o in await unit.organisations.list()}
         preferences = await self._deliveries.preferences([m.matrix_id for m in members if m.email])
-        claimed: list[EmailMessage] = []
+        mails: list[tuple[Claim, OutgoingMail]] = []
         for member in members:
             reader = digest_reader(
                 member,
@@ -294,16 +296,15 @@ class DigestMailer:
             )
             if digest.is_empty:
                 continue
-            try:
-                mail = render_digest_mail(reader, digest, self._setup, self._territories)
-                mail.as_bytes()  # a header that cannot be written fails here, not mid-batch
-            except ValueError as exc:
+            try:  # written once for the relay: a header that cannot be fails here
+                mail = outgoing_mail(
+                    render_digest_mail(reader, digest, self._setup, self._territories)
+                )
+            except (ValueError, MessageError) as exc:
                 log.warning("the digest e-mail to %s cannot be written: %s", member.matrix_id, exc)
                 continue
-            own_id = str(mail["Message-ID"])
-            if await self._deliveries.claim(own_id, member.matrix_id, DIGEST_KIND):
-                claimed.append(mail)
-        return await self._send(claimed) if claimed else 0
+            mails.append((Claim(mail.message_id, member.matrix_id, DIGEST_KIND), mail))
+        return await self._send(mails) if mails else 0
 
     async def send_week_retrying(
         self,
@@ -329,8 +330,9 @@ class DigestMailer:
                 delay = min(delay * 2, 3600.0)
         return sent
 
-    async def _send(self, claimed: list[EmailMessage]) -> int:
-        report = await send_and_record(self._sender, self._deliveries, claimed)
+    async def _send(self, mails: list[tuple[Claim, OutgoingMail]]) -> int:
+        """Each mail not sent before, claimed, sent and recorded a chunk at a time."""
+        report = await send_once(self._sender, self._deliveries, mails)
         return len(report.sent)
 
 

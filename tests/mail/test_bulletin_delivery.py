@@ -3,9 +3,10 @@ through a real relay, threaded, once, and a relay that is down delays and loses 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,8 @@ from phenomena.storage.schema import EmailSendRow, OutboxConsumerRow
 from phenomena.territory import TerritoryRegistry
 from prevnet.mail.bulletin_mail import ChatLink
 from prevnet.mail.bulletin_wiring import bulletin_mail_dispatcher
-from prevnet.mail.sender import SendReport, SmtpSender
+from prevnet.mail.mail_chunks import Connection
+from prevnet.mail.sender import OutgoingMail, SendReport, SmtpSender
 from prevnet.settings import Settings
 from tests.mail.bulletin_desk import MailDesk, address
 from tests.mail.smtp_relay import Relay, free_port, relay
@@ -99,13 +101,23 @@ class Killed(BaseException):
 
 
 class DiesAfterSending:
-    """The real sender; the process is killed once the relay took the batch, before the mark."""
+    """The real sender; the process is killed once the relay took a chunk, before the mark."""
 
     def __init__(self, sender: SmtpSender) -> None:
         self._sender = sender
 
-    async def send(self, messages: Sequence[EmailMessage]) -> SendReport:
-        await self._sender.send(messages)
+    @contextlib.asynccontextmanager
+    async def connection(self) -> AsyncIterator[Connection]:
+        async with self._sender.connection() as relay:
+            yield Dying(relay)
+
+
+@dataclass
+class Dying:
+    relay: Connection
+
+    async def send(self, mails: Sequence[OutgoingMail]) -> SendReport:
+        await self.relay.send(mails)
         raise Killed
 
 

@@ -3,9 +3,9 @@ inline, through a real relay on 127.0.0.1, on SQLite and PostgreSQL (issue 17, i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,7 @@ from phenomena.storage.database import Database
 from phenomena.storage.email_deliveries import SENT
 from phenomena.territory import TerritoryRegistry
 from prevnet.mail.digest_mail import digest_mailer
-from prevnet.mail.sender import MailSendError, SendReport, SmtpSender
+from prevnet.mail.sender import MailSendError, SmtpConnection, SmtpSender
 from prevnet.settings import Settings
 from tests.mail.bulletin_desk import MailDesk, address
 from tests.mail.digest_desk import chart_of, mailer, send_digests
@@ -142,12 +142,14 @@ async def test_the_weekly_job_waits_for_a_relay_that_is_down_and_then_mails_once
     class DownTwice:
         """The relay refuses the connection twice, then takes the mails."""
 
-        async def send(self, messages: Sequence[EmailMessage]) -> SendReport:
+        @contextlib.asynccontextmanager
+        async def connection(self) -> AsyncIterator[SmtpConnection]:
             nonlocal calls
             calls += 1
             if calls <= 2:
                 raise MailSendError("the relay is down: nothing was sent", transient=True)
-            return await relay.send(messages)
+            async with relay.connection() as connection:
+                yield connection
 
     waits: list[float] = []
 

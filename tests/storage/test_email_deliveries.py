@@ -10,7 +10,7 @@ import pytest
 from phenomena.email_policy import EmailPreference
 from phenomena.errors import InvalidValue
 from phenomena.storage.database import Database
-from phenomena.storage.email_deliveries import SqlEmailDeliveries
+from phenomena.storage.email_deliveries import RETRY, SENDING, SENT, Claim, SqlEmailDeliveries
 
 JAN = "@jan:prevnet.example"
 CLAIRE = "@claire:prevnet.example"
@@ -83,3 +83,54 @@ async def test_two_senders_racing_for_one_mail_get_one_claim(db: Database) -> No
     store = SqlEmailDeliveries(db)
     won = await asyncio.gather(*(store.claim(MID, JAN, "bulletin", 12) for _ in range(8)))
     assert sorted(won) == [False] * 7 + [True]
+
+
+def chunk(*numbers: int) -> list[Claim]:
+    return [Claim(f"<alert-12.m{n}@prevnet.example>", f"@m{n}:x", "bulletin", 12) for n in numbers]
+
+
+async def test_a_chunk_is_claimed_at_once_leaving_out_what_was_sent_or_is_being_sent(
+    db: Database,
+) -> None:
+    store = SqlEmailDeliveries(db)
+    first = chunk(0, 1, 2)
+    assert await store.claim_many(first) == {c.message_id for c in first}
+    await store.record(sent=[first[0].message_id], retry={first[1].message_id: "451 later"})
+
+    again = await store.claim_many(chunk(0, 1, 2, 3, 3))  # m2 is still being sent
+    assert again == {first[1].message_id, chunk(3)[0].message_id}
+    retried = await store.send(first[1].message_id)
+    assert retried is not None and retried.attempts == 2 and retried.state == SENDING
+    assert await store.claim_many([]) == set()
+
+
+async def test_a_chunks_fates_are_recorded_together(db: Database) -> None:
+    store = SqlEmailDeliveries(db)
+    sent, later, doubt = (c.message_id for c in chunk(0, 1, 2))
+    await store.claim_many(chunk(0, 1, 2))
+    with pytest.raises(LookupError, match=r"m9.*claim it before sending"):
+        await store.record(
+            sent=[sent, "<alert-12.m9@prevnet.example>"],
+            retry={later: "451 try later"},
+            unknown={doubt: "connection lost"},
+        )
+    states = {m: await store.send(m) for m in (sent, later, doubt)}
+    assert {m: s.state for m, s in states.items() if s} == {
+        sent: SENT,
+        later: RETRY,
+        doubt: SENDING,
+    }  # the others were recorded all the same
+    [unknown] = await store.unfinished(datetime(2000, 1, 1, tzinfo=UTC))
+    assert unknown.message_id == doubt  # in doubt: listed at once, never claimed again
+    assert await store.claim_many(chunk(0, 1, 2)) == {later}
+
+
+async def test_two_senders_racing_for_overlapping_chunks_share_them_out(db: Database) -> None:
+    store = SqlEmailDeliveries(db)
+    won = await asyncio.gather(
+        store.claim_many(chunk(*range(0, 30))),
+        store.claim_many(chunk(*reversed(range(10, 40)))),
+        store.claim_many(chunk(*range(20, 50))),
+    )
+    everyone = [m for claimed in won for m in claimed]
+    assert sorted(everyone) == sorted(c.message_id for c in chunk(*range(50)))  # each once
