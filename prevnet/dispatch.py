@@ -74,6 +74,7 @@ class Dispatcher:
         idle_seconds: float = 0.5,
         on_failure: Callable[[str], None] | None = None,
         retry_base: float = 2.0,
+        retry_cap: float = 300.0,
         max_attempts: int = MAX_ATTEMPTS,
         max_transient_attempts: int = MAX_TRANSIENT_ATTEMPTS,
         permanent_attempts: int = PERMANENT_ATTEMPTS,
@@ -88,6 +89,7 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._on_failure = on_failure  # e.g. count failures for the metrics
         self._retry_base = retry_base  # seconds before the first retry (tests shorten it)
+        self._retry_cap = retry_cap  # the longest wait between two attempts
         self._handed: deque[OutboxMessage] = deque()
         self._limits = {
             FailureKind.PERMANENT: permanent_attempts,
@@ -199,7 +201,7 @@ class Dispatcher:
             )
             self._remember([await self._outbox.mark_dead(message.id, reason)])
             return
-        delay = backoff(message.attempts, self._retry_base)
+        delay = backoff(message.attempts, self._retry_base, self._retry_cap)
         log.warning(
             "%s failed on %s #%d (attempt %d of %d), retry in %s: %s",
             handler,

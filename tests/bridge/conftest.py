@@ -107,7 +107,11 @@ async def make_bridge(
     )
     members = MemberSync(toolbox, store, member_of, organisations)
     dispatcher = Dispatcher(
-        outbox, bridge_subscriptions(topics, members), idle_seconds=0.05, retry_base=0.05
+        outbox,
+        bridge_subscriptions(topics, members),
+        idle_seconds=0.05,
+        retry_base=0.05,
+        retry_cap=0.5,  # the order of retries is what is tested, not the waiting between them
     )
     return Bridge(db, double, toolbox, store, topics, members, outbox, dispatcher)
 
