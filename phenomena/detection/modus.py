@@ -127,8 +127,8 @@ def modus_clusters(
             continue
         # one-sided Fisher exact test: is the share higher among recent reports than earlier?
         tail = float(hypergeom.sf(observed - 1, n_recent + n_earlier, observed + old, n_recent))
-        adjusted = min(1.0, tail * tested)
-        if adjusted <= 0 or 1.0 / adjusted < alarm_recurrence_days:
+        adjusted = min(1.0, max(tail * tested, 1e-300))  # a tail that underflows is tiny
+        if 1.0 / adjusted < alarm_recurrence_days:
             continue
         member_days = days[members]
         found_clusters.append(

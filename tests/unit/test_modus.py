@@ -128,3 +128,13 @@ def test_a_source_that_starts_sending_text_makes_no_term_new() -> None:
         texts.append(ENGLISH_USUAL[int(rng.integers(0, len(ENGLISH_USUAL)))])
         days.append(DAY.toordinal() - int(rng.integers(0, 14)))
     assert modus_clusters(texts, np.array(days, dtype=np.int64), DAY) == []
+
+
+def test_a_term_too_significant_for_floating_point_is_still_found() -> None:
+    texts, days = english_reports(planted=0, seed=3)
+    texts = texts * 4  # 2400 reports over the year
+    days = np.concatenate([days] * 4)
+    texts += ["thieves posed as water company workers"] * 400
+    days = np.concatenate((days, np.full(400, DAY.toordinal(), dtype=np.int64)))
+    (found,) = modus_clusters(texts, days, DAY)
+    assert found.observed == 400 and 0 < found.p_value < 1e-250
