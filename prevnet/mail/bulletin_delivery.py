@@ -36,7 +36,7 @@ from phenomena.events import AlertClosed, AlertExpired, AlertPublished, AlertUpd
 from phenomena.partners import Member, MemberStatus, Organisation
 from phenomena.rooms import member_rooms, room_languages
 from phenomena.services.unit_of_work import UnitOfWork
-from phenomena.storage.email_deliveries import Claim, SqlEmailDeliveries
+from phenomena.storage.email_deliveries import Claim, Fates, SqlEmailDeliveries
 from phenomena.territory import TerritoryRegistry
 from prevnet.mail.bulletin_mail import (
     BulletinTemplate,
@@ -217,7 +217,7 @@ class BulletinMailer:
         if not claimed:
             return
         await self._deliveries.record(
-            retry={own_id: unwritable[own_id][1] for own_id in sorted(claimed)}
+            Fates(retry={own_id: unwritable[own_id][1] for own_id in sorted(claimed)})
         )
         for own_id in sorted(claimed):
             target, reason = unwritable[own_id]

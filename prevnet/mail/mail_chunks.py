@@ -1,12 +1,12 @@
 """Sending many claimed mails in chunks over one connection, so each mail goes out once.
 
 For each chunk of (say) 100 mails: claim them in one transaction (the mails sent or being sent
-already are left out), hand the claimed ones to the relay over the connection the earlier chunks
-used, and record their fates in one transaction; then the next chunk. Two commits per chunk, not
-two per mail, and a crash leaves at most one chunk ``sending`` (fate unknown, listed by
-``prevnet outbox list``, never resent); the chunks after it were never claimed and go on the next
-run. A relay failure is recorded (what it took ``sent``, the one in flight unknown, the others of
-its chunk ``retry``) and raised, so the caller retries later.
+already are left out) that also records the fates of the chunk before, then hand the claimed
+ones to the relay over the connection the earlier chunks used. One commit per chunk, not two per
+mail, and a crash leaves at most one chunk ``sending`` (fate unknown, listed by ``prevnet outbox
+list``, never resent); the chunks after it were never claimed and go on the next run. A relay
+failure is recorded (what it took ``sent``, the one in flight unknown, the others of its chunk
+``retry``) and raised, so the caller retries later.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
-from phenomena.storage.email_deliveries import Claim, SqlEmailDeliveries
+from phenomena.storage.email_deliveries import Claim, Fates, SqlEmailDeliveries
 from prevnet.mail.sender import MailSendError, OutgoingMail, SendReport
 
 CHUNK_SIZE = 100
 """Mails claimed, sent and recorded together: at most this many are of unknown fate after a
-crash, and a batch costs two commits per this many mails."""
+crash, and a batch costs one commit per this many mails."""
 
 
 class Connection(Protocol):
@@ -52,11 +52,13 @@ async def send_once(
     sent: list[str] = []
     refused: dict[str, str] = {}
     deferred: dict[str, str] = {}
+    fates = Fates()  # of the chunk just sent: recorded as the next one is claimed
     async with contextlib.AsyncExitStack() as stack:
         relay: Connection | None = None
         for start in range(0, len(unique), chunk_size):
             chunk = unique[start : start + chunk_size]
-            taken = await deliveries.claim_many([claim for claim, _ in chunk])
+            taken = await deliveries.claim_many([claim for claim, _ in chunk], recording=fates)
+            fates = Fates()
             claimed = [mail for claim, mail in chunk if claim.message_id in taken]
             if not claimed:
                 continue
@@ -65,10 +67,10 @@ async def send_once(
                     relay = await stack.enter_async_context(sender.connection())
                 report = await relay.send(claimed)
             except MailSendError as exc:
-                await _record_failure(deliveries, claimed, exc)
+                await deliveries.record(_failure(claimed, exc))
                 exc.sent = (*sent, *exc.sent)
                 raise
-            await deliveries.record(
+            fates = Fates(
                 sent=report.sent,
                 retry={
                     own_id: reason
@@ -79,18 +81,18 @@ async def send_once(
             sent += report.sent
             refused.update(report.refused)
             deferred.update(report.deferred)
+    await deliveries.record(fates)
     return SendReport(tuple(sent), refused, deferred)
 
 
-async def _record_failure(
-    deliveries: SqlEmailDeliveries, claimed: Sequence[OutgoingMail], exc: MailSendError
-) -> None:
+def _failure(claimed: Sequence[OutgoingMail], exc: MailSendError) -> Fates:
     """The relay took ``exc.sent``, may have ``exc.unknown`` (never resent), and none of the
     others of the chunk: those may be claimed again."""
     took, unknown = set(exc.sent), set(exc.unknown)
-    rest = [m.message_id for m in claimed if m.message_id not in took | unknown]
-    await deliveries.record(
-        sent=[m.message_id for m in claimed if m.message_id in took],
+    return Fates(
+        sent=tuple(m.message_id for m in claimed if m.message_id in took),
         unknown=dict.fromkeys(sorted(unknown), str(exc)),
-        retry=dict.fromkeys(rest, type(exc).__name__),
+        retry={
+            m.message_id: type(exc).__name__ for m in claimed if m.message_id not in took | unknown
+        },
     )

@@ -10,7 +10,14 @@ import pytest
 from phenomena.email_policy import EmailPreference
 from phenomena.errors import InvalidValue
 from phenomena.storage.database import Database
-from phenomena.storage.email_deliveries import RETRY, SENDING, SENT, Claim, SqlEmailDeliveries
+from phenomena.storage.email_deliveries import (
+    RETRY,
+    SENDING,
+    SENT,
+    Claim,
+    Fates,
+    SqlEmailDeliveries,
+)
 
 JAN = "@jan:prevnet.example"
 CLAIRE = "@claire:prevnet.example"
@@ -95,7 +102,7 @@ async def test_a_chunk_is_claimed_at_once_leaving_out_what_was_sent_or_is_being_
     store = SqlEmailDeliveries(db)
     first = chunk(0, 1, 2)
     assert await store.claim_many(first) == {c.message_id for c in first}
-    await store.record(sent=[first[0].message_id], retry={first[1].message_id: "451 later"})
+    await store.record(Fates(sent=(first[0].message_id,), retry={first[1].message_id: "451 later"}))
 
     again = await store.claim_many(chunk(0, 1, 2, 3, 3))  # m2 is still being sent
     assert again == {first[1].message_id, chunk(3)[0].message_id}
@@ -110,9 +117,11 @@ async def test_a_chunks_fates_are_recorded_together(db: Database) -> None:
     await store.claim_many(chunk(0, 1, 2))
     with pytest.raises(LookupError, match=r"m9.*claim it before sending"):
         await store.record(
-            sent=[sent, "<alert-12.m9@prevnet.example>"],
-            retry={later: "451 try later"},
-            unknown={doubt: "connection lost"},
+            Fates(
+                sent=(sent, "<alert-12.m9@prevnet.example>"),
+                retry={later: "451 try later"},
+                unknown={doubt: "connection lost"},
+            )
         )
     states = {m: await store.send(m) for m in (sent, later, doubt)}
     assert {m: s.state for m, s in states.items() if s} == {
@@ -123,6 +132,18 @@ async def test_a_chunks_fates_are_recorded_together(db: Database) -> None:
     [unknown] = await store.unfinished(datetime(2000, 1, 1, tzinfo=UTC))
     assert unknown.message_id == doubt  # in doubt: listed at once, never claimed again
     assert await store.claim_many(chunk(0, 1, 2)) == {later}
+
+
+async def test_a_chunks_fates_are_recorded_as_the_next_chunk_is_claimed(db: Database) -> None:
+    store = SqlEmailDeliveries(db)
+    first = [c.message_id for c in chunk(0, 1)]
+    await store.claim_many(chunk(0, 1))
+    fates = Fates(sent=(first[0],), retry={first[1]: "451 try later"})
+    assert await store.claim_many(chunk(2, 3), recording=fates) == {
+        c.message_id for c in chunk(2, 3)
+    }
+    got = [await store.send(m) for m in first]
+    assert [s.state for s in got if s] == [SENT, RETRY]
 
 
 async def test_two_senders_racing_for_overlapping_chunks_share_them_out(db: Database) -> None:
