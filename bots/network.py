@@ -378,11 +378,14 @@ class MatrixNetwork:
                 if key in wanted_by_room:
                     wanted_by_room[key][member.matrix_id] = power_level(member)
         step = len(members)
-        for key, room_id in sorted(ids.items()):
-            await self.repair.registry_room(specs[key], room_id, ids, wanted_by_room[key], report)
+
+        def advanced() -> None:
+            nonlocal step
             step += 1
             if progress:
                 progress(step, total)
+
+        await self.repair.registry_rooms(specs, ids, wanted_by_room, report, advanced)
         active = {m.matrix_id: m.organisation for m in members if m.is_active}
         for record in alert_rooms:
             recipients = await self._recipients(record.key)

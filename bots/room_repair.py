@@ -1,4 +1,4 @@
-"""Repairing one room at a time: who is in it, its settings, its power levels.
+"""Repairing rooms: who is in each, its settings, its power levels (a few rooms at a time).
 
 Each change that the homeserver refuses is reported with its reason and the fix a person
 should apply, and the next change is still made: one bad room or member stops nothing else.
@@ -6,6 +6,7 @@ should apply, and the next change is still made: one bad room or member stops no
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Collection, Mapping
 
 import nio
@@ -50,6 +51,10 @@ def alert_id_of(key: str) -> int | None:
 def refusal(exc: MatrixAdminError) -> str:
     """The homeserver's answer, as a reason."""
     return f"the homeserver refused ({exc.status} {exc.errcode}: {exc.error})"
+
+
+ROOM_LANES = 4
+"""Rooms repaired at once: the homeserver works on one while the answer for another travels."""
 
 
 class RoomRepair:
@@ -101,6 +106,26 @@ class RoomRepair:
             )
             return None
         return state
+
+    async def registry_rooms(
+        self,
+        specs: Mapping[str, RoomSpec],
+        ids: Mapping[str, str],
+        wanted: Mapping[str, Mapping[str, int]],
+        report: ReconcileReport,
+        done: Callable[[], None],
+    ) -> None:
+        """Repair every registry room, :data:`ROOM_LANES` at a time; ``done`` after each."""
+        lanes = asyncio.Semaphore(ROOM_LANES)
+
+        async def one(key: str, room_id: str) -> None:
+            async with lanes:
+                await self.registry_room(specs[key], room_id, ids, wanted[key], report)
+            done()
+
+        async with asyncio.TaskGroup() as repairs:  # one failure cancels the others
+            for key, room_id in sorted(ids.items()):
+                repairs.create_task(one(key, room_id))
 
     async def registry_room(
         self,
