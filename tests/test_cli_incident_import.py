@@ -344,3 +344,34 @@ def test_an_option_wins_over_the_mapping_file_and_a_bad_setting_names_its_key(
     bad = run("incidents", "import", str(path), "--mapping", str(mapping))
     assert bad.exit_code == 1
     assert f"{mapping}: time_format: time format '%H:%M' does not give a whole day" in bad.stderr
+
+
+def test_rejected_cells_that_look_like_formulas_stay_text_in_the_rejects_file(
+    run: Invoke, tmp_path: Path
+) -> None:
+    """A cell such as ``=HYPERLINK(...)`` must not run as a formula when the analyst opens the
+    rejects file in a spreadsheet; negative coordinates stay the numbers they are."""
+    path = tmp_path / "hostile.csv"
+    rows = [
+        "when;lat;lon;type;modus",
+        '2026-11-14;-91;-3,95;vandalism;"=HYPERLINK(""http://evil.example"",""open"")"',
+        "2026-11-14;50.45;3.95;nope;@SUM(A1:A9)",
+        "2026-11-14;50.45;3.95;+cmd;-2+3",
+    ]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    rejects = tmp_path / "rejects.csv"
+    args = ["--time", "when", "--lat", "lat", "--lon", "lon", "--type", "type", "--modus", "modus"]
+    assert run("incidents", "import", str(path), *args, "--rejects", str(rejects)).exit_code == 1
+    with rejects.open(encoding="utf-8-sig", newline="") as handle:
+        written = list(csv.reader(handle, delimiter=";"))
+    cells = [cell for row in written[1:] for cell in row]
+    assert not [c for c in cells if c[:1] in ("=", "+", "@") or c[:2] == "-2"], cells
+    assert written[1][2:] == [
+        "2026-11-14",
+        "-91",
+        "-3,95",
+        "vandalism",
+        '\'=HYPERLINK("http://evil.example","open")',
+    ]
+    assert written[2][-1] == "'@SUM(A1:A9)"
+    assert written[3][-2:] == ["'+cmd", "'-2+3"]

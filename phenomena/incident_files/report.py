@@ -85,11 +85,28 @@ class ImportReport:
         return out
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(cell: str) -> str:
+    """The cell as a spreadsheet shows it as text: ``=HYPERLINK(...)``, ``@SUM(...)`` or
+    ``+cmd`` from a hostile export would otherwise run as a formula when the rejects file is
+    opened (CSV injection). Plain numbers such as ``-3,95`` are kept as they are."""
+    if not cell.startswith(_FORMULA_STARTS):
+        return cell
+    try:
+        float(cell.replace(",", "."))
+    except ValueError:
+        return "'" + cell
+    return cell
+
+
 def rejects_rows(header: Sequence[str], rejected: Sequence[Rejection]) -> list[list[str]]:
-    """The rejects file: a header, then each rejected line's number, problems and fields."""
-    rows = [["line", "problems", *header]]
+    """The rejects file: a header, then each rejected line's number, problems and fields (any
+    that a spreadsheet would take for a formula made text)."""
+    rows = [["line", "problems", *(_inert(name) for name in header)]]
     rows += [
-        [str(r.line), r.explained(), *r.record.fields]
+        [str(r.line), _inert(r.explained()), *(_inert(f) for f in r.record.fields)]
         for r in sorted(rejected, key=lambda r: r.line)
     ]
     return rows
