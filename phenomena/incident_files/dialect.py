@@ -40,10 +40,13 @@ def encoding_named(text: str) -> str:
 
 
 def decode(raw: bytes, encoding: str | None) -> tuple[str, str]:
-    """The text of a file and its encoding: the one given, or UTF-8 and else Windows-1252.
+    """The text of a file and its encoding: the one given, UTF-16 when a byte order mark says
+    so (Excel's "Unicode Text"), or UTF-8 and else Windows-1252.
 
     Raises InvalidValue naming the first byte that cannot be read, rather than replacing it.
     """
+    if encoding is None and raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
     if encoding is None:
         try:
             return raw.decode("utf-8-sig"), "utf-8"

@@ -103,7 +103,8 @@ def _write_rejects(path: Path, rows: list[list[str]], delimiter: str) -> None:
 @click.option(
     "--encoding",
     callback=_checked(encoding_named),
-    help="Encoding of a CSV file, e.g. cp1252 (default: UTF-8, else Windows-1252).",
+    help="Encoding of a CSV file, e.g. cp1252 (default: UTF-16 after its byte order mark, "
+    "else UTF-8, else Windows-1252).",
 )
 @click.option(
     "--rejects",

@@ -76,6 +76,16 @@ def test_windows_1252_is_read_and_a_wrong_encoding_named_with_its_line() -> None
         decode(raw, "utf-8")
 
 
+def test_excels_unicode_text_export_utf16_with_its_byte_order_mark_is_read() -> None:
+    """Excel's "Unicode Text" is UTF-16 with a byte order mark and tabs: read, not garbled."""
+    text = "commune\tfait\r\nQuévy\tVol qualifié dans habitation\r\n"
+    for codec in ("utf-16-le", "utf-16-be"):
+        bom = "\ufeff".encode(codec)
+        assert decode(bom + text.encode(codec), None) == (text, "utf-16")
+        table = split(decode(bom + text.encode(codec), None)[0], "\t")
+        assert table.header == ("commune", "fait")
+
+
 def test_quoted_fields_spanning_lines_keep_the_line_they_start_on() -> None:
     table = split('a,b\n1,"two\nlines"\n\n,,\n3,4,,\n5\n', ",")
     assert [r.line for r in table.records] == [2, 6, 7]
