@@ -269,6 +269,10 @@ async def run_up(
             async with uow() as unit:
                 return await unit.alerts.get(alert_id)
 
+        async def routed_rooms(alert_id: int) -> tuple[str, ...]:
+            alert = await alert_of(alert_id)
+            return alert.rooms if alert is not None else ()
+
         incident_store = SqlIncidentStore(db)
         outlines = functools.cache(lambda: load_outlines(settings))  # only maps need them
 
@@ -381,7 +385,9 @@ async def run_up(
             toolbox_subscription(ToolboxNotices(bot.post, network.room_id, ledger))
         )
         dispatcher.subscribe(
-            email_reply_subscription(EmailReplyNotices(bot.post, ledger, territories))
+            email_reply_subscription(
+                EmailReplyNotices(bot.post, ledger, territories, routed_rooms, network.room_id)
+            )
         )
 
         scheduler = AsyncIOScheduler(timezone="UTC")

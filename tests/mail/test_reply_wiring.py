@@ -6,10 +6,12 @@ bot's ``post`` (the whole path against Synapse is in tests/e2e/test_bulletin_mai
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+import pytest
 
 from bots.email_replies import EmailReplyNotices
 from phenomena.alert_text import parse_alert_text
@@ -21,6 +23,7 @@ from phenomena.storage.database import Database
 from phenomena.storage.outbox import Outbox
 from phenomena.storage.unit_of_work import SqlUnitOfWork
 from phenomena.territory import TerritoryRegistry
+from prevnet.delivery_failures import FailureKind, classify
 from prevnet.mail.replies import EmailReply
 from prevnet.mail.reply_wiring import ReplyRecorder, reply_key
 from tests.unit.test_alert_text import EXAMPLE
@@ -125,6 +128,72 @@ class Ledger:
         return {k: b for k, b in self._bulletins.items() if b.alert_id == alert_id}
 
 
+def routed(*rooms: str) -> Callable[[int], Awaitable[Sequence[str]]]:
+    async def rooms_of(alert_id: int) -> Sequence[str]:
+        return rooms
+
+    return rooms_of
+
+
+async def room_ids(room: str) -> str | None:
+    """Every room exists but ``zone:9999`` (a zone without partners has no room)."""
+    return None if room == "zone:9999" else f"!{room}"
+
+
+def reply(text: str = "Same in Jemappes.") -> EmailReplied:
+    return EmailReplied(
+        alert_id=7,
+        room="",
+        event_id="email:abc",
+        sender=ALICE,
+        display_name="Alice Dupont",
+        organisation="ZP Mons/Quévy",
+        text=text,
+    )
+
+
+async def test_an_at_room_in_a_reply_pings_no_one_through_the_bots_power(
+    territories: TerritoryRegistry,
+) -> None:
+    """The bot may notify a whole room; a member may not. The notice says it mentions nobody,
+    so Matrix's legacy rule (any body containing "@room") does not fire for it."""
+    posted: list[dict[str, Any]] = []
+
+    async def post(room_id: str, content: dict[str, Any], tx_id: str) -> str:
+        posted.append(content)
+        return "$posted"
+
+    ledger = Ledger({"zone:5324": Bulletin(7, "zone:5324", "!mons", "$zone")})
+    notices = EmailReplyNotices(post, ledger, territories, routed("zone:5324"), room_ids)
+    await notices.handle(reply("@room everybody look, and @bob:prevnet.example too"))
+    [content] = posted
+    assert "@room everybody look" in content["body"]
+    assert content["m.mentions"] == {}
+
+
+async def test_a_reply_that_comes_before_its_bulletin_waits_for_it(
+    territories: TerritoryRegistry,
+) -> None:
+    """The bulletin e-mail can go out before the chat bulletin is posted (the homeserver slow):
+    the reply is retried until every routed room's thread is there, never dropped."""
+    posted: list[tuple[str, str]] = []
+
+    async def post(room_id: str, content: dict[str, Any], tx_id: str) -> str:
+        posted.append((room_id, tx_id))
+        return "$posted"
+
+    bulletins = {"zone:5324": Bulletin(7, "zone:5324", "!mons", "$zone")}
+    rooms = routed("zone:5324", "province:40000", "zone:9999")
+    notices = EmailReplyNotices(post, Ledger(bulletins), territories, rooms, room_ids)
+    with pytest.raises(LookupError, match="province:40000") as waiting:
+        await notices.handle(reply())
+    assert classify(waiting.value) is FailureKind.TRANSIENT
+    assert posted == [("!mons", "email:abc-zone:5324")]
+    bulletins["province:40000"] = Bulletin(7, "province:40000", "!ovl", "$province")
+    await notices.handle(reply())  # the retry: zone:9999 has no room, so no bulletin to wait for
+    assert posted[1:] == [("!ovl", "email:abc-province:40000"), ("!mons", "email:abc-zone:5324")]
+
+
 async def test_the_reply_goes_in_every_bulletin_thread_in_each_rooms_language(
     territories: TerritoryRegistry,
 ) -> None:
@@ -150,7 +219,9 @@ async def test_the_reply_goes_in_every_bulletin_thread_in_each_rooms_language(
         organisation="ZP Mons/Quévy",
         text="Same in Jemappes.\nTwo houses.",
     )
-    notices = EmailReplyNotices(post, ledger, territories)
+    notices = EmailReplyNotices(
+        post, ledger, territories, routed("zone:5324", "province:40000"), room_ids
+    )
     await notices.handle(event)
     assert [(room_id, tx) for room_id, _, tx in posted] == [
         ("!ovl", "email:abc-province:40000"),
