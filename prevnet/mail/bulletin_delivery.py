@@ -36,7 +36,7 @@ from phenomena.events import AlertClosed, AlertExpired, AlertPublished, AlertUpd
 from phenomena.partners import Member, MemberStatus, Organisation
 from phenomena.rooms import member_rooms, room_languages
 from phenomena.services.unit_of_work import UnitOfWork
-from phenomena.storage.email_deliveries import Claim, Fates, SqlEmailDeliveries
+from phenomena.storage.email_deliveries import Claim, SqlEmailDeliveries
 from phenomena.territory import TerritoryRegistry
 from prevnet.mail.bulletin_mail import (
     BulletinTemplate,
@@ -46,7 +46,7 @@ from prevnet.mail.bulletin_mail import (
     bulletin_template,
     message_id,
 )
-from prevnet.mail.mail_chunks import CHUNK_SIZE, send_once
+from prevnet.mail.mail_chunks import CHUNK_SIZE, PendingMail, send_once
 from prevnet.mail.mail_chunks import Sender as Sender  # what the wiring and tests pass in
 from prevnet.mail.sender import MailSendError, OutgoingMail
 
@@ -160,13 +160,10 @@ class BulletinMailer:
         targets = await self._targets(alert)
         if not targets:
             return
-        written = await self._write(alert, targets)
-        if written is None:
+        mails = await self._prepare(alert, targets)
+        if mails is None:
             return  # not published (any more): nobody gets it
-        mails, unwritable = written
-        await self._set_aside(alert, unwritable)
-        if mails:
-            await self._send(alert, mails)
+        await self._send(alert, mails)
 
     async def _targets(self, alert: Alert) -> list[MailTarget]:
         async with self._uow() as unit:
@@ -175,62 +172,52 @@ class BulletinMailer:
         preferences = await self._deliveries.preferences([m.matrix_id for m in members if m.email])
         return mail_targets(alert, members, organisations, preferences, self._territories)
 
-    async def _write(
+    async def _prepare(
         self, alert: Alert, targets: Sequence[MailTarget]
-    ) -> tuple[list[tuple[Claim, OutgoingMail]], dict[str, tuple[MailTarget, str]]] | None:
-        """Each target's mail, written from one template per routed room (one chat link read
-        per room, not per member), and those that cannot be written; None if none may be."""
+    ) -> list[PendingMail] | None:
+        """Each target's mail, to be written from one template per routed room (one chat link
+        read per room, not per member); None when none may be sent."""
         source = await self._source_of(alert)
         templates: dict[str, BulletinTemplate | str] = {}
-        mails: list[tuple[Claim, OutgoingMail]] = []
-        unwritable: dict[str, tuple[MailTarget, str]] = {}
+        mails: list[PendingMail] = []
         for target in targets:
-            member = target.member.matrix_id
             template = templates.get(target.room)
-            try:
-                if template is None:
-                    chat = await self._chat_link(alert, target.room)
+            if template is None:
+                chat = await self._chat_link(alert, target.room)
+                try:
                     made = bulletin_template(
                         alert, target.language, self._setup, self._territories, chat, source
                     )
+                except (ValueError, MessageError) as exc:  # e.g. a line break in a name
+                    template = templates[target.room] = str(exc)
+                else:
                     if made is None:
                         return None
                     template = templates[target.room] = made
-                if isinstance(template, str):
-                    raise ValueError(template)  # the room's template could not be written
-                mail = template.mail(MailRecipient(member, target.address, target.language))
-            except (ValueError, MessageError) as exc:  # e.g. a line break in a name
-                templates.setdefault(target.room, str(exc))
-                own_id = message_id(self._setup, alert, member)
-                unwritable[own_id] = (target, f"could not be written: {exc}")
-                continue
-            mails.append((Claim(mail.message_id, member, BULLETIN_KIND, alert.id), mail))
-        return mails, unwritable
+            member = target.member.matrix_id
+            own_id = message_id(self._setup, alert, member)
+            claim = Claim(own_id, member, BULLETIN_KIND, alert.id)
+            recipient = MailRecipient(member, target.address, target.language)
+            mails.append(PendingMail(claim, _writer(template, recipient, own_id)))
+        return mails
 
-    async def _set_aside(self, alert: Alert, unwritable: dict[str, tuple[MailTarget, str]]) -> None:
-        """Record the mails that cannot be written as not sent (``retry``), once per attempt."""
-        claims = [
-            Claim(own_id, target.member.matrix_id, BULLETIN_KIND, alert.id)
-            for own_id, (target, _) in unwritable.items()
-        ]
-        claimed = await self._deliveries.claim_many(claims)
-        if not claimed:
-            return
-        await self._deliveries.record(
-            Fates(retry={own_id: unwritable[own_id][1] for own_id in sorted(claimed)})
+    def _set_aside(self, alert: Alert, claim: Claim, reason: str) -> None:
+        log.warning(
+            "%s: the bulletin e-mail to %s is set aside, the others go: %s",
+            alert.ref,
+            claim.member,
+            reason,
         )
-        for own_id in sorted(claimed):
-            target, reason = unwritable[own_id]
-            log.warning(
-                "%s: the bulletin e-mail to %s is set aside, the others go: %s",
-                alert.ref,
-                target.member.matrix_id,
-                reason,
-            )
 
-    async def _send(self, alert: Alert, mails: Sequence[tuple[Claim, OutgoingMail]]) -> None:
+    async def _send(self, alert: Alert, mails: Sequence[PendingMail]) -> None:
         try:
-            report = await send_once(self._sender, self._deliveries, mails, self._chunk_size)
+            report = await send_once(
+                self._sender,
+                self._deliveries,
+                mails,
+                self._chunk_size,
+                lambda claim, reason: self._set_aside(alert, claim, reason),
+            )
         except MailSendError as exc:
             if exc.unknown:
                 log.warning(
@@ -252,3 +239,16 @@ class BulletinMailer:
                 "now; they are tried again with the event",
                 transient=True,
             )
+
+
+def _writer(
+    template: BulletinTemplate | str, recipient: MailRecipient, own_id: str
+) -> Callable[[], OutgoingMail]:
+    """What writes one member's mail from their room's template (or says why it cannot)."""
+
+    def write() -> OutgoingMail:
+        if isinstance(template, str):
+            raise ValueError(template)  # the room's template could not be written
+        return template.mail(recipient, own_id)
+
+    return write

@@ -261,15 +261,15 @@ class BulletinTemplate:
         self._end = f"\r\n--{boundary}--\r\n"
         self._last_day = content.last_day() + REPLY_GRACE
 
-    def mail(self, recipient: MailRecipient) -> OutgoingMail:
-        """``recipient``'s mail as the relay gets it. Their address must be one plain address
-        (``email_problem`` finds nothing, as the mailer checks): ValueError for one that is not
-        even made of an address's characters."""
+    def mail(self, recipient: MailRecipient, own_id: str | None = None) -> OutgoingMail:
+        """``recipient``'s mail as the relay gets it (``own_id``: its Message-ID, if the caller
+        has it already). Their address must be one plain address (``email_problem`` finds
+        nothing, as the mailer checks): ValueError for one not even made of its characters."""
         alert, setup, member = self._alert, self._setup, recipient.member_id
         address = recipient.address
         if not _PLAIN_ADDRESS.fullmatch(address):
             raise ValueError(f"{address!r} is not one plain e-mail address")
-        own_id = message_id(setup, alert, member)
+        own_id = own_id or message_id(setup, alert, member)
         ack = ack_url(setup, alert.id, member, self._language)
         unsubscribe = unsubscribe_url(setup, alert.id, member)
         head = [self._from, _member_header("To", address), self._subject_date]

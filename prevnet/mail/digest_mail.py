@@ -46,8 +46,8 @@ from prevnet.mail.bulletin_mail import (
 )
 from prevnet.mail.bulletin_wiring import mail_setup, mail_signer
 from prevnet.mail.digest_texts import digest_text
-from prevnet.mail.mail_chunks import Sender, send_once
-from prevnet.mail.sender import MailSendError, OutgoingMail, SmtpSender, outgoing_mail
+from prevnet.mail.mail_chunks import PendingMail, Sender, send_once
+from prevnet.mail.sender import MailSendError, SmtpSender, outgoing_mail
 from prevnet.mail.signing import Purpose
 from prevnet.settings import Settings
 
@@ -281,7 +281,7 @@ class DigestMailer:
             members = list(await unit.members.list(statuses=[MemberStatus.ACTIVE]))
             organisations = {o.key: o for o in await unit.organisations.list()}
         preferences = await self._deliveries.preferences([m.matrix_id for m in members if m.email])
-        mails: list[tuple[Claim, OutgoingMail]] = []
+        mails: list[PendingMail] = []
         for member in members:
             reader = digest_reader(
                 member,
@@ -303,7 +303,8 @@ class DigestMailer:
             except (ValueError, MessageError) as exc:
                 log.warning("the digest e-mail to %s cannot be written: %s", member.matrix_id, exc)
                 continue
-            mails.append((Claim(mail.message_id, member.matrix_id, DIGEST_KIND), mail))
+            claim = Claim(mail.message_id, member.matrix_id, DIGEST_KIND)
+            mails.append(PendingMail.written(claim, mail))
         return await self._send(mails) if mails else 0
 
     async def send_week_retrying(
@@ -330,7 +331,7 @@ class DigestMailer:
                 delay = min(delay * 2, 3600.0)
         return sent
 
-    async def _send(self, mails: list[tuple[Claim, OutgoingMail]]) -> int:
+    async def _send(self, mails: list[PendingMail]) -> int:
         """Each mail not sent before, claimed, sent and recorded a chunk at a time."""
         report = await send_once(self._sender, self._deliveries, mails)
         return len(report.sent)

@@ -1,5 +1,6 @@
 """Bulletin e-mails go a chunk at a time over one connection: a crash or a relay failure in the
-second chunk leaves at most that chunk in doubt, and the next run sends the rest exactly once."""
+second chunk leaves at most that chunk in doubt, the next run sends the rest exactly once, and a
+mail that cannot be written is set aside while the others go."""
 
 from __future__ import annotations
 
@@ -32,14 +33,14 @@ from phenomena.partners_file import PartnerDocument
 from phenomena.services.alerts import ModerationPolicy, create_alert
 from phenomena.services.partners import import_partners
 from phenomena.storage.database import Database
-from phenomena.storage.email_deliveries import SENDING, SENT, SqlEmailDeliveries
+from phenomena.storage.email_deliveries import SENDING, SENT, Claim, SqlEmailDeliveries
 from phenomena.storage.schema import EmailSendRow
 from phenomena.storage.unit_of_work import SqlUnitOfWork, utc_now
 from phenomena.territory import TerritoryRegistry
 from prevnet.mail.bulletin_delivery import BulletinMailer
 from prevnet.mail.bulletin_mail import ChatLink
 from prevnet.mail.bulletin_wiring import mail_setup, mail_signer
-from prevnet.mail.mail_chunks import Connection
+from prevnet.mail.mail_chunks import Connection, PendingMail, send_once
 from prevnet.mail.sender import MailSendError, OutgoingMail, SendReport, SmtpSender
 from prevnet.settings import Settings
 from tests.mail.smtp_relay import Inbox, Relay, free_port
@@ -241,3 +242,31 @@ async def test_every_chunk_of_an_event_goes_over_one_connection(zone: Zone) -> N
     await zone.mail(zone.real_sender())  # all sent: nothing claimed, no connection opened
     assert zone.relay.inbox.sessions == 1
     assert sum(zone.mailed().values()) == MEMBERS
+
+
+async def test_a_mail_that_cannot_be_written_is_set_aside_and_the_others_go(zone: Zone) -> None:
+    def mail(n: int) -> OutgoingMail:
+        content = f"From: a@x.test\r\nTo: r{n}@x.test\r\nMessage-ID: <m{n}@x.test>\r\n\r\nhi\r\n"
+        return OutgoingMail(f"<m{n}@x.test>", "a@x.test", (f"r{n}@x.test",), content.encode())
+
+    def broken() -> OutgoingMail:
+        raise ValueError("a line break in a name")
+
+    claims = [
+        Claim(f"<m{n}@x.test>", f"@r{n}:{SERVER}", "bulletin", zone.alert.id) for n in range(5)
+    ]
+    pending = [PendingMail.written(c, mail(n)) for n, c in enumerate(claims)]
+    pending[3] = PendingMail(claims[3], broken)
+    told: list[tuple[str, str]] = []
+    deliveries = SqlEmailDeliveries(zone.db)
+
+    report = await send_once(
+        zone.real_sender(), deliveries, pending, 2, lambda c, why: told.append((c.member, why))
+    )
+
+    assert len(report.sent) == 4
+    assert sorted(zone.mailed()) == [f"r{n}@x.test" for n in (0, 1, 2, 4)]
+    assert told == [(f"@r3:{SERVER}", "could not be written: a line break in a name")]
+    aside = await deliveries.send("<m3@x.test>")
+    assert aside is not None and aside.state == "retry"
+    assert aside.last_error == "could not be written: a line break in a name"
