@@ -23,6 +23,8 @@ AMBER, and a closed alert takes no more answers).
 from __future__ import annotations
 
 import asyncio
+import html
+import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Collection
@@ -42,6 +44,9 @@ MAX_REPLY_BYTES = 1_000_000
 MAX_MIME_PARTS = 100
 MAX_REPLY_CHARS = 8_000
 """What one chat notice in a thread comfortably holds (a Matrix event is 64 KiB at most)."""
+MAX_CHAT_BYTES = 24_000
+"""What the reply may take of that notice as JSON, as text and as HTML (quotes, emoji and CJK
+weigh several bytes a character): encrypted, base64 adds a third, and 64 KiB must hold it all."""
 MAX_MIME_DEPTH = 10
 MAX_SESSIONS = 50
 IDLE_TIMEOUT_SECONDS = 60
@@ -236,7 +241,7 @@ class ReplyReceiver:
         if not text:
             log.info("refused a reply to A-%d by %s: nothing but quotes", address.alert_id, member)
             return "550 5.6.0 Empty reply: write your answer above the quoted bulletin"
-        if len(text) > MAX_REPLY_CHARS:
+        if len(text) > MAX_REPLY_CHARS or _chat_bytes(text) > MAX_CHAT_BYTES:
             log.info(
                 "refused a reply to A-%d by %s: %d characters", address.alert_id, member, len(text)
             )
@@ -267,6 +272,12 @@ class ReplyReceiver:
         domain = sender.rpartition("@")[2][:100]
         log.warning("refused a forged reply to A-%d from @%s: %s", address.alert_id, domain, why)
         return None
+
+
+def _chat_bytes(text: str) -> int:
+    """The bytes the text takes in a chat notice: its JSON as body and as formatted_body."""
+    formatted = html.escape(text).replace("\n", "<br>")
+    return sum(len(json.dumps(t, ensure_ascii=False).encode()) for t in (text, formatted))
 
 
 def _single_from(msg: EmailMessage) -> str | None:

@@ -7,6 +7,7 @@ freezing the server for everyone else, and a ``From`` that only looks like a mem
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import smtplib
 import threading
@@ -263,3 +264,23 @@ async def test_a_reply_too_long_for_a_thread_is_refused_with_what_to_do(inbox: I
     short = "Content-Type: text/plain\r\n\r\n" + ("Bonjour, voici ma remarque.\r\n" * 100) + "\r\n"
     code, _ = await asyncio.to_thread(send_raw, inbox, raw_mail(short.encode()))
     assert code == 250 and len(inbox.replies) == 1
+
+
+async def test_a_reply_too_big_for_an_encrypted_chat_event_is_refused_though_under_8000_chars(
+    inbox: Inbox,
+) -> None:
+    """Characters are not bytes: 7,000 CJK characters (or quotes, or emoji) fit the character
+    limit but not an encrypted Matrix event (64 KiB, base64 adds a third); taken with 250, such a
+    reply was then refused by the homeserver and lost in chat."""
+
+    def utf8(text: str) -> bytes:
+        head = b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n"
+        return raw_mail(head + b"\r\n" + base64.encodebytes(text.encode()).replace(b"\n", b"\r\n"))
+
+    for text in ("中文" * 3_500, '"' * 7_000, "😀" * 7_000):
+        code, answer = await asyncio.to_thread(send_raw, inbox, utf8(text))
+        assert code == 552 and b"too long for a chat thread" in answer
+    assert inbox.replies == []
+    plain = "Bonjour, l'équipe a vu la même chose hier soir.\n" * 140
+    code, _ = await asyncio.to_thread(send_raw, inbox, utf8(plain))
+    assert code == 250 and len(inbox.replies) == 1 and len(inbox.replies[0].text) > 6_500
