@@ -98,6 +98,7 @@ class ToolboxNotices:
                 f"{html.escape(event.text)}<br>"
                 f'<a href="{html.escape(event.url)}">{html.escape(event.url)}</a>'
             )
+            content["m.mentions"] = {}  # a forum author's "@room" must not use the bot's power
             await self._post(
                 bulletin.room_id, content, tx_id=f"toolbox-post-{event.post_id}-{room}"
             )
@@ -119,5 +120,6 @@ class ToolboxNotices:
                 f'<a href="{html.escape(event.url)}"><b>{html.escape(event.title)}</b></a>'
                 f"<br>{html.escape(event.excerpt)}"
             ),
+            "m.mentions": {},
         }
         await self._post(room_id, content, tx_id=f"toolbox-topic-{event.topic_id}")
