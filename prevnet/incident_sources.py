@@ -19,6 +19,10 @@ from phenomena.incident_files.dialect import decode, detect_delimiter
 from phenomena.incident_files.table import Record, Table, split, table_of
 
 SPREADSHEETS = (".xlsx", ".xlsm")
+_ZIP = b"PK\x03\x04"
+"""How an .xlsx begins, whatever its name (a workbook saved as ``export.csv`` is still one)."""
+_OLE2 = bytes.fromhex("D0CF11E0A1B11AE1")
+"""How an Excel 97-2003 .xls begins: binary, not text in some encoding."""
 
 
 @dataclass(frozen=True)
@@ -51,22 +55,23 @@ def _cell(value: object) -> str:
 
 
 def _sheet(path: Path) -> Opened:
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise InvalidValue(
-            f"{path.name} cannot be read as an .xlsx workbook ({exc}): save it again from the "
-            "spreadsheet as .xlsx, or export it as CSV"
-        ) from None
-    try:
-        sheet = workbook.worksheets[0]
-        rows = [
-            Record(number, tuple(_cell(v) for v in values))
-            for number, values in enumerate(sheet.iter_rows(values_only=True), 1)
-        ]
-        name = sheet.title
-    finally:
-        workbook.close()
+    with path.open("rb") as handle:  # a file, not a name: openpyxl would refuse "export.csv"
+        try:
+            workbook = load_workbook(handle, read_only=True, data_only=True)
+        except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
+            raise InvalidValue(
+                f"{path.name} cannot be read as an .xlsx workbook ({exc}): save it again from "
+                "the spreadsheet as .xlsx, or export it as CSV"
+            ) from None
+        try:
+            sheet = workbook.worksheets[0]
+            rows = [
+                Record(number, tuple(_cell(v) for v in values))
+                for number, values in enumerate(sheet.iter_rows(values_only=True), 1)
+            ]
+            name = sheet.title
+        finally:
+            workbook.close()
     width = max((len(r.fields) for r in rows), default=0)
     padded = [Record(r.line, r.fields + ("",) * (width - len(r.fields))) for r in rows]
     return Opened(table_of(padded), ",", f"sheet {name!r} of the workbook")
@@ -74,7 +79,14 @@ def _sheet(path: Path) -> Opened:
 
 def open_table(path: Path, options: FileOptions) -> Opened:
     """The file's table; InvalidValue saying what to do when it cannot be read."""
-    if path.suffix.lower() in SPREADSHEETS:
+    with path.open("rb") as handle:
+        start = handle.read(len(_OLE2))
+    if start.startswith(_OLE2):
+        raise InvalidValue(
+            f"{path.name} is an Excel 97-2003 workbook (.xls), which this import cannot read: "
+            "open it in the spreadsheet and save it as .xlsx, or export it as CSV"
+        )
+    if path.suffix.lower() in SPREADSHEETS or start.startswith(_ZIP):
         opened = _sheet(path)
         if options.delimiter or options.encoding:
             how = f"{opened.how} (a workbook has no separator or encoding: those are ignored)"

@@ -375,3 +375,27 @@ def test_rejected_cells_that_look_like_formulas_stay_text_in_the_rejects_file(
     ]
     assert written[2][-1] == "'@SUM(A1:A9)"
     assert written[3][-2:] == ["'+cmd", "'-2+3"]
+
+
+def test_an_old_xls_workbook_is_refused_with_what_to_do_and_a_renamed_xlsx_is_read(
+    run: Invoke, tmp_path: Path, data: Path
+) -> None:
+    """An Excel 97-2003 file is not text: asking for its --encoding would send the analyst the
+    wrong way. A workbook saved under a .csv name is still a workbook."""
+    old = tmp_path / "export.xls"
+    old.write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + bytes(range(256)) * 8)
+    args = ["--time", "when", "--lat", "lat", "--lon", "lon", "--default-type", "vandalism"]
+    refused = run("incidents", "import", str(old), *args)
+    assert refused.exit_code == 1
+    assert "Excel 97-2003 workbook (.xls)" in refused.stderr
+    assert "save it as .xlsx" in refused.stderr and "--encoding" not in refused.stderr
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["when", "lat", "lon"])
+    sheet.append([datetime(2026, 11, 14, 22, 5), 50.45, 3.95])
+    renamed = tmp_path / "export.csv"
+    book.save(renamed)
+    read = run("incidents", "import", str(renamed), *args)
+    assert read.exit_code == 0, read.output
+    assert stored_count(data) == 1
