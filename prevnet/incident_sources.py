@@ -13,6 +13,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from phenomena.errors import InvalidValue
 from phenomena.incident_files.dialect import decode, detect_delimiter
@@ -65,6 +66,8 @@ def _sheet(path: Path) -> Opened:
             ) from None
         try:
             sheet = workbook.worksheets[0]
+            if isinstance(sheet, ReadOnlyWorksheet):
+                sheet.reset_dimensions()  # a wrong recorded used range would cut rows silently
             rows = [
                 Record(number, tuple(_cell(v) for v in values))
                 for number, values in enumerate(sheet.iter_rows(values_only=True), 1)

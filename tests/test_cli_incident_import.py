@@ -7,7 +7,9 @@ Each test writes a small file the way an export would (a ``|`` file with US date
 from __future__ import annotations
 
 import csv
+import re
 import sqlite3
+import zipfile
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -399,3 +401,30 @@ def test_an_old_xls_workbook_is_refused_with_what_to_do_and_a_renamed_xlsx_is_re
     read = run("incidents", "import", str(renamed), *args)
     assert read.exit_code == 0, read.output
     assert stored_count(data) == 1
+
+
+def test_a_workbook_whose_recorded_dimension_is_wrong_is_read_whole(
+    run: Invoke, tmp_path: Path, data: Path
+) -> None:
+    """Some exporters record a sheet's used range wrongly; read-only openpyxl trusts it and would
+    drop the rows and columns outside it without a word."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["when", "lat", "lon"])
+    for day in range(1, 6):
+        sheet.append([f"2026-11-{day:02d}", 50.45, 3.95])
+    written = tmp_path / "written.xlsx"
+    book.save(written)
+    path = tmp_path / "export.xlsx"
+    with zipfile.ZipFile(written) as source, zipfile.ZipFile(path, "w") as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:B2"', content)
+            target.writestr(item, content)
+    args = ["--time", "when", "--lat", "lat", "--lon", "lon", "--default-type", "vandalism"]
+    result = run("incidents", "import", str(path), *args)
+    assert result.exit_code == 0, result.output
+    assert "5 line(s) read: 5 added" in result.stdout
+    assert stored_count(data) == 5
