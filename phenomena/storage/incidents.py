@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
 from phenomena.incidents import Incident
 from phenomena.partners import Organisation
@@ -81,26 +81,29 @@ class SqlIncidentStore:
                     )
                 )
                 seen: set[str] = set()
+                rows: list[dict[str, object]] = []
                 for incident, fingerprint in chunk:
                     if fingerprint in existing or fingerprint in seen:
                         known += 1
                         continue
                     seen.add(fingerprint)
-                    session.add(
-                        IncidentRow(
-                            fingerprint=fingerprint,
-                            source=source[:200],
-                            occurred_on=incident.occurred_on,
-                            x=incident.x,
-                            y=incident.y,
-                            type=incident.type.value,
-                            municipality=incident.municipality,
-                            modus=incident.modus,
-                            external_id=incident.external_id,
-                            imported_at=now,
-                        )
+                    rows.append(
+                        {
+                            "fingerprint": fingerprint,
+                            "source": source[:200],
+                            "occurred_on": incident.occurred_on,
+                            "x": incident.x,
+                            "y": incident.y,
+                            "type": incident.type.value,
+                            "municipality": incident.municipality,
+                            "modus": incident.modus,
+                            "external_id": incident.external_id,
+                            "imported_at": now,
+                        }
                     )
-                    added += 1
+                if rows:  # one executemany, not an ORM object per row (50,000-line files)
+                    await session.execute(insert(IncidentRow), rows)
+                added += len(rows)
             if progress:
                 progress(min(start + CHUNK, len(incidents)))
         return added, known
