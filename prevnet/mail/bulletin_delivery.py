@@ -84,11 +84,17 @@ def _room_order(key: str) -> tuple[int, str]:
 
 
 def mail_room(
-    alert: Alert, member: Member, organisation: Organisation | None, territories: TerritoryRegistry
+    alert: Alert,
+    member: Member,
+    organisation: Organisation | None,
+    territories: TerritoryRegistry,
+    routed: frozenset[str] | None = None,
 ) -> str | None:
     """The routed room through which the member gets the alert's bulletin (zone rooms first),
-    or None when they get none or may not read it."""
-    rooms = member_rooms(member, organisation, territories) & set(routed_rooms(alert, territories))
+    or None when they get none or may not read it (``routed``: the alert's routed rooms)."""
+    if routed is None:
+        routed = frozenset(routed_rooms(alert, territories))
+    rooms = member_rooms(member, organisation, territories) & routed
     if not rooms or not may_read(alert, member, organisation, territories):
         return None
     return min(rooms, key=_room_order)
@@ -106,22 +112,25 @@ def mail_targets(
     if email_share(alert.content.tlp) is EmailShare.NOTHING:
         return []
     found = []
+    routed = frozenset(routed_rooms(alert, territories))
+    languages: dict[str, str] = {}
     for member in members:
         address = (member.email or "").strip()
         if not member.is_active or not address:
             continue
+        if preferences.get(member.matrix_id) is not EmailPreference.ALL:
+            continue
         if email_problem(address) is not None:  # a list or comment an older prevnet stored
             log.warning("%s has no usable e-mail address: fix it with member add", member.matrix_id)
             continue
-        if preferences.get(member.matrix_id) is not EmailPreference.ALL:
-            continue
-        room = mail_room(alert, member, organisations.get(member.organisation), territories)
+        organisation = organisations.get(member.organisation)
+        room = mail_room(alert, member, organisation, territories, routed)
         if room is None:
             continue
-        languages = room_languages(room, territories)
-        found.append(
-            MailTarget(member, address, room, languages[0] if languages else DEFAULT_LANGUAGE)
-        )
+        if room not in languages:
+            spoken = room_languages(room, territories)
+            languages[room] = spoken[0] if spoken else DEFAULT_LANGUAGE
+        found.append(MailTarget(member, address, room, languages[room]))
     return found
 
 
