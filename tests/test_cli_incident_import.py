@@ -428,3 +428,19 @@ def test_a_workbook_whose_recorded_dimension_is_wrong_is_read_whole(
     assert result.exit_code == 0, result.output
     assert "5 line(s) read: 5 added" in result.stdout
     assert stored_count(data) == 5
+
+
+def test_a_rejects_file_that_is_the_input_file_is_refused_before_anything(
+    run: Invoke, tmp_path: Path, data: Path
+) -> None:
+    """Writing the rejects over the file being imported would destroy the analyst's export."""
+    path = tmp_path / "incidents.csv"
+    write_bad_file(path)
+    before = path.read_bytes()
+    args = ["--time", "when", "--lat", "lat", "--lon", "lon", "--type", "type"]
+    same = str(tmp_path / "." / "incidents.csv")
+    result = run("incidents", "import", str(path), *args, "--rejects", same)
+    assert result.exit_code == 2
+    assert "--rejects" in result.stderr and "the file being imported" in result.stderr
+    assert path.read_bytes() == before
+    assert stored_count(data) == 0

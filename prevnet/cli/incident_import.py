@@ -127,6 +127,11 @@ def import_command(
     Every line that cannot be imported is rejected with all its problems, grouped by reason in
     the report; the others are imported. Exit status 1 when any line was rejected.
     """
+    if rejects is not None and rejects.resolve() == file.resolve():
+        raise click.BadParameter(
+            "is the file being imported; name another file for the rejected lines",
+            param_hint="--rejects",
+        )
     options["type"] = options.pop("type_")
     options["id"] = options.pop("id_")
     settings = run_command(lambda: import_settings(options, mapping_file))
