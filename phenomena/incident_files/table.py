@@ -66,8 +66,19 @@ def table_of(records: Iterable[Record]) -> Table:
     return Table(header, tuple(kept))
 
 
+def _never_closed(lines: list[str], delimiter: str) -> bool:
+    """Whether these lines end inside a quoted field (strict parsing says so at the end)."""
+    try:
+        for _ in csv.reader(lines, delimiter=delimiter, strict=True):
+            pass
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
+
+
 def _csv_records(text: str, delimiter: str) -> Iterable[Record]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    lines = list(io.StringIO(text, newline=""))  # the lines as csv counts them
+    reader = csv.reader(lines, delimiter=delimiter)
     while True:
         start = reader.line_num + 1
         try:
@@ -79,6 +90,13 @@ def _csv_records(text: str, delimiter: str) -> Iterable[Record]:
                 f"line {start} cannot be read as CSV ({exc}): check the quotes, or the file is "
                 "not a text export"
             ) from None
+        end = reader.line_num
+        if end == len(lines) and end > start and _never_closed(lines[start - 1 :], delimiter):
+            raise InvalidValue(
+                f"line {start} opens a quoted field that is never closed, so lines {start} to "
+                f"{end} would be read as one field; nothing was imported: check the quotes on "
+                f"line {start}"
+            )
         yield Record(start, tuple(fields))
 
 

@@ -95,6 +95,19 @@ def test_quoted_fields_spanning_lines_keep_the_line_they_start_on() -> None:
     assert str(problem) == "1 fields where the header has 2"
 
 
+def test_a_quote_never_closed_is_refused_rather_than_swallowing_the_rest_of_the_file() -> None:
+    """Read leniently, one stray opening quote made every later line part of one field: the
+    lines were lost without a word (or stored as a long modus text)."""
+    lines = ["when,modus"] + [f"2026-11-{d:02d},door" for d in range(1, 29)]
+    lines[4] = '2026-11-04,"door forced'
+    with pytest.raises(InvalidValue, match=r"line 5 opens a quoted field that is never closed"):
+        split("\n".join(lines) + "\n", ",")
+    closed = split('when,modus\n2026-11-01,"door\nforced"\n', ",")
+    assert closed.records[0].fields == ("2026-11-01", "door\nforced")
+    sloppy = split('when,modus\n2026-11-01,door 12" wide\n2026-11-02,"two\nlines"\n', ",")
+    assert [r.line for r in sloppy.records] == [2, 3]
+
+
 def test_types_are_mapped_or_exactly_named_never_guessed() -> None:
     types = TypeMap.parse(
         {"459 PC BURGLARY RESIDENCE": "residential-burglary", "Vol qualifié": "Woninginbraak"},
