@@ -13,6 +13,10 @@ import time
 from collections import deque
 from collections.abc import Callable
 
+MIN_MARGIN_SECONDS = 0.25
+"""Requests reach Discourse a little after they are let through, not all equally late: the
+margin covers that jitter however short the window."""
+
 
 class RateLimiter:
     """At most ``limit`` acquisitions in any ``window`` seconds, shared by all callers."""
@@ -28,7 +32,7 @@ class RateLimiter:
         if limit < 1 or window <= 0:
             raise ValueError("the rate limit needs at least one request per positive window")
         self.limit = limit
-        self.window = window * (1 + margin)
+        self.window = window + max(window * margin, MIN_MARGIN_SECONDS)
         self._clock = clock
         self._stamps: deque[float] = deque()
         self._paused_until = 0.0
