@@ -16,6 +16,7 @@ from typing import Any
 from phenomena.errors import PrevnetError
 from phenomena.services.alerts import ModerationPolicy
 from phenomena.storage.database import sqlite_url
+from prevnet.attention_settings import AttentionSettings, parse_attention
 from prevnet.page_guards import proxy_networks
 
 
@@ -86,6 +87,7 @@ class Settings:
     outbox_max_attempts: int = 8  # then an event that keeps failing is set aside as a dead letter
     discourse: DiscourseSettings | None = None  # the toolbox bridge; None: no bridge
     email: EmailSettings | None = None  # e-mail out (and in); None: nothing is sent
+    attention: AttentionSettings = field(default_factory=AttentionSettings)  # escalation, budget
     public_url: str | None = None  # where browsers reach prevnet's pages; None: the API's address
     # proxies (IPs/CIDRs) whose X-Forwarded-For names the visitor; none trusted by default
     trusted_proxies: tuple[str, ...] = ()
@@ -198,7 +200,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
         values["moderation"] = document["moderation"]
     if "zone_codes" in document:
         values["zone_codes"] = document["zone_codes"]
-    for table in ("discourse", "email"):
+    for table in ("discourse", "email", "attention"):
         if table in document:
             values[table] = document[table]
     return values
@@ -228,6 +230,7 @@ def _build(values: dict[str, Any]) -> Settings:
         "retry_seconds",
         "outbox_max_attempts",
         "email",
+        "attention",
         "public_url",
         "trusted_proxies",
     }
@@ -295,6 +298,8 @@ def _build(values: dict[str, Any]) -> Settings:
             kwargs["discourse"] = _discourse(dict(values["discourse"]))
         if "email" in values:
             kwargs["email"] = _email(dict(values["email"]))
+        if "attention" in values:
+            kwargs["attention"] = parse_attention(dict(values["attention"]))
         if "trusted_proxies" in values:
             kwargs["trusted_proxies"] = _trusted_proxies(values["trusted_proxies"])
         if values.get("public_url"):

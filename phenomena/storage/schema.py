@@ -122,6 +122,7 @@ class AlertRow(Base):
     status_reason: Mapped[str | None] = mapped_column(Text)
     status_by: Mapped[str | None] = mapped_column(String(255))
     origin_room: Mapped[str | None] = mapped_column(String(255))
+    priority: Mapped[str] = mapped_column(String(8), default="normal", server_default="normal")
     # organisations the author named (recipients:), and a RED alert's recipients (",a,b,"):
     # its own room is made for them
     named_recipients: Mapped[str] = mapped_column(Text, default="", server_default="")
@@ -470,3 +471,7 @@ class EmailSendRow(Base):
     claimed_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(500))
+
+
+# the attention tables share Base.metadata; imported last, as they need Base
+from phenomena.storage import schema_attention as _attention  # noqa: E402, F401
