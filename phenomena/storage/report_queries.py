@@ -1,0 +1,89 @@
+"""The records the attention report is computed from, read in a few statements per period.
+
+Reads numbers, room keys, organisation keys and times only: no alert text leaves the database
+for the report, whatever its label.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import select
+
+from phenomena.partners import Organisation
+from phenomena.report import (
+    AttentionReport,
+    ReportAcknowledgement,
+    ReportAlert,
+    ReportBulletin,
+    ReportEscalation,
+    ReportRecords,
+    ReportVote,
+    attention_report,
+)
+from phenomena.storage.database import Database
+from phenomena.storage.schema import AcknowledgementRow, AlertRow, BulletinRow
+from phenomena.storage.schema_attention import EscalationRow, UsefulnessVoteRow
+from phenomena.storage.unit_of_work import SqlUnitOfWork
+from phenomena.territory import TerritoryRegistry
+
+
+async def report_records(db: Database, start: datetime, end: datetime) -> ReportRecords:
+    """The alerts with a bulletin sent in ``[start, end)`` and, for them, every bulletin,
+    acknowledgement and vote before ``end`` and every escalation step."""
+    sent_in_period = (
+        select(BulletinRow.alert_id)
+        .where(BulletinRow.sent_at >= start, BulletinRow.sent_at < end)
+        .distinct()
+        .scalar_subquery()
+    )
+    async with db.sessions() as session:
+        alerts = await session.execute(
+            select(AlertRow.id, AlertRow.recipients).where(AlertRow.id.in_(sent_in_period))
+        )
+        bulletins = await session.execute(
+            select(BulletinRow.alert_id, BulletinRow.room, BulletinRow.sent_at).where(
+                BulletinRow.alert_id.in_(sent_in_period), BulletinRow.sent_at < end
+            )
+        )
+        acknowledgements = await session.execute(
+            select(
+                AcknowledgementRow.alert_id, AcknowledgementRow.organisation, AcknowledgementRow.at
+            ).where(AcknowledgementRow.alert_id.in_(sent_in_period), AcknowledgementRow.at < end)
+        )
+        escalations = await session.execute(
+            select(EscalationRow.alert_id, EscalationRow.kind, EscalationRow.state).where(
+                EscalationRow.alert_id.in_(sent_in_period)
+            )
+        )
+        votes = await session.execute(
+            select(
+                UsefulnessVoteRow.alert_id, UsefulnessVoteRow.organisation, UsefulnessVoteRow.useful
+            ).where(UsefulnessVoteRow.alert_id.in_(sent_in_period), UsefulnessVoteRow.at < end)
+        )
+        return ReportRecords(
+            alerts=[ReportAlert(i, _keys(r)) for i, r in alerts],
+            bulletins=[ReportBulletin(a, room, at) for a, room, at in bulletins],
+            acknowledgements=[ReportAcknowledgement(a, o, at) for a, o, at in acknowledgements],
+            escalations=[ReportEscalation(a, k, s) for a, k, s in escalations],
+            votes=[ReportVote(a, o, bool(u)) for a, o, u in votes],
+        )
+
+
+async def load_report(
+    db: Database, territories: TerritoryRegistry, start: datetime, end: datetime
+) -> AttentionReport:
+    """The attention report of ``[start, end)`` for the registered organisations."""
+    records = await report_records(db, start, end)
+    return attention_report(records, await organisations(db), territories, start, end)
+
+
+async def organisations(db: Database) -> Iterable[Organisation]:
+    """Every registered organisation."""
+    async with SqlUnitOfWork(db.sessions) as unit:
+        return list(await unit.organisations.list())
+
+
+def _keys(text: str | None) -> tuple[str, ...]:
+    return tuple(k for k in (text or "").split(",") if k)
