@@ -237,3 +237,34 @@ class ToolboxTopicCreated(Event):
     category: str
     excerpt: str
     url: str
+
+
+# -- the duty rota ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DutyHandedOver(Event):
+    """A duty period started: the handover note goes to ``#moderation`` once. Times are ISO
+    8601 in UTC; ``previous_member`` is who was on duty for the area just before (or None)."""
+
+    period_id: int
+    scope: str
+    area: str
+    member: str
+    starts_at: str
+    ends_at: str
+    previous_member: str | None = None
+    previous_ends_at: str | None = None
+
+
+# -- escalation -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EscalationFired(Event):
+    """An escalation step fired (``phenomena.escalation``): whom it mentions and mails is in its
+    ``escalations`` row, recorded in the same commit."""
+
+    alert_id: int
+    kind: str  # ack | moderation
+    level: int
