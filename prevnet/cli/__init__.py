@@ -11,12 +11,14 @@ from prevnet.cli.app import App, run_command
 from prevnet.cli.bridge import bridge
 from prevnet.cli.db import audit, backup_command, db, purge_command, restore_command
 from prevnet.cli.detect import detect
+from prevnet.cli.duty import duty
 from prevnet.cli.homeserver import homeserver_config
 from prevnet.cli.incidents import incidents
 from prevnet.cli.member_prefs import prefs
 from prevnet.cli.outbox import outbox
 from prevnet.cli.partners import member, members, partners
 from prevnet.cli.reconcile import reconcile
+from prevnet.cli.report import report
 from prevnet.cli.territory import territory
 from prevnet.cli.up import up
 from prevnet.files import private_umask
@@ -71,6 +73,8 @@ cli.add_command(backup_command)
 cli.add_command(restore_command)
 cli.add_command(purge_command)
 cli.add_command(outbox)
+cli.add_command(duty)
+cli.add_command(report)
 
 
 def main() -> None:
