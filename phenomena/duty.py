@@ -225,8 +225,8 @@ class RotaEntry:
 
     area: str
     member: str
-    starts: str | datetime
-    ends: str | datetime
+    starts: str | date
+    ends: str | date
     line: int | None = None
     where: str = "entry"
 
