@@ -1,5 +1,10 @@
-"""Writing alerts in chat: ``!alert new`` (text or guided), ``publish``, ``cancel``, ``update`` and
-``close``; drafts always go to the author's direct chat."""
+"""Writing alerts in chat: ``!alert new`` (text or guided), ``publish``, ``fold``, ``cancel``,
+``update`` and ``close``; drafts always go to the author's direct chat.
+
+A normal alert that would go beyond a routed room's weekly budget is not published: its author is
+asked, in the answer, to confirm (``!alert publish A-12 confirm``) or to fold it into the digest
+(``!alert fold A-12``: info, published without a bulletin).
+"""
 
 from __future__ import annotations
 
@@ -9,10 +14,13 @@ from bots.commands import Arguments, CommandRegistry, Context, Reply, UsageError
 from bots.dialogue import GuidedEntry
 from phenomena.alert import Alert, AlertContent, AlertStatus, parse_ref
 from phenomena.alert_text import format_alert_text, merge_fields, parse_alert_text
+from phenomena.budget import CONFIRM_WORDS
 from phenomena.errors import DocumentErrors, InvalidValue
 from phenomena.partners import Role
 from phenomena.rooms import room_languages
 from phenomena.services import alerts as use
+from phenomena.services.budget import fold_draft, held_for_budget
+from phenomena.text import fold
 
 
 def register_authoring_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
@@ -71,11 +79,25 @@ def register_authoring_commands(registry: CommandRegistry, desk: AlertDesk) -> N
     @registry.command(
         "alert publish",
         needs=Role.AUTHOR,
-        usage="alert publish A-12",
-        help="publish your draft (or send it to moderation)",
+        usage="alert publish A-12 [confirm]",
+        help="publish your draft (or send it to moderation); confirm: beyond a room's weekly "
+        "budget",
     )
     async def publish(context: Context, args: Arguments) -> Reply | None:
         ref = alert_ref(args)
+        confirmed = any(fold(word) in CONFIRM_WORDS for word in args.positional[1:])
+        if not confirmed and desk.budget is not None:
+            held = await held_for_budget(
+                desk.uow(None),
+                desk.budget,
+                parse_ref(ref),
+                context.sender,
+                desk.territories,
+                desk.clock(),
+                desk.room_exists,
+            )
+            if held is not None:  # names the routed rooms: for the author's eyes only
+                return privately(Reply(held), context)
         alert, _ = await use.submit_draft(
             desk.uow(context.event_id),
             parse_ref(ref),
@@ -94,6 +116,31 @@ def register_authoring_commands(registry: CommandRegistry, desk: AlertDesk) -> N
         # typed in a routed room, hold the bulletin back: Synapse writes a room's events one
         # after the other.
         return None
+
+    @registry.command(
+        "alert fold",
+        needs=Role.AUTHOR,
+        usage="alert fold A-12",
+        help="publish your draft as info, without a bulletin: it goes into the weekly digest",
+    )
+    async def fold_(context: Context, args: Arguments) -> Reply:
+        alert, _ = await fold_draft(
+            desk.uow(context.event_id),
+            parse_ref(alert_ref(args)),
+            context.sender,
+            desk.territories,
+            desk.policy,
+            desk.clock(),
+        )
+        if alert.status is AlertStatus.PENDING_MODERATION:
+            return Reply(
+                f"{alert.ref} is folded into the digest (info, no bulletin) and sent to the "
+                "moderators (another person than you approves it)."
+            )
+        return Reply(
+            f"{alert.ref} is published as info: no bulletin is posted; it is in !alert list and "
+            "in the next weekly digest of its room(s)."
+        )
 
     @registry.command(
         "alert cancel",

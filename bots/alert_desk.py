@@ -17,6 +17,7 @@ from phenomena.errors import InvalidValue, PermissionDenied
 from phenomena.partners import Member, Organisation
 from phenomena.routing import route_alert
 from phenomena.services.alerts import ModerationPolicy, unseen
+from phenomena.services.budget import WeeklyBudget
 from phenomena.services.unit_of_work import UnitOfWork
 from phenomena.territory import TerritoryRegistry
 
@@ -51,7 +52,8 @@ class AlertDesk:
     """What the alert commands need, handed over by the composition root.
 
     ``room_exists`` says whether a routed room exists (``MatrixNetwork.room_id(key) is not
-    None``); without it every routed room is counted.
+    None``); without it every routed room is counted. ``budget``: the weekly volume budget
+    (``[attention] budget_per_week``); without it no publication is held.
     """
 
     uow: UowFactory
@@ -60,6 +62,7 @@ class AlertDesk:
     clock: Callable[[], datetime]
     ledger: ReachLedger
     room_exists: RoomExists | None = None
+    budget: WeeklyBudget | None = None
 
     async def registry(self) -> tuple[list[Member], dict[str, Organisation]]:
         """Every member and organisation."""

@@ -7,6 +7,9 @@ already has instead of a second message, and the ledger records what was sent.
 
 TLP holds here too: a RED alert's bulletin goes to its own room (``alert:12``, made with exactly
 its recipients' members); what the author is told goes to their direct chat.
+
+Priority holds here: an urgent bulletin mentions the room (``bots.bulletin_mentions``), an
+``info`` alert posts no bulletin at all (it waits for the weekly digest and ``!alert list``).
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from bots.bulletin_mentions import bulletin_content, bulletin_edit
 from bots.delivery_ports import BulletinRecordLike
-from bots.messages import edit_content, notice, thread_note
+from bots.messages import thread_note
 from bots.moderation_delivery import ModerationDelivery
 from bots.private_rooms import alert_room_name, alert_room_topic, recipient_members
 from bots.rendering import render_alert, render_change_note, render_close_note
@@ -32,6 +36,7 @@ from phenomena.events import (
     AlertWideningProposed,
     Event,
 )
+from phenomena.priority import Priority
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +81,9 @@ class AlertDelivery(ModerationDelivery):
         # this is the way from a command to its first bulletin: the alert comes with the event
         # when it was handed over at commit, and the rest is read side by side
         alert = await self._load(alert_id)
+        if not alert.content.priority.posted_as_bulletin:
+            await self._published_without_bulletin(alert)
+            return
         sent, source = await asyncio.gather(
             self._ledger.bulletins(alert_id), self._source_of(alert)
         )
@@ -89,6 +97,20 @@ class AlertDelivery(ModerationDelivery):
         )
         await self._tell_author(
             alert, f"{alert.ref} is published in {delivered} room(s).", "published"
+        )
+
+    async def _published_without_bulletin(self, alert: Alert) -> None:
+        """An info alert: nothing in its rooms; the moderators' thread and the author told."""
+        await self._note_under_moderation_notice(
+            alert.id,
+            f"Approved by {alert.status_by}; published as info, without a bulletin.",
+            "approved",
+        )
+        await self._tell_author(
+            alert,
+            f"{alert.ref} is published as info: no bulletin is posted; it is in !alert list and "
+            "in the next weekly digest of its room(s).",
+            "published",
         )
 
     async def _room_for(self, alert: Alert, room: str) -> str | None:
@@ -115,7 +137,9 @@ class AlertDelivery(ModerationDelivery):
             await self._before_bulletin()
         async with self._limit:
             event_id = await self._post(
-                room_id, notice(rendered), tx_id=f"prevnet-bulletin-{alert.id}-{room}"
+                room_id,
+                bulletin_content(rendered, alert.content.priority),
+                tx_id=f"prevnet-bulletin-{alert.id}-{room}",
             )
         await self._ledger.record_bulletin(
             self._record(alert.id, room, room_id, event_id, alert.version)
@@ -129,6 +153,8 @@ class AlertDelivery(ModerationDelivery):
         alert = await self._load(alert_id)
         source = await self._source_of(alert)
         sent = await self._ledger.bulletins(alert_id)
+        priority = alert.content.priority
+        rings = "priority" in fields and priority is Priority.URGENT
 
         async def edit(room: str, record: BulletinRecordLike) -> None:
             labels = self.labels(room)
@@ -136,7 +162,7 @@ class AlertDelivery(ModerationDelivery):
             async with self._limit:
                 await self._post(
                     record.room_id,
-                    edit_content(record.event_id, rendered),
+                    bulletin_edit(record.event_id, rendered, priority, rings),
                     tx_id=f"prevnet-edit-{alert_id}-{room}-v{version}",
                 )
                 await self._post(
@@ -149,6 +175,8 @@ class AlertDelivery(ModerationDelivery):
         await asyncio.gather(
             *(edit(room, record) for room, record in sent.items() if record.version < version)
         )
+        if not priority.posted_as_bulletin:
+            return  # an info alert posts no bulletin where it has none (made info or widened)
         new_rooms = [room for room in rooms if room not in sent]
         await asyncio.gather(*(self._send_bulletin(alert, room, source) for room in new_rooms))
 
@@ -165,7 +193,7 @@ class AlertDelivery(ModerationDelivery):
             async with self._limit:
                 await self._post(
                     record.room_id,
-                    edit_content(record.event_id, rendered),
+                    bulletin_edit(record.event_id, rendered, alert.content.priority),
                     tx_id=f"prevnet-{state}-{alert_id}-{room}",
                 )
                 note = render_close_note(alert.status, alert.status_reason, labels)

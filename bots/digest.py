@@ -14,7 +14,9 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from bots.i18n import Labels
+from phenomena.budget import RoomVolume
 from phenomena.digest import Digest
+from phenomena.priority import Priority
 from phenomena.territory import TerritoryRegistry
 
 
@@ -31,12 +33,30 @@ def digest_text(digest: Digest, labels: Labels, territories: TerritoryRegistry) 
             area = ", ".join(
                 territories.municipalities[n].own_name for n in alert.content.municipalities[:4]
             )
-            lines.append(f"- {alert.ref} {alert.content.tlp.label} {type_name}: {area}")
+            line = f"- {alert.ref} {alert.content.tlp.label} {type_name}: {area}"
+            if alert.content.priority is Priority.INFO:  # no bulletin said it: the digest does
+                lines += [f"{line} [{labels('info')}]", f"  {alert.content.summary}"]
+            else:
+                lines.append(line)
     else:
         lines.append(labels("No open alerts."))
     if digest.new:
         lines += ["", f"{labels('New this week')}: {', '.join(a.ref for a in digest.new)}"]
+    if digest.volume is not None:
+        lines += ["", _volume_line(digest, labels)]
     return "\n".join(lines)
+
+
+def _volume_line(digest: Digest, labels: Labels) -> str:
+    volume = digest.volume or RoomVolume()
+    line = labels(
+        "Bulletins in this room in the last 7 days: {normal} normal, {urgent} urgent.",
+        normal=str(volume.normal),
+        urgent=str(volume.urgent),
+    )
+    if digest.budget is not None:
+        line += " " + labels("Budget: {budget} normal bulletins a week.", budget=str(digest.budget))
+    return line
 
 
 def digest_chart(digest: Digest, labels: Labels) -> bytes:

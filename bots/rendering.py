@@ -12,8 +12,11 @@ from datetime import date
 
 from bots.i18n import Labels
 from phenomena.alert import Alert, AlertStatus
+from phenomena.priority import Priority
 from phenomena.territory import Municipality, TerritoryRegistry
 
+URGENT_MARK = "🚨"
+"""Before an urgent bulletin's head, with the word in the room's language."""
 TLP_SQUARES = {"clear": "⬜", "green": "🟩", "amber": "🟧", "amber+strict": "🟧", "red": "🟥"}
 
 
@@ -83,6 +86,7 @@ def render_alert(
     fields: list[tuple[str, str]] = [
         (labels("Area"), area),
         (labels("Period"), period),
+        (labels("Priority"), labels(content.priority.value)),
     ]
     if not withhold_content:
         fields.append((labels("Summary"), content.summary))
@@ -94,6 +98,9 @@ def render_alert(
     tlp = content.tlp
     square = TLP_SQUARES[tlp.value]
     head_text = f"{square} {tlp.label} · {type_name} · {alert.ref}"
+    urgent = f"{URGENT_MARK} {labels('URGENT')}" if content.priority is Priority.URGENT else ""
+    if urgent:
+        head_text = f"{urgent} · {head_text}"
     if marker:
         head_text = f"[{marker}] {head_text}"
     text_lines = [head_text, *[f"{name}: {value}" for name, value in fields]]
@@ -109,6 +116,8 @@ def render_alert(
         f"<b>{tlp.label}</b></font>"
     )
     head_html = f"{square} {tlp_html} · <b>{html.escape(type_name)}</b> · {alert.ref}"
+    if urgent:
+        head_html = f"<b>{html.escape(urgent)}</b> · {head_html}"
     if marker:
         head_html = f"<b>[{html.escape(marker)}]</b> {head_html}"
     rows = "".join(

@@ -32,6 +32,7 @@ from phenomena.events import (
     AlertWideningProposed,
     Event,
 )
+from phenomena.priority import Priority
 from phenomena.taxonomy import PhenomenonType
 from phenomena.tlp import Tlp
 
@@ -114,6 +115,8 @@ class AlertContent:
     advice: str | None = None
     recipients: tuple[str, ...] = ()
     """Organisations the author names (``recipients:``), besides those routing gives."""
+    priority: Priority = Priority.NORMAL
+    """How loudly it is delivered: urgent mentions the room, info posts no bulletin."""
 
     def changed_fields(self, other: AlertContent) -> tuple[str, ...]:
         """Names of the fields whose value differs in ``other``."""
@@ -127,6 +130,7 @@ class AlertContent:
             "modus",
             "advice",
             "recipients",
+            "priority",
         )
         return tuple(n for n in names if getattr(self, n) != getattr(other, n))
 
@@ -285,6 +289,17 @@ class Alert:
                 alert_id=self.id, approved=False, by=by, reason=reason.strip(), proposer=proposer
             )
         )
+
+    def fold_into_digest(self, at: datetime) -> None:
+        """Make a draft ``info``: published, it posts no bulletin and waits for the weekly digest
+        (what its author chooses when a room has had its week's normal bulletins)."""
+        if self.status is not AlertStatus.DRAFT:
+            raise IllegalTransition(
+                f"alert {self.ref} cannot be folded into the digest: only a draft can, and "
+                f"{_WHAT_TO_DO[self.status]}"
+            )
+        self.content = replace(self.content, priority=Priority.INFO)
+        self.updated_at = at
 
     def cancel(self, at: datetime) -> None:
         """The author drops a draft: its number stays taken, its text is wiped."""

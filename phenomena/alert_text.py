@@ -14,6 +14,8 @@ Example::
 Field names may also be written in French, Dutch or German (``du``/``van``/``von`` for ``from``).
 ``recipients`` (``destinataires``, ``ontvangers``, ``empfänger``) names organisations by key, comma
 separated, that a TLP:RED alert's own room is also made for (``to`` is the period's last day).
+``priority`` (``priorité``, ``prioriteit``, ``Priorität``) is urgent, normal (the default) or info.
+The field names themselves are in ``phenomena.alert_fields``.
 A value continues on following lines that are indented, or that hold no ``name:`` prefix.
 Parsing never raises anything but DocumentErrors, which lists every problem with its line.
 """
@@ -21,92 +23,29 @@ Parsing never raises anything but DocumentErrors, which lists every problem with
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TypeVar
 
 from phenomena.alert import AlertContent
+from phenomena.alert_fields import ALIASES
+from phenomena.alert_fields import FIELD_ORDER as FIELD_ORDER  # what guided entry imports
+from phenomena.alert_fields import FIELDS as FIELDS
+from phenomena.alert_fields import HINTS as HINTS
+from phenomena.alert_fields import REQUIRED as REQUIRED
 from phenomena.errors import DocumentErrors, DomainError, LineError
+from phenomena.priority import Priority
 from phenomena.taxonomy import PhenomenonType
 from phenomena.territory import TerritoryRegistry
 from phenomena.text import fold
 from phenomena.tlp import Tlp
 
-FIELD_ORDER = ("type", "area", "from", "to", "tlp", "summary", "modus", "advice")
-"""The fields guided entry asks for, in order."""
-FIELDS = (*FIELD_ORDER, "recipients")
-"""Every field of the text format."""
-REQUIRED = ("type", "area", "from", "tlp", "summary")
 MAX_TEXT = 100_000
 """Beyond any chat message: longer text is refused unread (the fields' own limits are lower)."""
 MAX_RECIPIENTS = 30
 MAX_PERIOD_DAYS = 366
 MAX_MUNICIPALITIES = 100
 _MAX_LENGTH = {"summary": 2_000, "modus": 4_000, "advice": 4_000}
-
-HINTS: Mapping[str, str] = {
-    "type": "a phenomenon type such as residential-burglary, phone-scam or vandalism",
-    "area": "municipalities separated by commas, e.g. 'Mons, Quévy' or NIS codes",
-    "from": "the first day as YYYY-MM-DD or DD/MM/YYYY",
-    "to": "the last day as YYYY-MM-DD or DD/MM/YYYY (optional)",
-    "tlp": "clear, green, amber, amber+strict or red",
-    "summary": "one or two sentences on what is happening",
-    "modus": "how the perpetrators operate (optional)",
-    "advice": "what partners and residents should do (optional)",
-    "recipients": "organisation keys separated by commas, e.g. zp-boraine (optional, TLP:RED)",
-}
-
-_ALIASES: dict[str, str] = {}
-for _canonical, _names in {
-    "type": ("type", "phenomenon", "phenomene", "fenomeen", "phanomen", "typ", "soort"),
-    "area": (
-        "area",
-        "where",
-        "communes",
-        "commune",
-        "lieu",
-        "gemeenten",
-        "gemeente",
-        "gemeinden",
-        "gemeinde",
-        "ort",
-        "municipalities",
-        "municipality",
-        "zone",
-    ),
-    "from": ("from", "start", "du", "debut", "des", "van", "vanaf", "von", "ab", "beginn"),
-    "to": ("to", "until", "end", "au", "fin", "jusqu au", "tot", "tot en met", "bis", "ende"),
-    "tlp": ("tlp",),
-    "summary": ("summary", "resume", "samenvatting", "zusammenfassung", "description"),
-    "modus": ("modus", "modus operandi", "mo", "mode operatoire", "werkwijze", "vorgehensweise"),
-    "advice": (
-        "advice",
-        "conseil",
-        "conseils",
-        "advies",
-        "rat",
-        "ratschlag",
-        "empfehlung",
-        "tips",
-        "tip",
-    ),
-    "recipients": (
-        "recipients",
-        "share with",
-        "destinataires",
-        "destinataire",
-        "a",
-        "ontvangers",
-        "ontvanger",
-        "aan",
-        "empfanger",
-        "empfaenger",
-        "an",
-    ),
-}.items():
-    for _name in _names:
-        _ALIASES[fold(_name)] = _canonical
 
 _T = TypeVar("_T")
 # A field name starts with a letter, so '14:00 they came back' or 'https://...' continue a value.
@@ -145,7 +84,7 @@ def read_fields(text: str) -> tuple[dict[str, RawField], list[LineError]]:
         match = None if indented else _FIELD_LINE.match(line)
         if match is not None:
             key = fold(match.group("key"))
-            canonical = _ALIASES.get(key)
+            canonical = ALIASES.get(key)
             if canonical is not None:
                 if canonical in fields:
                     first = fields[canonical].line
@@ -240,6 +179,7 @@ def parse_alert_text(
         modus=_as(values["modus"], str) if "modus" in values else None,
         advice=_as(values["advice"], str) if "advice" in values else None,
         recipients=_as(values["recipients"], tuple) if "recipients" in values else (),
+        priority=_as(values["priority"], Priority) if "priority" in values else Priority.NORMAL,
     )
 
 
@@ -283,6 +223,8 @@ def _convert(name: str, value: str, territories: TerritoryRegistry, today: date 
         return PhenomenonType.parse(value)
     if name == "tlp":
         return Tlp.parse(value)
+    if name == "priority":
+        return Priority.parse(value)
     if name == "area":
         return parse_area(value, territories)
     if name in ("from", "to"):
@@ -391,6 +333,8 @@ def format_alert_text(content: AlertContent, territories: TerritoryRegistry) -> 
         "modus": content.modus,
         "advice": content.advice,
         "recipients": ", ".join(content.recipients) or None,
+        # normal is what no line says: the canonical text of older alerts stays as it was
+        "priority": None if content.priority is Priority.NORMAL else content.priority.value,
     }
     lines: list[str] = []
     for name in FIELDS:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from phenomena.alert import Alert, AlertStatus
+from phenomena.budget import RoomVolume
 from phenomena.taxonomy import PhenomenonType
 
 PUBLISHED_STATES = (
@@ -27,6 +28,9 @@ class Digest:
     new: tuple[Alert, ...]
     weeks: tuple[date, ...]
     counts: dict[PhenomenonType, tuple[int, ...]]
+    volume: RoomVolume | None = None
+    """The room's bulletins of the week by priority (None: not counted), and its budget."""
+    budget: int | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -39,8 +43,16 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def room_digest(room: str, alerts: Iterable[Alert], today: date, weeks: int = 8) -> Digest:
-    """The digest of ``room`` on ``today``: alerts routed there, the last ``weeks`` weeks."""
+def room_digest(
+    room: str,
+    alerts: Iterable[Alert],
+    today: date,
+    weeks: int = 8,
+    volume: RoomVolume | None = None,
+    budget: int | None = None,
+) -> Digest:
+    """The digest of ``room`` on ``today``: alerts routed there, the last ``weeks`` weeks, and
+    the week's bulletins by priority when ``volume`` is given (its ``budget`` of normal ones)."""
     mine = [a for a in alerts if room in a.rooms and a.status in PUBLISHED_STATES]
     since = today - timedelta(days=7)
     open_ = tuple(a for a in mine if a.status.is_open)
@@ -60,4 +72,6 @@ def room_digest(room: str, alerts: Iterable[Alert], today: date, weeks: int = 8)
         new=new,
         weeks=starts,
         counts={k: tuple(v) for k, v in sorted(counts.items(), key=lambda kv: kv[0].value)},
+        volume=volume,
+        budget=budget,
     )

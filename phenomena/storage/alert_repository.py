@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload, undefer
 from phenomena.alert import Alert, AlertContent, AlertStatus, ProposedChange
 from phenomena.errors import NotFound
 from phenomena.partners import OrganisationKind
+from phenomena.priority import Priority
 from phenomena.storage.repositories import ORGANISATION_KIND, Clock, Collect, Repository, as_kind
 from phenomena.storage.schema import AlertMunicipalityRow, AlertRow, MemberRow, OrganisationRow
 from phenomena.taxonomy import PhenomenonType
@@ -142,6 +143,7 @@ class SqlAlertRepository(Repository):
         row.modus = content.modus
         row.advice = content.advice
         row.named_recipients = _rooms_text(content.recipients)
+        row.priority = content.priority.value
         current = [m.nis for m in row.municipalities]
         if current != list(content.municipalities):
             row.municipalities = [
@@ -163,6 +165,7 @@ def _alert(row: AlertRow) -> Alert:
             modus=row.modus,
             advice=row.advice,
             recipients=_split(row.named_recipients),
+            priority=_priority(row.priority),
         ),
         author=row.author,
         organisation=row.organisation,
@@ -195,6 +198,7 @@ def _content_json(content: AlertContent) -> dict[str, Any]:
         "modus": content.modus,
         "advice": content.advice,
         "recipients": list(content.recipients),
+        "priority": content.priority.value,
     }
 
 
@@ -210,7 +214,13 @@ def _content(data: dict[str, Any]) -> AlertContent:
         modus=data.get("modus"),
         advice=data.get("advice"),
         recipients=tuple(data.get("recipients") or ()),
+        priority=_priority(data.get("priority")),
     )
+
+
+def _priority(value: str | None) -> Priority:
+    """A stored priority; rows and widenings from before priorities existed are normal."""
+    return Priority(value) if value else Priority.NORMAL
 
 
 def _proposed_json(

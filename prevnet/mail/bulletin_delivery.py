@@ -108,8 +108,11 @@ def mail_targets(
     territories: TerritoryRegistry,
 ) -> list[MailTarget]:
     """Who gets ``alert`` by e-mail: the chat audience of its routed rooms, narrowed, never
-    widened: active, may read it, chose ``all``, has an address. Empty for RED, AMBER+STRICT."""
+    widened: active, may read it, chose ``all``, has an address. Empty for RED, AMBER+STRICT,
+    and for an ``info`` alert, which has no bulletin (it waits for the weekly digest)."""
     if email_share(alert.content.tlp) is EmailShare.NOTHING:
+        return []
+    if not alert.content.priority.posted_as_bulletin:
         return []
     found = []
     routed = frozenset(routed_rooms(alert, territories))
