@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
+from phenomena.events import Event
 from phenomena.partners import Organisation
 from phenomena.rooms import organisation_rooms
 from phenomena.routing import alert_room
@@ -20,6 +21,23 @@ from phenomena.territory import TerritoryRegistry
 
 WITHIN_HOUR = timedelta(hours=1)
 WITHIN_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class AttentionReportDue(Event):
+    """The monthly report of ``[start, end)`` (ISO times) is to be posted in ``#admin``.
+
+    Queued for the bots' consumer only, once per period (see ``report_queries.queue_once``);
+    it carries no figures, so the outbox holds nothing the report would not show.
+    """
+
+    start: str
+    end: str
+
+    @property
+    def period(self) -> tuple[datetime, datetime]:
+        """The period as aware datetimes."""
+        return datetime.fromisoformat(self.start), datetime.fromisoformat(self.end)
 
 
 @dataclass(frozen=True)

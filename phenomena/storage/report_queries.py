@@ -10,7 +10,9 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
+from phenomena.events import Event
 from phenomena.partners import Organisation
 from phenomena.report import (
     AttentionReport,
@@ -23,7 +25,13 @@ from phenomena.report import (
     attention_report,
 )
 from phenomena.storage.database import Database
-from phenomena.storage.schema import AcknowledgementRow, AlertRow, BulletinRow
+from phenomena.storage.schema import (
+    AcknowledgementRow,
+    AlertRow,
+    BulletinRow,
+    OutboxRow,
+    ProcessedCommandRow,
+)
 from phenomena.storage.schema_attention import EscalationRow, UsefulnessVoteRow
 from phenomena.storage.unit_of_work import SqlUnitOfWork
 from phenomena.territory import TerritoryRegistry
@@ -83,6 +91,24 @@ async def organisations(db: Database) -> Iterable[Organisation]:
     """Every registered organisation."""
     async with SqlUnitOfWork(db.sessions) as unit:
         return list(await unit.organisations.list())
+
+
+async def queue_once(
+    db: Database, key: str, event: Event, now: datetime, consumer: str = "bots"
+) -> bool:
+    """Put ``event`` in ``consumer``'s outbox unless ``key`` was queued before (True if now).
+
+    The marker and the event commit together, so two instances, or a job run again after a
+    restart, queue it once; the outbox then delivers it at least once.
+    """
+    try:
+        async with db.sessions() as session, session.begin():
+            session.add(ProcessedCommandRow(event_id=key, at=now))
+            await session.flush()
+            session.add(OutboxRow.pending(event, consumer, now))
+    except IntegrityError:
+        return False
+    return True
 
 
 def _keys(text: str | None) -> tuple[str, ...]:

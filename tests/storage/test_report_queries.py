@@ -68,12 +68,14 @@ class Scenario:
     old: int
 
 
-async def seed(db: Database) -> Scenario:
-    """The hand-counted scenario (see the expectations in the test)."""
-    async with SqlUnitOfWork(db.sessions) as unit:
-        for org in ORGS:
-            await unit.organisations.add(org)
-        await unit.commit()
+async def seed(db: Database, *, organisations: bool = True) -> Scenario:
+    """The hand-counted scenario (see the expectations in the test); ``organisations=False``
+    when a registry with the same keys is there already."""
+    if organisations:
+        async with SqlUnitOfWork(db.sessions) as unit:
+            for org in ORGS:
+                await unit.organisations.add(org)
+            await unit.commit()
     async with db.sessions() as session, session.begin():
 
         def alert(number: int, tlp: str, summary: str, recipients: str = "") -> int:
