@@ -11,13 +11,13 @@ from typing import Protocol
 from bots.alert_views import room_readers
 from bots.bulletin_size import oversize
 from bots.commands import Arguments, Context, UsageError
+from bots.escalation_views import EscalationStepLike
 from phenomena.alert import Alert, AlertStatus, parse_ref
 from phenomena.audience import Reader, may_read
 from phenomena.errors import InvalidValue, PermissionDenied
 from phenomena.partners import Member, Organisation
 from phenomena.routing import route_alert
 from phenomena.services.alerts import ModerationPolicy, unseen
-from phenomena.services.budget import WeeklyBudget
 from phenomena.services.unit_of_work import UnitOfWork
 from phenomena.territory import TerritoryRegistry
 
@@ -40,6 +40,12 @@ class ReachLedger(Protocol):
     ) -> bool: ...
 
 
+class EscalationSteps(Protocol):
+    """Where escalation steps are kept (``SqlEscalations``)."""
+
+    async def steps(self, alert_id: int) -> Sequence[EscalationStepLike]: ...
+
+
 class _BulletinLike(Protocol):
     @property
     def alert_id(self) -> int: ...
@@ -52,8 +58,7 @@ class AlertDesk:
     """What the alert commands need, handed over by the composition root.
 
     ``room_exists`` says whether a routed room exists (``MatrixNetwork.room_id(key) is not
-    None``); without it every routed room is counted. ``budget``: the weekly volume budget
-    (``[attention] budget_per_week``); without it no publication is held.
+    None``); without it every routed room is counted.
     """
 
     uow: UowFactory
@@ -62,7 +67,8 @@ class AlertDesk:
     clock: Callable[[], datetime]
     ledger: ReachLedger
     room_exists: RoomExists | None = None
-    budget: WeeklyBudget | None = None
+    escalations: EscalationSteps | None = None
+    """The alerts' escalation steps (``SqlEscalations``), shown by ``!alert reach``."""
 
     async def registry(self) -> tuple[list[Member], dict[str, Organisation]]:
         """Every member and organisation."""

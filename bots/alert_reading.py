@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from bots.alert_desk import AlertDesk, alert_ref, asking_member
 from bots.alert_views import is_direct_chat, privately
 from bots.commands import Arguments, CommandRegistry, Context, Reply
+from bots.escalation_views import escalation_lines
 from bots.i18n import Labels
 from bots.rendering import render_alert
 from phenomena.alert import Alert, AlertStatus
@@ -118,6 +119,8 @@ def register_reading_commands(registry: CommandRegistry, desk: AlertDesk) -> Non
         for row in rows:
             who = f" (by {', '.join(row.seen_by)})" if row.seen_by else ""
             lines.append(f"- {row.name} [{row.key}]: {row.state.value}{who}")
+        if desk.escalations is not None:
+            lines += escalation_lines(await desk.escalations.steps(alert.id))
         answer = Reply("\n".join(lines))
         readers = await desk.readers(context)
         if room_may_show(alert, context.room_key, readers, desk.territories):

@@ -40,14 +40,11 @@ from bots.room_repair import stored_recipients
 from bots.synapse_admin import Session, SynapseAdmin
 from bots.toolbox import ToolboxNotices, record_thread_reply
 from phenomena.alert import Alert
-from phenomena.budget import RoomVolume
 from phenomena.digest import room_digest
 from phenomena.partners import Member
 from phenomena.rooms import ADMIN, room_languages
 from phenomena.services.alerts import expire_due_alerts
-from phenomena.services.budget import WeeklyBudget
 from phenomena.services.detection import DETECTION_AUTHOR
-from phenomena.storage.bulletin_volume import SqlBulletinVolume
 from phenomena.storage.bulletins import BulletinRecord, SqlBulletinLedger
 from phenomena.storage.database import Database
 from phenomena.storage.email_deliveries import STUCK_AFTER, SqlEmailDeliveries
@@ -62,6 +59,7 @@ from prevnet.bot_account import ensure_bot_session
 from prevnet.demo import seed_demo_registry, write_demo_accounts
 from prevnet.detection import detection_attachments, run_daily_detection
 from prevnet.dispatch import Dispatcher, dead_letter_notice
+from prevnet.escalation_wiring import escalation_parts
 from prevnet.homeserver import Homeserver, HomeserverFiles, HomeserverOptions
 from prevnet.incident_api import incident_app
 from prevnet.mail.bulletin_wiring import (
@@ -217,9 +215,6 @@ async def run_up(
             clock=utc_now,
             ledger=ledger,
             room_exists=room_exists,
-            budget=WeeklyBudget(
-                SqlBulletinVolume(db), settings.attention.budget_per_week, settings.timezone
-            ),
         )
         commands = CommandRegistry()
         mail = invitation_service(settings, db, territories, settings.homeserver_url or url, admin)
@@ -351,15 +346,11 @@ async def run_up(
         async def weekly_digests() -> None:
             async with uow() as unit:
                 alerts = list(await unit.alerts.list())
-            now = utc_now()
-            today = now.date()
-            volumes = await SqlBulletinVolume(db).volumes(now - timedelta(days=7), now)
-            budget = settings.attention.budget_per_week
+            today = utc_now().date()
             for key in sorted(network.managed_keys()):
                 if not key.startswith(("zone:", "province:")):
                     continue
-                volume = volumes.get(key, RoomVolume())
-                digest = room_digest(key, alerts, today, volume=volume, budget=budget)
+                digest = room_digest(key, alerts, today)
                 room_id = await network.room_id(key)
                 if digest.is_empty or room_id is None:
                     continue
@@ -399,6 +390,21 @@ async def run_up(
                 EmailReplyNotices(bot.post, ledger, territories, routed_rooms, network.room_id)
             )
         )
+        # timers in the database: a round every check_seconds, posts and mails via the outbox
+        escalation = escalation_parts(
+            settings,
+            db,
+            territories,
+            uow,
+            ledger,
+            bot.post,
+            network.room_id,
+            alert_of,
+            member_lookup(uow),
+        )
+        desk.escalations = escalation.store
+        for subscription in escalation.subscriptions:
+            dispatcher.subscribe(subscription)
 
         scheduler = AsyncIOScheduler(timezone="UTC")
 
@@ -433,6 +439,12 @@ async def run_up(
             "retention", purge, IntervalTrigger(hours=24), next_run_time=soon + timedelta(minutes=1)
         )
         schedule("detection", daily_detection, at(settings.detection_time, settings.timezone))
+        schedule(
+            "escalation",
+            escalation.run,
+            IntervalTrigger(seconds=settings.attention.check_seconds),
+            next_run_time=soon + timedelta(seconds=1),
+        )
         scheduler.start()
         stack.callback(scheduler.shutdown, wait=False)
 
