@@ -18,6 +18,7 @@ from phenomena.errors import InvalidValue, PermissionDenied
 from phenomena.partners import Member, Organisation
 from phenomena.routing import route_alert
 from phenomena.services.alerts import ModerationPolicy, unseen
+from phenomena.services.budget import WeeklyBudget
 from phenomena.services.unit_of_work import UnitOfWork
 from phenomena.territory import TerritoryRegistry
 
@@ -58,7 +59,8 @@ class AlertDesk:
     """What the alert commands need, handed over by the composition root.
 
     ``room_exists`` says whether a routed room exists (``MatrixNetwork.room_id(key) is not
-    None``); without it every routed room is counted.
+    None``); without it every routed room is counted. ``budget``: the weekly volume budget
+    (``[attention] budget_per_week``); without it no publication is held.
     """
 
     uow: UowFactory
@@ -69,6 +71,7 @@ class AlertDesk:
     room_exists: RoomExists | None = None
     escalations: EscalationSteps | None = None
     """The alerts' escalation steps (``SqlEscalations``), shown by ``!alert reach``."""
+    budget: WeeklyBudget | None = None
 
     async def registry(self) -> tuple[list[Member], dict[str, Organisation]]:
         """Every member and organisation."""

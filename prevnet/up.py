@@ -40,11 +40,14 @@ from bots.room_repair import stored_recipients
 from bots.synapse_admin import Session, SynapseAdmin
 from bots.toolbox import ToolboxNotices, record_thread_reply
 from phenomena.alert import Alert
+from phenomena.budget import RoomVolume
 from phenomena.digest import room_digest
 from phenomena.partners import Member
 from phenomena.rooms import ADMIN, room_languages
 from phenomena.services.alerts import expire_due_alerts
+from phenomena.services.budget import WeeklyBudget
 from phenomena.services.detection import DETECTION_AUTHOR
+from phenomena.storage.bulletin_volume import SqlBulletinVolume
 from phenomena.storage.bulletins import BulletinRecord, SqlBulletinLedger
 from phenomena.storage.database import Database
 from phenomena.storage.email_deliveries import STUCK_AFTER, SqlEmailDeliveries
@@ -215,6 +218,9 @@ async def run_up(
             clock=utc_now,
             ledger=ledger,
             room_exists=room_exists,
+            budget=WeeklyBudget(
+                SqlBulletinVolume(db), settings.attention.budget_per_week, settings.timezone
+            ),
         )
         commands = CommandRegistry()
         mail = invitation_service(settings, db, territories, settings.homeserver_url or url, admin)
@@ -346,11 +352,15 @@ async def run_up(
         async def weekly_digests() -> None:
             async with uow() as unit:
                 alerts = list(await unit.alerts.list())
-            today = utc_now().date()
+            now = utc_now()
+            today = now.date()
+            volumes = await SqlBulletinVolume(db).volumes(now - timedelta(days=7), now)
+            budget = settings.attention.budget_per_week
             for key in sorted(network.managed_keys()):
                 if not key.startswith(("zone:", "province:")):
                     continue
-                digest = room_digest(key, alerts, today)
+                volume = volumes.get(key, RoomVolume())
+                digest = room_digest(key, alerts, today, volume=volume, budget=budget)
                 room_id = await network.room_id(key)
                 if digest.is_empty or room_id is None:
                     continue
