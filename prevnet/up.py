@@ -62,6 +62,7 @@ from prevnet.bot_account import ensure_bot_session
 from prevnet.demo import seed_demo_registry, write_demo_accounts
 from prevnet.detection import detection_attachments, run_daily_detection
 from prevnet.dispatch import Dispatcher, dead_letter_notice
+from prevnet.duty_wiring import duty_service
 from prevnet.escalation_wiring import escalation_parts
 from prevnet.homeserver import Homeserver, HomeserverFiles, HomeserverOptions
 from prevnet.incident_api import incident_app
@@ -235,6 +236,10 @@ async def run_up(
         )
         register_reconcile_command(commands, reconcile)
         register_alert_commands(commands, desk)
+        duty = duty_service(
+            db, territories, member_lookup(uow), settings.timezone, utc_now, dispatcher
+        )
+        duty.register(commands)  # !duty, !duty take
         register_prefs_commands(
             commands, SqlEmailDeliveries(db), email_enabled=settings.email is not None
         )
@@ -400,6 +405,7 @@ async def run_up(
                 EmailReplyNotices(bot.post, ledger, territories, routed_rooms, network.room_id)
             )
         )
+        dispatcher.subscribe(duty.subscription(bot.post, network.room_id))  # handover notes
         # timers in the database: a round every check_seconds, posts and mails via the outbox
         escalation = escalation_parts(
             settings,
@@ -452,6 +458,12 @@ async def run_up(
         schedule(
             "escalation",
             escalation.run,
+            IntervalTrigger(seconds=settings.attention.check_seconds),
+            next_run_time=soon + timedelta(seconds=1),
+        )
+        schedule(  # a note in #moderation as each duty period begins, once
+            "duty-handover",
+            duty.look_for_handovers,
             IntervalTrigger(seconds=settings.attention.check_seconds),
             next_run_time=soon + timedelta(seconds=1),
         )
