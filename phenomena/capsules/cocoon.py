@@ -1,0 +1,60 @@
+"""The words of a "cocoon" letter: near-repeat prevention for the streets around a detected cluster.
+
+After a burglary, homes close by run a higher risk for a few weeks; a letter to those streets,
+calm and with one tip, is a well-tried answer. The streets (or the area's name) come from whoever
+knows them: detection proposes a cluster with its municipalities, an analyst names the streets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from phenomena.capsules.capsule import Capsule
+from phenomena.capsules.wording import Wording
+from phenomena.errors import InvalidValue
+
+MAX_STREETS = 40
+"""More streets than this is no longer "around a cluster": send a poster instead."""
+
+
+@dataclass(frozen=True)
+class CocoonLetter:
+    """The paragraphs of the letter, in the capsule's language."""
+
+    heading: str
+    intro: str
+    tip: str
+    streets: str
+    contact: str
+    more: str
+    signature: str
+    link: str
+
+
+def cocoon_letter(capsule: Capsule, streets: Sequence[str]) -> CocoonLetter:
+    """The letter for residents of ``streets`` (street names, or the name of the area)."""
+    names = list(dict.fromkeys(" ".join(s.split()) for s in streets if s.strip()))
+    if not names:
+        raise InvalidValue(
+            "a cocoon letter needs the streets around the cluster: name at least one"
+        )
+    if len(names) > MAX_STREETS:
+        raise InvalidValue(
+            f"{len(names)} streets is more than a cocoon letter's {MAX_STREETS}: "
+            "name the streets closest to the cluster, or use the poster for a wider area"
+        )
+    if not capsule.tip.strip():
+        raise InvalidValue("the capsule has no tip: write one ('edit tip: ...') before the letter")
+    words = Wording(capsule.language)
+    kind = capsule.kind.names[capsule.language].lower()
+    return CocoonLetter(
+        heading=words("cocoon-heading"),
+        intro=words("cocoon-intro", type=kind, commune=capsule.commune),
+        tip=f"{words('tip-intro')} {capsule.tip}",
+        streets=words("cocoon-streets", streets=", ".join(names)),
+        contact=words("contact"),
+        more=words("more", commune=capsule.commune, link=capsule.link),
+        signature=words("cocoon-signature", commune=capsule.commune),
+        link=capsule.link,
+    )
