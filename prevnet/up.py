@@ -77,6 +77,7 @@ from prevnet.mail.reply_wiring import ReplyRecorder, start_replies
 from prevnet.observability import Metrics, observability_routes
 from prevnet.page_guards import proxy_networks
 from prevnet.reference import load_outlines, load_territories
+from prevnet.report_post import REPORT_TIME, monthly_report_job, report_subscription
 from prevnet.seams import bulletin_hold
 from prevnet.settings import Settings, SettingsError
 from prevnet.wiring import (
@@ -405,6 +406,11 @@ async def run_up(
                 EmailReplyNotices(bot.post, ledger, territories, routed_rooms, network.room_id)
             )
         )
+        dispatcher.subscribe(  # the monthly attention report, in #admin only
+            report_subscription(
+                db, territories, settings.timezone, client, bot.post, network.room_id
+            )
+        )
         dispatcher.subscribe(duty.subscription(bot.post, network.room_id))  # handover notes
         # timers in the database: a round every check_seconds, posts and mails via the outbox
         escalation = escalation_parts(
@@ -455,6 +461,13 @@ async def run_up(
             "retention", purge, IntervalTrigger(hours=24), next_run_time=soon + timedelta(minutes=1)
         )
         schedule("detection", daily_detection, at(settings.detection_time, settings.timezone))
+        schedule(  # every morning: queued once, on report_day or the week after an outage
+            "attention-report",
+            monthly_report_job(
+                db, settings.timezone, settings.attention.report_day, utc_now, dispatcher.wake
+            ),
+            at(REPORT_TIME, settings.timezone),
+        )
         schedule(
             "escalation",
             escalation.run,
