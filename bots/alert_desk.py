@@ -21,6 +21,7 @@ from phenomena.services.alerts import ModerationPolicy, unseen
 from phenomena.services.budget import WeeklyBudget
 from phenomena.services.unit_of_work import UnitOfWork
 from phenomena.territory import TerritoryRegistry
+from phenomena.usefulness import Tally, Vote
 
 UowFactory = Callable[[str | None], UnitOfWork]
 RoomExists = Callable[[str], Awaitable[bool]]
@@ -41,6 +42,14 @@ class ReachLedger(Protocol):
     ) -> bool: ...
 
 
+class UsefulnessLedger(Protocol):
+    """Where usefulness votes are kept (``SqlUsefulness``)."""
+
+    async def vote(self, vote: Vote) -> bool | None: ...
+    async def tally(self, alert_id: int) -> Tally: ...
+    async def tallies_since(self, since: datetime) -> dict[int, Tally]: ...
+
+
 class EscalationSteps(Protocol):
     """Where escalation steps are kept (``SqlEscalations``)."""
 
@@ -52,6 +61,8 @@ class _BulletinLike(Protocol):
     def alert_id(self) -> int: ...
     @property
     def room(self) -> str: ...
+    @property
+    def room_id(self) -> str: ...
 
 
 @dataclass
@@ -72,6 +83,8 @@ class AlertDesk:
     escalations: EscalationSteps | None = None
     """The alerts' escalation steps (``SqlEscalations``), shown by ``!alert reach``."""
     budget: WeeklyBudget | None = None
+    usefulness: UsefulnessLedger | None = None
+    """Members' usefulness votes (``SqlUsefulness``); without it none are taken or shown."""
 
     async def registry(self) -> tuple[list[Member], dict[str, Organisation]]:
         """Every member and organisation."""

@@ -11,6 +11,7 @@ from bots.commands import Arguments, CommandRegistry, Context, Reply
 from bots.escalation_views import escalation_lines
 from bots.i18n import Labels
 from bots.rendering import render_alert
+from bots.useful_commands import alert_usefulness_line, usefulness_by_type_reply
 from phenomena.alert import Alert, AlertStatus
 from phenomena.audience import Reader, may_read, room_may_show
 from phenomena.errors import PermissionDenied
@@ -96,11 +97,14 @@ def register_reading_commands(registry: CommandRegistry, desk: AlertDesk) -> Non
     @registry.command(
         "alert reach",
         needs=Role.AUTHOR,
-        usage="alert reach A-12",
-        help="per routed organisation: seen, delivered, or not yet",
+        usage="alert reach [A-12]",
+        help="per routed organisation: seen, delivered, or not yet, and usefulness votes; "
+        "alone: usefulness per phenomenon type over 12 weeks",
     )
     async def reach(context: Context, args: Arguments) -> Reply:
         member = asking_member(context)
+        if not args.positional:
+            return await usefulness_by_type_reply(desk)
         alert, organisations = await desk.visible(alert_ref(args), member)
         if not (
             alert.author == member.matrix_id
@@ -119,6 +123,7 @@ def register_reading_commands(registry: CommandRegistry, desk: AlertDesk) -> Non
         for row in rows:
             who = f" (by {', '.join(row.seen_by)})" if row.seen_by else ""
             lines.append(f"- {row.name} [{row.key}]: {row.state.value}{who}")
+        lines += await alert_usefulness_line(desk, alert)
         if desk.escalations is not None:
             lines += escalation_lines(await desk.escalations.steps(alert.id))
         answer = Reply("\n".join(lines))

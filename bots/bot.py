@@ -44,7 +44,8 @@ class SyncTokens(Protocol):
 
 MemberLookup = Callable[[str], Awaitable[Member | None]]
 RoomKeyLookup = Callable[[str], Awaitable[str | None]]
-ReactionHandler = Callable[[Member | None, str, str, str], Awaitable[object]]
+ReactionHandler = Callable[[Member | None, str, str, str, str], Awaitable[object]]
+"""(member, reaction event, event reacted to, key, room the reaction was made in)."""
 # (member, event ID, thread root, text): a reply in a thread, e.g. under a bulletin
 ThreadReplyHandler = Callable[[Member | None, str, str, str], Awaitable[object]]
 # the room ID of a member's direct chat with the bot (``MatrixNetwork.direct_room``)
@@ -321,7 +322,9 @@ class Bot:
             return
         try:
             member = await self._member_of(event.sender)
-            outcome = await handler(member, event.event_id, event.reacts_to, event.key)
+            outcome = await handler(
+                member, event.event_id, event.reacts_to, event.key, room.room_id
+            )
             log.info(
                 "reaction %s by %s on %s: %s", event.key, event.sender, event.reacts_to, outcome
             )

@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from bots.i18n import Labels
+from bots.useful_commands import by_type_lines
 from phenomena.budget import RoomVolume
 from phenomena.digest import Digest
 from phenomena.priority import Priority
@@ -44,6 +45,8 @@ def digest_text(digest: Digest, labels: Labels, territories: TerritoryRegistry) 
         lines += ["", f"{labels('New this week')}: {', '.join(a.ref for a in digest.new)}"]
     if digest.volume is not None:
         lines += ["", _volume_line(digest, labels)]
+    if digest.usefulness:
+        lines += ["", *by_type_lines(labels, digest.usefulness)]
     return "\n".join(lines)
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from phenomena.alert import Alert, AlertStatus
 from phenomena.budget import RoomVolume
 from phenomena.taxonomy import PhenomenonType
+from phenomena.usefulness import Tally, by_type
 
 PUBLISHED_STATES = (
     AlertStatus.PUBLISHED,
@@ -31,6 +32,8 @@ class Digest:
     volume: RoomVolume | None = None
     """The room's bulletins of the week by priority (None: not counted), and its budget."""
     budget: int | None = None
+    usefulness: dict[PhenomenonType, Tally] = field(default_factory=dict)
+    """Members' usefulness votes per type on the room's alerts of the last 12 weeks."""
 
     @property
     def is_empty(self) -> bool:
@@ -50,6 +53,7 @@ def room_digest(
     weeks: int = 8,
     volume: RoomVolume | None = None,
     budget: int | None = None,
+    tallies: Mapping[int, Tally] | None = None,
 ) -> Digest:
     """The digest of ``room`` on ``today``: alerts routed there, the last ``weeks`` weeks, and
     the week's bulletins by priority when ``volume`` is given (its ``budget`` of normal ones)."""
@@ -74,4 +78,5 @@ def room_digest(
         counts={k: tuple(v) for k, v in sorted(counts.items(), key=lambda kv: kv[0].value)},
         volume=volume,
         budget=budget,
+        usefulness=by_type(mine, tallies or {}, today),
     )

@@ -39,6 +39,7 @@ from bots.reactions import on_reaction
 from bots.room_repair import stored_recipients
 from bots.synapse_admin import Session, SynapseAdmin
 from bots.toolbox import ToolboxNotices, record_thread_reply
+from bots.useful_commands import register_useful_commands
 from phenomena.alert import Alert
 from phenomena.budget import RoomVolume
 from phenomena.digest import room_digest
@@ -53,11 +54,14 @@ from phenomena.storage.database import Database
 from phenomena.storage.email_deliveries import STUCK_AFTER, SqlEmailDeliveries
 from phenomena.storage.incidents import SqlApiTokens, SqlIncidentStore
 from phenomena.storage.locks import exclusive
+from phenomena.storage.notify_prefs import SqlNotifyPreferences
 from phenomena.storage.outbox import Outbox, OutboxEntry
 from phenomena.storage.retention import purge_personal_data
 from phenomena.storage.room_directory import SqlRoomDirectory
 from phenomena.storage.sync_tokens import SqlSyncTokens
 from phenomena.storage.unit_of_work import SqlUnitOfWork, utc_now
+from phenomena.storage.usefulness import SqlUsefulness
+from phenomena.usefulness import WEEKS as USEFULNESS_WEEKS
 from prevnet.bot_account import ensure_bot_session
 from prevnet.demo import seed_demo_registry, write_demo_accounts
 from prevnet.detection import detection_attachments, run_daily_detection
@@ -241,14 +245,20 @@ async def run_up(
             db, territories, member_lookup(uow), settings.timezone, utc_now, dispatcher
         )
         duty.register(commands)  # !duty, !duty take
+        notify_prefs = SqlNotifyPreferences(db)
         register_prefs_commands(
-            commands, SqlEmailDeliveries(db), email_enabled=settings.email is not None
+            commands,
+            SqlEmailDeliveries(db),
+            email_enabled=settings.email is not None,
+            notify=notify_prefs,
         )
+        desk.usefulness = usefulness = SqlUsefulness(db)
+        register_useful_commands(commands, desk, notify_prefs)
 
         async def reaction(
-            member: Member | None, event_id: str, reacts_to: str, key: str
+            member: Member | None, event_id: str, reacts_to: str, key: str, room_id: str
         ) -> object:
-            return await on_reaction(desk, member, event_id, reacts_to, key)
+            return await on_reaction(desk, member, event_id, reacts_to, key, room_id)
 
         async def organisation_name(key: str) -> str:
             async with uow() as unit:
@@ -362,11 +372,14 @@ async def run_up(
             today = now.date()
             volumes = await SqlBulletinVolume(db).volumes(now - timedelta(days=7), now)
             budget = settings.attention.budget_per_week
+            tallies = await usefulness.tallies_since(now - timedelta(weeks=USEFULNESS_WEEKS))
             for key in sorted(network.managed_keys()):
                 if not key.startswith(("zone:", "province:")):
                     continue
                 volume = volumes.get(key, RoomVolume())
-                digest = room_digest(key, alerts, today, volume=volume, budget=budget)
+                digest = room_digest(
+                    key, alerts, today, volume=volume, budget=budget, tallies=tallies
+                )
                 room_id = await network.room_id(key)
                 if digest.is_empty or room_id is None:
                     continue

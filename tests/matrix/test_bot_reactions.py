@@ -28,11 +28,15 @@ class Reactions:
 
     def __init__(self) -> None:
         self.seen: list[tuple[str, str, str]] = []  # (event, target, key)
+        self.rooms: list[str] = []  # where each reaction was made
         self.changed = asyncio.Event()
 
-    async def __call__(self, member: Member | None, event_id: str, target: str, key: str) -> str:
+    async def __call__(
+        self, member: Member | None, event_id: str, target: str, key: str, room_id: str
+    ) -> str:
         assert member is not None
         self.seen.append((event_id, target, key))
+        self.rooms.append(room_id)
         self.changed.set()
         return "pending"
 
@@ -88,6 +92,7 @@ async def test_reactions_are_handled_in_the_event_flow_and_survive_a_restart(
             first = await writer.react(room, colleague, "👍")
             await reactions.until(1)
             assert reactions.seen == [(first, colleague, "👍")]
+            assert reactions.rooms == [room]  # the room it was made in, to check against
             before = await tokens.load()
             await writer.say(room, "!ping")
             await writer.wait_for(lambda r, e: pongs() == 1, within=10)

@@ -1,0 +1,67 @@
+"""Usefulness votes on SQLite and PostgreSQL: a member's latest word replaces the earlier one,
+and counts are read per alert and, for a period, for every alert in one query."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from phenomena.alert import parse_ref
+from phenomena.storage.database import Database
+from phenomena.storage.usefulness import SqlUsefulness
+from phenomena.territory import TerritoryRegistry
+from phenomena.usefulness import COMMAND, REACTION, Tally, Vote
+from tests.support.alert_desk import Desk, ref_in, user
+
+VANDALISM = """!alert new
+type: vandalism
+area: Mons
+from: 2026-11-14
+tlp: amber
+summary: Bus shelters smashed at night."""
+
+
+@pytest.fixture
+async def desk(db: Database, territories: TerritoryRegistry) -> Desk:
+    found = Desk(db, territories)
+    await found.load_demo()
+    return found
+
+
+async def published(desk: Desk) -> int:
+    ref = ref_in(await desk.say("analyste.mons", VANDALISM))
+    await desk.say("analyste.mons", f"!alert publish {ref}")
+    return parse_ref(ref)
+
+
+async def test_the_latest_word_of_a_member_counts(desk: Desk) -> None:
+    alert_id = await published(desk)
+    votes = SqlUsefulness(desk.db, desk.clock)
+    quevy, mons = user("prevention.quevy"), user("prevention.mons")
+    assert await votes.vote(Vote(alert_id, quevy, "pcs-quevy", True, REACTION)) is None
+    assert await votes.vote(Vote(alert_id, mons, "pcs-mons", True, COMMAND)) is None
+    assert await votes.tally(alert_id) == Tally(yes=2, no=0)
+    assert await votes.vote(Vote(alert_id, quevy, "pcs-quevy", False, COMMAND)) is True
+    assert await votes.tally(alert_id) == Tally(yes=1, no=1)
+    assert await votes.votes(alert_id) == [
+        Vote(alert_id, mons, "pcs-mons", True, COMMAND),
+        Vote(alert_id, quevy, "pcs-quevy", False, COMMAND),
+    ]
+    assert await votes.tally(alert_id + 1) == Tally()
+
+
+async def test_counts_for_a_period_take_the_alerts_created_in_it(desk: Desk) -> None:
+    old = await published(desk)
+    desk.clock.now += timedelta(weeks=13)
+    recent = await published(desk)
+    votes = SqlUsefulness(desk.db, desk.clock)
+    for alert_id in (old, recent):
+        await votes.vote(Vote(alert_id, user("prevention.quevy"), "pcs-quevy", True, COMMAND))
+    await votes.vote(Vote(recent, user("prevention.mons"), "pcs-mons", False, COMMAND))
+    since = desk.clock.now - timedelta(weeks=12)
+    assert await votes.tallies_since(since) == {recent: Tally(yes=1, no=1)}
+    assert await votes.tallies_since(since - timedelta(weeks=2)) == {
+        old: Tally(yes=1),
+        recent: Tally(yes=1, no=1),
+    }
