@@ -21,6 +21,7 @@ from phenomena.rooms import room_languages
 from phenomena.services import alerts as use
 from phenomena.services.budget import fold_draft, held_for_budget
 from phenomena.text import fold
+from phenomena.tlp import Tlp
 
 
 def register_authoring_commands(registry: CommandRegistry, desk: AlertDesk) -> None:
@@ -136,6 +137,11 @@ def register_authoring_commands(registry: CommandRegistry, desk: AlertDesk) -> N
             return Reply(
                 f"{alert.ref} is folded into the digest (info, no bulletin) and sent to the "
                 "moderators (another person than you approves it)."
+            )
+        if alert.content.tlp is Tlp.RED:
+            return Reply(
+                f"{alert.ref} is published as info: only in its own room, for its recipients, "
+                "and it mentions nobody; no zone or province room gets it."
             )
         return Reply(
             f"{alert.ref} is published as info: no bulletin is posted; it is in !alert list and "

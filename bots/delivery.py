@@ -9,7 +9,9 @@ TLP holds here too: a RED alert's bulletin goes to its own room (``alert:12``, m
 its recipients' members); what the author is told goes to their direct chat.
 
 Priority holds here: an urgent bulletin mentions the room (``bots.bulletin_mentions``), an
-``info`` alert posts no bulletin at all (it waits for the weekly digest and ``!alert list``).
+``info`` alert posts no bulletin in a zone or province room (it waits for the weekly digest and
+``!alert list``). A RED info alert's own room still gets it, quietly: that room is made for
+exactly its recipients, who have no digest and no listing to find it in otherwise.
 """
 
 from __future__ import annotations
@@ -82,8 +84,10 @@ class AlertDelivery(ModerationDelivery):
         # when it was handed over at commit, and the rest is read side by side
         alert = await self._load(alert_id)
         if not alert.content.priority.posted_as_bulletin:
-            await self._published_without_bulletin(alert)
-            return
+            rooms = _own_rooms(rooms)
+            if not rooms:
+                await self._published_without_bulletin(alert)
+                return
         sent, source = await asyncio.gather(
             self._ledger.bulletins(alert_id), self._source_of(alert)
         )
@@ -176,7 +180,7 @@ class AlertDelivery(ModerationDelivery):
             *(edit(room, record) for room, record in sent.items() if record.version < version)
         )
         if not priority.posted_as_bulletin:
-            return  # an info alert posts no bulletin where it has none (made info or widened)
+            rooms = _own_rooms(rooms)  # info: no new bulletin in a shared room
         new_rooms = [room for room in rooms if room not in sent]
         await asyncio.gather(*(self._send_bulletin(alert, room, source) for room in new_rooms))
 
@@ -208,3 +212,8 @@ class AlertDelivery(ModerationDelivery):
             for room in alert.rooms:
                 if room.startswith("alert:"):
                     await self._rooms.close_alert_room(room, alert_room_name(alert, closed=True))
+
+
+def _own_rooms(rooms: tuple[str, ...]) -> tuple[str, ...]:
+    """The rooms of its own a RED alert is posted in even as info (no shared room)."""
+    return tuple(room for room in rooms if room.startswith("alert:"))
