@@ -40,6 +40,7 @@ async def test_an_unacknowledged_alert_calls_the_on_duty_member_once(desk: Desk)
     assert said.thread == bulletins["zone:5324"].event_id
     assert said.mentions == [user("prevention.quevy")]
     assert "Sophie Martin" in said.body and f"A-{alert_id}" in said.body
+    assert "aucune organisation destinataire" in said.body  # the zone room speaks French
     assert "Rear doors" not in said.body
     assert user("prevention.quevy") in said.content["formatted_body"]  # a pill
 
