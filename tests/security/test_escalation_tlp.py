@@ -81,3 +81,21 @@ async def test_an_acknowledgement_from_an_organisation_not_routed_stops_nothing(
     assert said.mentions == [user("prevention.quevy")]
     step = await escalations.store.step(alert_id, ACK, 1)
     assert step is not None and step.state == FIRED
+
+
+async def test_a_pending_red_alerts_escalation_shows_moderators_no_text(desk: Desk) -> None:
+    escalations = Escalations(desk)
+    start = desk.clock()
+    reply = await desk.say("prevention.mons", green(SECRET, tlp="red"))
+    assert reply is not None
+    ref = reply.text.split()[1].rstrip(":")
+    await desk.say("prevention.mons", f"!alert publish {ref}")
+    await desk.deliver()  # a pointer in #moderation, the notice in the deciders' direct chats
+    notice = await desk.ledger.moderation_notice(int(ref.split("-")[1]))
+    assert notice is not None
+
+    [said] = await escalations.round(start + timedelta(minutes=61))
+    assert said.room == notice[0] and said.thread == notice[1]
+    assert said.mentions == [user("analyste.mons")]  # a moderator who may read it
+    assert "TLP:RED" in said.body and ref in said.body
+    assert "Quaregnon" not in str(said.content) and "Informant" not in str(said.content)
