@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from bots.bulletin_mentions import bulletin_content, bulletin_edit
+from bots.bulletin_mentions import bulletin_content, bulletin_edit, change_note
 from bots.delivery_ports import BulletinRecordLike
 from bots.messages import thread_note
 from bots.moderation_delivery import ModerationDelivery
@@ -166,12 +166,12 @@ class AlertDelivery(ModerationDelivery):
             async with self._limit:
                 await self._post(
                     record.room_id,
-                    bulletin_edit(record.event_id, rendered, priority, rings),
+                    bulletin_edit(record.event_id, rendered, priority),
                     tx_id=f"prevnet-edit-{alert_id}-{room}-v{version}",
                 )
                 await self._post(
                     record.room_id,
-                    thread_note(record.event_id, render_change_note(fields, labels)),
+                    change_note(record.event_id, render_change_note(fields, labels), rings),
                     tx_id=f"prevnet-note-{alert_id}-{room}-v{version}",
                 )
             await self._ledger.mark_edited(alert_id, room, version)
