@@ -85,6 +85,10 @@ def register_prefs_commands(
         member = context.member
         assert member is not None  # the registry answers only members
         words = [w.lower() for w in args.positional]
+        if args.options:  # e.g. member=@someone: nobody sets another member's choices
+            raise UsageError(
+                "you set your own preferences only: write one of " + _listing(notify is not None)
+            )
         current = await notify.get(member.matrix_id) if notify is not None else None
         say = Labels([(current.language if current else None) or "en"])
         if not words:
@@ -104,12 +108,15 @@ def register_prefs_commands(
             await choices.set_preference(member.matrix_id, choice)
             return _private(say, _email_lines(say, member.email, choice, email_enabled, True))
         if notify is None or current is None or topic not in ("notify", "quiet", "language"):
-            usages = (EMAIL_USAGE,) if notify is None else USAGES
-            raise UsageError("write one of " + ", ".join(f"!{u}" for u in usages))
+            raise UsageError("write one of " + _listing(notify is not None))
         changed = _changed(current, topic, words[1:])
         await notify.set(changed)
         say = Labels([changed.language or "en"])
         return _private(say, [say("Done."), *_notify_lines(say, changed)])
+
+
+def _listing(all_choices: bool = True) -> str:
+    return ", ".join(f"!{u}" for u in (USAGES if all_choices else (EMAIL_USAGE,)))
 
 
 def _changed(current: NotifyPreference, topic: str, values: list[str]) -> NotifyPreference:
