@@ -1,0 +1,102 @@
+"""``prevnet up`` with the duty rota: ``!duty`` and ``!duty take`` in a zone room, ``prevnet duty
+set`` against the running network, and a handover note in ``#moderation`` for each period as it
+begins, found by the scheduled job every ``check_seconds`` and posted once across a restart."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import nio
+
+from tests.e2e.test_alerts import notice
+from tests.support.people import Person
+from tests.support.synapse import free_port
+from tests.support.up import SERVER, Running, start, stop
+
+MARC = f"@inspecteur.mons:{SERVER}"  # author, zp-mons-quevy
+CLAIRE = f"@analyste.mons:{SERVER}"  # author and moderator, in #moderation
+
+
+async def duty_set(data: Path, area: str, member: str, minutes: int) -> str:
+    """``prevnet duty set`` from another process, as an administrator would type it."""
+    now = datetime.now(UTC)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "prevnet",
+        "--data-dir",
+        str(data),
+        "duty",
+        "set",
+        area,
+        member,
+        "--from",
+        (now - timedelta(minutes=1)).isoformat(),
+        "--to",
+        (now + timedelta(minutes=minutes)).isoformat(),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await process.communicate()
+    assert process.returncode == 0, out.decode()
+    return out.decode()
+
+
+def notes(person: Person, room: str, text: str) -> int:
+    return sum(
+        1
+        for r, e in person.received
+        if r == room and isinstance(e, nio.RoomMessageNotice) and text in e.body
+    )
+
+
+async def test_duty_in_chat_and_handover_notes_once_across_a_restart(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    settings = tmp_path / "prevnet.toml"
+    settings.write_text("[attention]\ncheck_seconds = 0.5\n")
+    env = {"PREVNET_CONFIG": str(settings)}
+    port = free_port()
+    network: Running = await start(data, port, env)
+    people: list[Person] = []
+
+    async def person(user_id: str) -> Person:
+        found = Person(network.url, user_id, tmp_path / "keys" / user_id[1:].split(":")[0])
+        await found.login(network.accounts()[user_id])
+        people.append(found)
+        return found
+
+    try:
+        marc, claire = await person(MARC), await person(CLAIRE)
+        zone = await marc.room(f"#zone-5324:{SERVER}")
+        moderation = await claire.room(f"#moderation:{SERVER}")
+        await marc.say(zone, "!duty")
+        await marc.wait_for(notice(zone, "Personne n'est de permanence pour zone 5324"))
+        await marc.say(zone, "!duty take 4h")
+        await marc.wait_for(notice(zone, "C'est fait : vous êtes de permanence pour zone 5324"))
+        first = f"Duty handover: Marc Delvaux ({MARC}) is on duty for zone 5324"
+        await claire.wait_for(notice(moderation, first), within=60)
+
+        printed = await duty_set(data, "Hainaut", CLAIRE, 120)
+        assert printed.startswith("added #2: Province du Hainaut")
+        second = f"Duty handover: Claire Lambert ({CLAIRE}) is on duty for Province du Hainaut"
+        await claire.wait_for(notice(moderation, second), within=60)
+        await marc.say(zone, "!duty")
+        answer = await marc.wait_for(notice(zone, "De permanence pour zone 5324", "Marc Delvaux"))
+        assert "Province du Hainaut" in answer.body and "Claire Lambert" in answer.body
+
+        assert await stop(network) == 0
+        network = await start(data, port, env)
+        await duty_set(data, "zone 5327", CLAIRE, 60)
+        third = f"Duty handover: Claire Lambert ({CLAIRE}) is on duty for zone 5327"
+        await claire.wait_for(notice(moderation, third), within=120)
+        # the restarted job looked at the earlier periods first: neither was announced again
+        assert notes(claire, moderation, first) == 1
+        assert notes(claire, moderation, second) == 1
+    finally:
+        for found in people:
+            await found.close()
+        if network.process.returncode is None:
+            await stop(network)
