@@ -1,6 +1,6 @@
 """Tables for attention: duty rota, escalation timers, notification preferences, usefulness.
 
-They hang off ``schema.Base`` (imported at the end of ``schema``), so Alembic sees one metadata.
+They hang off the shared ``Base``; ``schema`` imports this module, so Alembic sees one metadata.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from phenomena.storage.schema import Base
+from phenomena.storage.base import Base
 
 
 class DutyPeriodRow(Base):
