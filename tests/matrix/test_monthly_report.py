@@ -14,7 +14,7 @@ from PIL import Image
 from bots.synapse_admin import SynapseAdmin
 from phenomena.rooms import ADMIN
 from phenomena.storage.outbox import Outbox
-from prevnet.dispatch import Dispatcher
+from prevnet.dispatch import Dispatcher, Subscription
 from prevnet.report_post import monthly_report_job, queue_monthly_report, report_subscription
 from tests.matrix import test_delivery
 from tests.matrix.test_delivery import Stage, bot_messages
@@ -27,8 +27,8 @@ stage = test_delivery.stage  # the fixture: a registry on the homeserver, a bot 
 REPORT_MORNING = datetime(2026, 12, 1, 6, 30, tzinfo=UTC)  # 07:30 in Brussels, 1 December
 
 
-def dispatcher(stage: Stage, worker: str) -> Dispatcher:
-    subscription = report_subscription(
+def subscription(stage: Stage) -> Subscription:
+    return report_subscription(
         stage.db,
         stage.territories,
         BRUSSELS,
@@ -36,7 +36,11 @@ def dispatcher(stage: Stage, worker: str) -> Dispatcher:
         stage.bot.post,
         stage.network.room_id,
     )
-    return Dispatcher(Outbox(stage.db, worker, stage.clock), [subscription], clock=stage.clock)
+
+
+def dispatcher(stage: Stage, worker: str) -> Dispatcher:
+    outbox = Outbox(stage.db, worker, stage.clock)
+    return Dispatcher(outbox, [subscription(stage)], clock=stage.clock)
 
 
 async def test_the_monthly_report_arrives_in_admin_once(
@@ -116,7 +120,7 @@ async def test_a_report_delivered_again_posts_nothing_twice(
     room = await stage.network.room_id(ADMIN)
     assert room is not None
     await stage.bot.client.sync(timeout=0)
-    handle = dispatcher(stage, "instance-1")._subscriptions[0].handle
+    handle = subscription(stage).handle
     await handle(due)
     await handle(due)
     assert len(await bot_messages(admin, room, stage.bot.client.user_id)) == 2
