@@ -9,10 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from phenomena.alert import format_ref
 from phenomena.capsules.capsule import Capsule
 from phenomena.capsules.wording import Wording
 from phenomena.errors import InvalidValue
+
+if TYPE_CHECKING:
+    from phenomena.detection.records import DetectionRecord
 
 MAX_STREETS = 40
 """More streets than this is no longer "around a cluster": send a poster instead."""
@@ -32,8 +37,20 @@ class CocoonLetter:
     link: str
 
 
-def cocoon_letter(capsule: Capsule, streets: Sequence[str]) -> CocoonLetter:
-    """The letter for residents of ``streets`` (street names, or the name of the area)."""
+def cocoon_letter(
+    capsule: Capsule, streets: Sequence[str], detected: DetectionRecord
+) -> CocoonLetter:
+    """The letter for residents of ``streets`` (street names, or the name of the area).
+
+    ``detected`` is the cluster detection proposed the capsule's alert from: without one there
+    is no "near you" to speak of, and the poster is the right medium.
+    """
+    if format_ref(detected.alert_id) != capsule.alert_ref:
+        raise InvalidValue(
+            f"{capsule.alert_ref} was not proposed by detection (that cluster is "
+            f"{format_ref(detected.alert_id)}'s): a cocoon letter is for the streets around a "
+            "detected cluster; print the poster instead"
+        )
     names = list(dict.fromkeys(" ".join(s.split()) for s in streets if s.strip()))
     if not names:
         raise InvalidValue(

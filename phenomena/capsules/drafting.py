@@ -73,10 +73,13 @@ def draft_capsules(
     commune: str | Mapping[str, str],
     prevention_url: str,
     languages: Sequence[str | Language],
+    advice: Mapping[str, str] | None = None,
 ) -> tuple[Capsule, ...]:
     """One capsule per language (in the order given), or ``CapsuleRefused`` for a non-public alert.
 
-    ``commune`` is its name, or its name per language code (``names_of`` builds one).
+    ``commune`` is its name, or its name per language code (``names_of`` builds one). An alert
+    has its advice in one language: ``advice`` gives it in others (by language code), and the
+    posts are built around that instead.
     """
     check_public(alert)
     link = check_link(prevention_url)
@@ -86,7 +89,8 @@ def draft_capsules(
     capsules = []
     for code in dict.fromkeys(codes):
         name = commune if isinstance(commune, str) else _name_in(commune, code)
-        capsules.append(draft_capsule(alert, commune=name, link=link, language=code))
+        tip = (advice or {}).get(code)
+        capsules.append(draft_capsule(alert, commune=name, link=link, language=code, advice=tip))
     return tuple(capsules)
 
 
@@ -97,12 +101,15 @@ def _name_in(names: Mapping[str, str], language: str) -> str:
     return name
 
 
-def draft_capsule(alert: Alert, *, commune: str, link: str, language: str) -> Capsule:
-    """The capsule of one language; the caller has checked that the alert is public."""
+def draft_capsule(
+    alert: Alert, *, commune: str, link: str, language: str, advice: str | None = None
+) -> Capsule:
+    """The capsule of one language (its tip ``advice``, else the alert's); the caller has checked
+    that the alert is public."""
     words = Wording(language)
     kind = alert.content.type
     commune = " ".join(commune.split())
-    advice = " ".join((alert.content.advice or "").split())
+    advice = " ".join((advice or alert.content.advice or "").split())
     lead = words.of(kind, "lead", commune=commune)
     more = words("more", commune=commune, link=link)
     short_head = fit(f"{lead} {advice}".strip(), Part.SHORT.limit - len(link) - 1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import io
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 import segno
@@ -37,6 +38,9 @@ from phenomena.capsules.wording import Wording
 from prevnet.capsule_media.card import BAND, INK
 from prevnet.capsule_media.fonts import Weight, font_path
 from prevnet.capsule_media.pictograms import pictogram
+
+if TYPE_CHECKING:
+    from phenomena.detection.records import DetectionRecord
 
 MARGIN = 2 * cm
 QR_SIZE = 5 * cm
@@ -140,9 +144,11 @@ def render_poster(capsule: Capsule) -> bytes:
     return _one_page(story, title=capsule.title, author=capsule.commune)
 
 
-def render_cocoon_letter(capsule: Capsule, streets: Sequence[str]) -> bytes:
+def render_cocoon_letter(
+    capsule: Capsule, streets: Sequence[str], detected: DetectionRecord
+) -> bytes:
     """The one-page A4 letter for the streets around a detected cluster (near-repeat prevention)."""
-    letter = cocoon_letter(capsule, streets)
+    letter = cocoon_letter(capsule, streets, detected)
     words = Wording(capsule.language)
     story: list[Flowable] = [
         Table(

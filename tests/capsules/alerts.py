@@ -7,6 +7,7 @@ from datetime import date
 from phenomena.alert import Alert, AlertContent, AlertStatus
 from phenomena.capsules.capsule import Capsule
 from phenomena.capsules.drafting import draft_capsules
+from phenomena.detection.records import DetectionRecord
 from phenomena.taxonomy import PhenomenonType
 from phenomena.tlp import Tlp
 
@@ -48,3 +49,19 @@ def capsule(
         alert(kind, advice=advice), commune=commune, prevention_url=LINK, languages=[language]
     )
     return drafted[0]
+
+
+def detected(alert_id: int = 12) -> DetectionRecord:
+    """The cluster detection proposed alert ``alert_id`` from: eight burglaries in a week."""
+    return DetectionRecord(
+        alert_id=alert_id,
+        kind=PhenomenonType.RESIDENTIAL_BURGLARY.value,
+        centre=(119_000.0, 126_500.0),
+        radius_metres=250.0,
+        first_day=date(2026, 10, 26),
+        last_day=date(2026, 11, 1),
+        observed=8,
+        expected=1.5,
+        p_value=0.004,
+        incident_ids=tuple(range(1, 9)),
+    )

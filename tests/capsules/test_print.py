@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from phenomena.capsules.wording import LANGUAGES
 from phenomena.errors import InvalidValue
 from prevnet.capsule_media.printed import render_cocoon_letter, render_poster
-from tests.capsules.alerts import LINK, LONG_ADVICE, capsule
+from tests.capsules.alerts import LINK, LONG_ADVICE, capsule, detected
 
 A4_POINTS = (595.28, 841.89)
 STREETS = ["rue de la Station", "rue des Arbalestriers", "Grand-Place"]
@@ -71,7 +71,7 @@ def test_a_poster_with_long_texts_stays_on_one_page_in_every_language(
 
 def test_the_cocoon_letter_names_the_streets_and_gives_the_tip(tmp_path: Path) -> None:
     drafted = capsule("nl")
-    pdf = render_cocoon_letter(drafted, STREETS)
+    pdf = render_cocoon_letter(drafted, STREETS, detected())
     text = _one_a4_page(pdf)
     assert "Aan de bewoners van uw straat" in text
     assert "rue de la Station, rue des Arbalestriers, Grand-Place" in text
@@ -82,18 +82,23 @@ def test_the_cocoon_letter_names_the_streets_and_gives_the_tip(tmp_path: Path) -
 
 def test_a_cocoon_letter_to_forty_streets_still_fits_one_page(tmp_path: Path) -> None:
     streets = [f"Stationsstraat-{n} verlengde zijstraat" for n in range(40)]
-    pdf = render_cocoon_letter(capsule("de", advice=LONG_ADVICE), streets)
+    pdf = render_cocoon_letter(capsule("de", advice=LONG_ADVICE), streets, detected())
     _one_a4_page(pdf)
     assert _qr_codes(pdf, tmp_path) == [LINK]
 
 
 def test_a_cocoon_letter_needs_streets_and_not_too_many() -> None:
     with pytest.raises(InvalidValue, match="name at least one"):
-        render_cocoon_letter(capsule("fr"), ["  "])
+        render_cocoon_letter(capsule("fr"), ["  "], detected())
     with pytest.raises(InvalidValue, match=r"41 streets.*poster"):
-        render_cocoon_letter(capsule("fr"), [f"rue {n}" for n in range(41)])
+        render_cocoon_letter(capsule("fr"), [f"rue {n}" for n in range(41)], detected())
 
 
 def test_a_cocoon_letter_needs_a_tip() -> None:
     with pytest.raises(InvalidValue, match="no tip"):
-        render_cocoon_letter(capsule("fr", advice=None), STREETS)
+        render_cocoon_letter(capsule("fr", advice=None), STREETS, detected())
+
+
+def test_a_cocoon_letter_is_only_for_an_alert_that_detection_proposed() -> None:
+    with pytest.raises(InvalidValue, match=r"A-12 was not proposed by detection.*poster"):
+        render_cocoon_letter(capsule("fr"), STREETS, detected(alert_id=40))

@@ -69,6 +69,19 @@ def test_the_advice_is_the_tip_in_every_post_and_the_link_ends_the_short_post() 
     assert "One thing you can do: " + advice in drafted.long
 
 
+def test_advice_given_per_language_becomes_that_language_s_tip() -> None:
+    dutch_tip = "Sluit deuren en ramen af, ook als u maar even weg bent."
+    french, dutch = draft_capsules(
+        alert(),
+        commune="Mons",
+        prevention_url=LINK,
+        languages=["fr", "nl"],
+        advice={"nl": dutch_tip},
+    )
+    assert dutch.tip == dutch_tip and dutch_tip in dutch.short and dutch_tip in dutch.long
+    assert french.tip == alert().content.advice
+
+
 def test_a_municipality_gives_its_languages_and_names(territories: TerritoryRegistry) -> None:
     brussels = territories.municipalities["21004"]
     assert set(languages_of(brussels)) == {"fr", "nl"}
