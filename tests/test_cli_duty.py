@@ -52,6 +52,9 @@ def test_set_then_list_in_the_network_time_zone(run: Callable[..., Result]) -> N
     ]
     assert listing(run, "--member", JULIEN)[0].startswith("  #2  2030-12-05 18:00")
     assert "duty.cli" in run("audit").output
+    now = run("duty", "set", "5327", CLAIRE, "--from", "2020-01-01 00:00", "--to", "2099-01-01")
+    assert now.exit_code == 0
+    assert listing(run, "zone 5327")[0].endswith("(cli)  [on duty now]")
 
 
 def test_an_unknown_zone_or_a_non_member_is_refused_with_the_reason(
@@ -264,6 +267,11 @@ DTSTART:20301209T080000
 DTEND:20301209T200000
 SUMMARY:zone 9999 nobody
 END:VEVENT
+BEGIN:VEVENT
+UID:d@zp
+DTSTART;VALUE=DATE:20301210
+SUMMARY:Hainaut - @analyste.mons:prevnet.localhost
+END:VEVENT
 END:VCALENDAR
 """
 
@@ -278,6 +286,8 @@ def test_a_hand_written_ics_is_read_with_its_time_zone_and_durations(
     first, second = listing(run, "5324")
     assert first.startswith(f"  #1  2030-12-07 08:00 - 2030-12-07 20:00  {CLAIRE} ")
     assert second.startswith(f"  #2  2030-12-07 20:00 - 2030-12-08 08:00  {JULIEN} ")  # floating
+    (all_day,) = listing(run, "Hainaut")  # a day-long event without an end: that day
+    assert all_day.startswith(f"  #3  2030-12-10 00:00 - 2030-12-11 00:00  {CLAIRE} ")
 
 
 def test_a_bad_ics_event_is_named_and_nothing_is_stored(
