@@ -3,7 +3,8 @@
 
 A normal alert that would go beyond a routed room's weekly budget is not published: its author is
 asked, in the answer, to confirm (``!alert publish A-12 confirm``) or to fold it into the digest
-(``!alert fold A-12``: info, published without a bulletin).
+(``!alert fold A-12``: info, published without a bulletin). Making a published info alert normal
+is held the same way (``!alert update A-12 confirm priority: normal``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from phenomena.errors import DocumentErrors, InvalidValue
 from phenomena.partners import Role
 from phenomena.rooms import room_languages
 from phenomena.services import alerts as use
-from phenomena.services.budget import fold_draft, held_for_budget
+from phenomena.services.budget import fold_draft, held_for_budget, held_for_update
 from phenomena.text import fold
 from phenomena.tlp import Tlp
 
@@ -181,6 +182,10 @@ def register_authoring_commands(registry: CommandRegistry, desk: AlertDesk) -> N
         ref = alert_ref(args)
         alert, _ = await desk.visible(ref, asking_member(context))
         changes = after_ref(args)
+        words = changes.split(None, 1)
+        confirmed = bool(words) and fold(words[0]) in CONFIRM_WORDS  # beyond the budget
+        if confirmed:
+            changes = words[1] if len(words) > 1 else ""
         if not changes.strip():
             raise UsageError("say what changes, e.g. summary: new text")
         merged, errors = merge_fields(format_alert_text(alert.content, desk.territories), changes)
@@ -191,6 +196,18 @@ def register_authoring_commands(registry: CommandRegistry, desk: AlertDesk) -> N
         except DocumentErrors as exc:
             return errors_reply(exc, "The update")
         desk.check_size(_with(alert, content), await desk.source(alert))
+        if not confirmed and desk.budget is not None:
+            held = await held_for_update(
+                desk.budget,
+                alert,
+                content,
+                asking_member(context),
+                desk.territories,
+                desk.clock(),
+                desk.room_exists,
+            )
+            if held is not None:  # names the routed rooms: for the author's eyes only
+                return privately(Reply(held), context)
         updated, changed = await use.update_alert(
             desk.uow(context.event_id),
             alert.id,

@@ -65,3 +65,18 @@ def budget_prompt(
         f"digest, published without a bulletin: !alert fold {ref}. (Urgent alerts are never "
         "held.)"
     )
+
+
+def update_prompt(
+    ref: str, full: Sequence[str], volumes: Mapping[str, RoomVolume], budget: int
+) -> str:
+    """What the author is asked when making a published info alert normal would post bulletins
+    beyond the week's budget (the same budget, not a way around it)."""
+    counts = ", ".join(f"{room} ({volumes.get(room, RoomVolume()).normal})" for room in full)
+    return (
+        f"{ref} is not changed: made normal it posts bulletins, and this week (Monday to "
+        f"Sunday) {counts} already had {budget} normal bulletin(s) or more, the weekly budget. "
+        f"Change it anyway: !alert update {ref} confirm priority: normal (and your other "
+        "changes). Or keep it info: it stays in the weekly digest. (Urgent alerts are never "
+        "held.)"
+    )

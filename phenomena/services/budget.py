@@ -1,6 +1,7 @@
-"""Use cases of the weekly volume budget: whether publishing a draft would go beyond a routed
-room's normal bulletins for the week (the author is then asked), and folding a draft into the
-digest (it becomes ``info``: published without a bulletin, its TLP and routing unchanged)."""
+"""Use cases of the weekly volume budget: whether publishing a draft (or making a published info
+alert normal) would go beyond a routed room's normal bulletins for the week (the author is then
+asked), and folding a draft into the digest (it becomes ``info``: published without a bulletin,
+its TLP and routing unchanged)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from phenomena.alert import Alert, AlertStatus
-from phenomena.budget import RoomVolume, budget_prompt, budget_week, full_rooms
-from phenomena.partners import Role
+from phenomena.alert import Alert, AlertContent, AlertStatus
+from phenomena.budget import RoomVolume, budget_prompt, budget_week, full_rooms, update_prompt
+from phenomena.partners import Member, Role
 from phenomena.priority import Priority
-from phenomena.routing import Route
+from phenomena.routing import Route, route_alert
 from phenomena.services.alerts import (
     ModerationPolicy,
     _acting_member,
@@ -78,6 +79,30 @@ async def held_for_budget(
     volumes = await budget.week_volumes(now, rooms)
     full = full_rooms(alert.content.priority, rooms, volumes, budget.per_week)
     return budget_prompt(alert.ref, full, volumes, budget.per_week) if full else None
+
+
+async def held_for_update(
+    budget: WeeklyBudget,
+    alert: Alert,
+    content: AlertContent,
+    actor: Member,
+    territories: TerritoryRegistry,
+    now: datetime,
+    room_exists: RoomExists | None = None,
+) -> str | None:
+    """What to ask before a published info alert is made normal (it would then post bulletins)
+    beyond a room's budget, or None to go ahead; moderators are never held."""
+    if not alert.status.is_open or actor.has(Role.MODERATOR):
+        return None
+    if alert.content.priority is not Priority.INFO or content.priority is not Priority.NORMAL:
+        return None
+    route = route_alert(content, territories, alert_id=alert.id, recipients=alert.recipients)
+    rooms = [r for r in route.rooms if not r.startswith("alert:")]
+    if room_exists is not None:
+        rooms = [r for r in rooms if await room_exists(r)]
+    volumes = await budget.week_volumes(now, rooms)
+    full = full_rooms(content.priority, rooms, volumes, budget.per_week)
+    return update_prompt(alert.ref, full, volumes, budget.per_week) if full else None
 
 
 async def fold_draft(

@@ -240,17 +240,18 @@ async def test_rejection_guided_entry_and_refusals(network: Running, cast: Cast)
     await author.wait_for(notice(zone, "New alert: I ask you its questions in our direct chat"))
     chat = await direct_chat(author)
     # the guided entry speaks the language of the room it was started in (Mons: French)
-    await author.wait_for(notice(chat, "Nouvelle alerte", "(1/8) type: un type de phénomène"))
+    await author.wait_for(notice(chat, "Nouvelle alerte", "(1/9) type: un type de phénomène"))
     for answer, next_question in [
         ("burglary of sheds", "unknown phenomenon type"),
-        ("vandalism", "(2/8) area:"),
+        ("vandalism", "(2/9) area:"),
         ("Mons, Atlantis", "unknown municipality 'Atlantis'"),
-        ("Mons", "(3/8) from:"),
-        ("2026-11-20", "(4/8) to:"),
-        ("-", "(5/8) tlp:"),
-        ("green", "(6/8) summary:"),
-        ("Graffiti on bus shelters, call 0475 12 34 56.", "(7/8) modus: comment les auteurs"),
-        ("-", "(8/8) advice:"),
+        ("Mons", "(3/9) from:"),
+        ("2026-11-20", "(4/9) to:"),
+        ("-", "(5/9) tlp:"),
+        ("green", "(6/9) priority: urgent, normal ou info"),
+        ("-", "(7/9) summary:"),
+        ("Graffiti on bus shelters, call 0475 12 34 56.", "(8/9) modus: comment les auteurs"),
+        ("-", "(9/9) advice:"),
     ]:
         await author.say(chat, answer)
         await author.wait_for(notice(chat, next_question))

@@ -125,11 +125,11 @@ async def test_an_edit_of_a_pending_red_alert_does_not_reach_moderation(desk: De
 
 async def test_the_guided_entry_asks_its_questions_in_the_direct_chat(desk: Desk) -> None:
     start = await desk.say("inspecteur.mons", "!alert new", room="zone:5324")
-    assert start is not None and start.private and "(1/8) type:" in start.text
+    assert start is not None and start.private and "(1/9) type:" in start.text
     assert "direct chat" in start.pointer and "type:" not in start.pointer
     # an answer typed in the zone room is not taken (nor answered there)
     assert await desk.say("inspecteur.mons", "residential-burglary", room="zone:5324") is None
-    answers = ["residential-burglary", "Mons", "2026-11-14", "-", "amber", f"Hyon, {SECRET}."]
+    answers = ["residential-burglary", "Mons", "2026-11-14", "-", "amber", "-", f"Hyon, {SECRET}."]
     for answer in answers:  # in the direct chat, where the questions were asked
         question = await desk.say("inspecteur.mons", answer)
         assert question is not None and not question.private, answer

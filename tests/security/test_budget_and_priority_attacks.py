@@ -139,3 +139,20 @@ async def test_an_info_alert_cannot_widen_past_its_tlp_by_being_folded(desk: Des
     assert alert.content.tlp is Tlp.AMBER_STRICT and alert.rooms == ("zone:5324",)
     for room, text in (await digests(desk)).items():
         assert (SECRET in text) is (room == "zone:5324"), room
+
+
+async def test_publishing_as_info_then_making_it_normal_is_held_too(desk: Desk) -> None:
+    await fill_the_budget(desk)
+    ref = await draft(desk, "inspecteur.mons", "Round the budget.", extra="priority: info\n")
+    assert await desk.say("inspecteur.mons", f"!alert publish {ref}") is None  # info: not held
+    assert shared(await desk.deliver()) == []
+    held = await desk.say("inspecteur.mons", f"!alert update {ref} priority: normal")
+    assert held is not None and "zone:5324 (1)" in held.text
+    assert f"!alert update {ref} confirm priority: normal" in held.text
+    assert (await desk.alert(parse_ref(ref))).content.priority is Priority.INFO
+    assert shared(await desk.deliver()) == []
+    done = await desk.say("inspecteur.mons", f"!alert update {ref} confirm\npriority: normal")
+    assert done is not None and "is updated (priority)" in done.text
+    posted = shared(await desk.deliver())
+    assert "!zone:5324" in {p.room for p in posted}
+    assert any("Round the budget." in p.body for p in posted)
