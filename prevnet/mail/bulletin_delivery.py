@@ -16,16 +16,16 @@ connection failed or stalled is marked of unknown fate (listed by ``prevnet outb
 resent. A mail that cannot be written (a line break in a name) is set aside and marked, and the
 others still go.
 
-Language: members have none of their own, so a mail is written in the language of the routed
-room the member gets the bulletin in (a zone room before a province room, the first language of
-a bilingual Brussels room), as that room's bulletin is; English where the room has none.
+Language: the one the member chose (``!prefs language``); else that of the routed room the
+member gets the bulletin in (a zone room before a province room, the first language of a
+bilingual Brussels room), as that room's bulletin is; English where the room has none.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from email.errors import MessageError
 
 from phenomena.alert import Alert
@@ -62,6 +62,8 @@ DEFAULT_LANGUAGE = "en"
 ChatLinkOf = Callable[[Alert, str], Awaitable[ChatLink]]
 """Where the member opens the bulletin in Matrix: ``(alert, room key)``."""
 SourceOf = Callable[[Alert], Awaitable[str]]
+ChosenLanguages = Callable[[Sequence[str]], Awaitable[Mapping[str, str | None]]]
+"""The language each member chose with ``!prefs language`` (None: none chosen)."""
 UowFactory = Callable[[], UnitOfWork]
 
 
@@ -150,7 +152,9 @@ class BulletinMailer:
         chat_link: ChatLinkOf,
         source_of: SourceOf,
         chunk_size: int = CHUNK_SIZE,
+        languages: ChosenLanguages | None = None,
     ) -> None:
+        self._languages = languages
         self._uow = uow
         self._deliveries = deliveries
         self._sender = sender
@@ -182,7 +186,11 @@ class BulletinMailer:
             members = list(await unit.members.list(statuses=[MemberStatus.ACTIVE]))
             organisations = {o.key: o for o in await unit.organisations.list()}
         preferences = await self._deliveries.preferences([m.matrix_id for m in members if m.email])
-        return mail_targets(alert, members, organisations, preferences, self._territories)
+        found = mail_targets(alert, members, organisations, preferences, self._territories)
+        if self._languages is None or not found:
+            return found
+        chosen = await self._languages([t.member.matrix_id for t in found])  # theirs first
+        return [replace(t, language=chosen.get(t.member.matrix_id) or t.language) for t in found]
 
     async def _prepare(
         self, alert: Alert, targets: Sequence[MailTarget]
@@ -190,22 +198,26 @@ class BulletinMailer:
         """Each target's mail, to be written from one template per routed room (one chat link
         read per room, not per member); None when none may be sent."""
         source = await self._source_of(alert)
-        templates: dict[str, BulletinTemplate | str] = {}
+        templates: dict[tuple[str, str], BulletinTemplate | str] = {}
+        chats: dict[str, ChatLink] = {}
         mails: list[PendingMail] = []
         for target in targets:
-            template = templates.get(target.room)
+            written_for = (target.room, target.language)
+            template = templates.get(written_for)
             if template is None:
-                chat = await self._chat_link(alert, target.room)
+                if target.room not in chats:
+                    chats[target.room] = await self._chat_link(alert, target.room)
+                chat = chats[target.room]
                 try:
                     made = bulletin_template(
                         alert, target.language, self._setup, self._territories, chat, source
                     )
                 except (ValueError, MessageError) as exc:  # e.g. a line break in a name
-                    template = templates[target.room] = str(exc)
+                    template = templates[written_for] = str(exc)
                 else:
                     if made is None:
                         return None
-                    template = templates[target.room] = made
+                    template = templates[written_for] = made
             member = target.member.matrix_id
             own_id = message_id(self._setup, alert, member)
             claim = Claim(own_id, member, BULLETIN_KIND, alert.id)

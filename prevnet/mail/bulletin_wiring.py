@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from phenomena.alert import Alert
 from phenomena.storage.bulletins import SqlBulletinLedger
 from phenomena.storage.database import Database
 from phenomena.storage.email_deliveries import SqlEmailDeliveries
+from phenomena.storage.notify_prefs import SqlNotifyPreferences
 from phenomena.storage.outbox import Outbox
 from phenomena.storage.unit_of_work import SqlUnitOfWork, utc_now
 from phenomena.territory import TerritoryRegistry
@@ -31,6 +32,7 @@ from prevnet.mail.bulletin_delivery import (
     MAIL_HANDLER,
     BulletinMailer,
     ChatLinkOf,
+    ChosenLanguages,
     Sender,
     SourceOf,
 )
@@ -91,6 +93,17 @@ def chat_links(
     return link
 
 
+def chosen_languages(db: Database) -> ChosenLanguages:
+    """The languages members chose with ``!prefs language``, read for many in one query."""
+    preferences = SqlNotifyPreferences(db)
+
+    async def chosen(members: Sequence[str]) -> Mapping[str, str | None]:
+        found = await preferences.get_many(members)
+        return {member: preference.language for member, preference in found.items()}
+
+    return chosen
+
+
 def bulletin_mail_subscription(mailer: BulletinMailer) -> Subscription:
     """Send bulletin e-mails as alerts are published, updated, closed and expire."""
     return Subscription(MAIL_HANDLER, MAIL_EVENTS, mailer.handle)
@@ -131,6 +144,7 @@ async def bulletin_mail_dispatcher(
         territories,
         chat_link,
         source_of,
+        languages=chosen_languages(db),
     )
     return Dispatcher(
         outbox,

@@ -15,7 +15,7 @@ import asyncio
 import html
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from email.errors import MessageError
 from email.message import EmailMessage
@@ -36,7 +36,7 @@ from phenomena.storage.email_deliveries import Claim, SqlEmailDeliveries
 from phenomena.storage.unit_of_work import SqlUnitOfWork, utc_now
 from phenomena.taxonomy import PhenomenonType
 from phenomena.territory import TerritoryRegistry
-from prevnet.mail.bulletin_delivery import DEFAULT_LANGUAGE
+from prevnet.mail.bulletin_delivery import DEFAULT_LANGUAGE, ChosenLanguages
 from prevnet.mail.bulletin_mail import (
     MAIL_POLICY,
     MailSetup,
@@ -44,7 +44,7 @@ from prevnet.mail.bulletin_mail import (
     finish_list_mail,
     unsubscribe_url,
 )
-from prevnet.mail.bulletin_wiring import mail_setup, mail_signer
+from prevnet.mail.bulletin_wiring import chosen_languages, mail_setup, mail_signer
 from prevnet.mail.digest_texts import digest_text
 from prevnet.mail.mail_chunks import PendingMail, Sender, send_once
 from prevnet.mail.sender import MailSendError, SmtpSender, outgoing_mail
@@ -82,7 +82,8 @@ def digest_reader(
     territories: TerritoryRegistry,
 ) -> DigestReader | None:
     """The member as a digest reader: active, chose ``digest``, has an address and a territory
-    room; its language is that of the room a bulletin would be written for (zone first)."""
+    room; its language is that of the room a bulletin would be written for (zone first), which
+    the mailer replaces by the one the member chose (``!prefs language``)."""
     address = (member.email or "").strip()
     if not member.is_active or preference is not EmailPreference.DIGEST or not address:
         return None
@@ -267,7 +268,9 @@ class DigestMailer:
         sender: Sender,
         setup: MailSetup,
         territories: TerritoryRegistry,
+        languages: ChosenLanguages | None = None,
     ) -> None:
+        self._languages = languages
         self._uow = uow
         self._deliveries = deliveries
         self._sender = sender
@@ -281,6 +284,8 @@ class DigestMailer:
             members = list(await unit.members.list(statuses=[MemberStatus.ACTIVE]))
             organisations = {o.key: o for o in await unit.organisations.list()}
         preferences = await self._deliveries.preferences([m.matrix_id for m in members if m.email])
+        readers = [m.matrix_id for m in members if preferences.get(m.matrix_id)]
+        chosen = await self._languages(readers) if self._languages and readers else {}
         mails: list[PendingMail] = []
         for member in members:
             reader = digest_reader(
@@ -291,6 +296,7 @@ class DigestMailer:
             )
             if reader is None:
                 continue
+            reader = replace(reader, language=chosen.get(member.matrix_id) or reader.language)
             digest = member_digest(
                 member.matrix_id, readable_alerts(reader, alerts, self._territories), today
             )
@@ -356,4 +362,5 @@ def digest_mailer(
         sender or SmtpSender(email),
         setup,
         territories,
+        chosen_languages(db),
     )
