@@ -16,6 +16,7 @@ from phenomena.alert import Alert, AlertStatus
 from phenomena.audience import Reader, may_read, room_may_show
 from phenomena.errors import PermissionDenied
 from phenomena.partners import Role
+from phenomena.priority import Priority
 from phenomena.reach import ReachState, alert_reach
 from phenomena.rooms import room_languages
 from phenomena.territory import TerritoryRegistry
@@ -153,8 +154,9 @@ def _listing(alerts: Sequence[Alert], territories: TerritoryRegistry) -> str:
         area = ", ".join(
             territories.municipalities[n].own_name for n in a.content.municipalities[:3]
         )
+        priority = "" if a.content.priority is Priority.NORMAL else f" [{a.content.priority.value}]"
         lines.append(
             f"- {a.ref} {a.content.tlp.label} {a.content.type.value} in {area} "
-            f"({a.status.value}, from {a.content.period_start:%d/%m})"
+            f"({a.status.value}, from {a.content.period_start:%d/%m}){priority}"
         )
     return "\n".join(lines)
