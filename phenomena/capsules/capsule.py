@@ -18,6 +18,8 @@ from phenomena.taxonomy import PhenomenonType
 from phenomena.tlp import Tlp
 
 ELLIPSIS = "…"
+PUBLIC_TLPS = (Tlp.CLEAR, Tlp.GREEN)
+"""Only these may reach residents: TLP:GREEN is for the community, TLP:CLEAR for anyone."""
 
 
 class CapsuleRefused(DomainError):
@@ -105,6 +107,15 @@ class Capsule:
     def parts(self) -> dict[Part, str]:
         """Every part with its text, in the order people read them."""
         return {p: self.part(p) for p in Part}
+
+
+def require_public(capsule: Capsule, ref: str | None = None) -> None:
+    """Refuse a capsule whose alert is not CLEAR or GREEN, whichever way it got here."""
+    if capsule.tlp not in PUBLIC_TLPS:
+        raise CapsuleRefused(
+            f"{ref or capsule.alert_ref} is {capsule.tlp.label}: only TLP:CLEAR and TLP:GREEN "
+            "capsules may reach residents; leave it out"
+        )
 
 
 def fit(text: str, limit: int) -> str:

@@ -11,14 +11,10 @@ import re
 from collections.abc import Mapping, Sequence
 
 from phenomena.alert import Alert
-from phenomena.capsules.capsule import Capsule, CapsuleRefused, Part, fit
+from phenomena.capsules.capsule import PUBLIC_TLPS, Capsule, CapsuleRefused, Part, fit
 from phenomena.capsules.wording import Wording, check_language
 from phenomena.errors import InvalidValue
 from phenomena.territory import Language, Municipality
-from phenomena.tlp import Tlp
-
-PUBLIC_TLPS = (Tlp.CLEAR, Tlp.GREEN)
-"""Only these may reach residents: TLP:GREEN is for the community, TLP:CLEAR for anyone."""
 
 MAX_LINK = 200
 _SHORTEST_TIP = 20  # below this, a cut tip says nothing

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from phenomena.capsules.capsule import Capsule
+from phenomena.capsules.capsule import Capsule, require_public
 from phenomena.taxonomy import PhenomenonType
 from prevnet.capsule_media.fonts import Weight
 from prevnet.capsule_media.layout import Box, SetText, blank, set_text
@@ -90,7 +90,8 @@ def _pictogram(kind: PhenomenonType, size: int) -> Image.Image:
 
 
 def render_card(capsule: Capsule, card_format: CardFormat) -> Card:
-    """The capsule's card in one format, as PNG."""
+    """The capsule's card in one format, as PNG (refused for a capsule that is not public)."""
+    require_public(capsule)
     layout = _LAYOUTS[card_format]
     image, draw = blank(card_format.value, BACKGROUND)
     draw.rectangle((0, 0, card_format.value[0], layout.band), fill=BAND)

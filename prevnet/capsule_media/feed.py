@@ -13,8 +13,7 @@ from datetime import datetime
 
 from feedgen.feed import FeedGenerator
 
-from phenomena.capsules.capsule import Capsule, CapsuleRefused
-from phenomena.capsules.drafting import PUBLIC_TLPS
+from phenomena.capsules.capsule import Capsule, require_public
 from phenomena.capsules.wording import Wording, check_language
 
 
@@ -40,11 +39,7 @@ def atom_feed(
     """
     code = check_language(language)
     for entry in entries:
-        if entry.capsule.tlp not in PUBLIC_TLPS:
-            raise CapsuleRefused(
-                f"{entry.ref} is {entry.capsule.tlp.label}: only TLP:CLEAR and TLP:GREEN "
-                "capsules may be in a public feed; remove it from the list"
-            )
+        require_public(entry.capsule, entry.ref)
         if entry.approved_at.tzinfo is None:
             raise ValueError(f"{entry.ref}: approved_at must carry a time zone")
     mine = sorted(

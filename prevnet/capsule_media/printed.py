@@ -32,7 +32,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from phenomena.capsules.capsule import Capsule
+from phenomena.capsules.capsule import Capsule, require_public
 from phenomena.capsules.cocoon import cocoon_letter
 from phenomena.capsules.wording import Wording
 from prevnet.capsule_media.card import BAND, INK
@@ -129,6 +129,7 @@ def _one_page(story: Sequence[Flowable], title: str, author: str) -> bytes:
 
 def render_poster(capsule: Capsule) -> bytes:
     """The capsule as a one-page A4 poster: commune, pictogram, title, tip, QR code, link."""
+    require_public(capsule)
     words = Wording(capsule.language)
     story: list[Flowable] = [
         _text(capsule.commune, 22, bold=True, colour=_BAND),
@@ -148,6 +149,7 @@ def render_cocoon_letter(
     capsule: Capsule, streets: Sequence[str], detected: DetectionRecord
 ) -> bytes:
     """The one-page A4 letter for the streets around a detected cluster (near-repeat prevention)."""
+    require_public(capsule)
     letter = cocoon_letter(capsule, streets, detected)
     words = Wording(capsule.language)
     story: list[Flowable] = [

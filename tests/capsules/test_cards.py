@@ -5,12 +5,15 @@ from __future__ import annotations
 import io
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image, ImageChops, ImageDraw
 
 from phenomena.capsules.wording import LANGUAGES
 from phenomena.taxonomy import PhenomenonType
 from prevnet.capsule_media.card import BACKGROUND, Card, CardFormat, render_card, render_cards
-from prevnet.capsule_media.layout import Box, font
+from prevnet.capsule_media.fonts import Weight
+from prevnet.capsule_media.layout import Box, blank, font, set_text
 from prevnet.capsule_media.pictograms import pictogram
 from tests.capsules.alerts import LONG_ADVICE, capsule
 
@@ -102,3 +105,14 @@ def test_every_type_has_a_pictogram_of_its_own() -> None:
     assert house.size == (120, 120)
     assert house.getpixel((60, 40)) == (255, 255, 255, 255)  # white art on the disc
     assert house.getpixel((1, 1)) == (0, 0, 0, 0)  # transparent outside the disc
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=300))
+def test_any_text_set_in_a_box_stays_inside_it(text: str) -> None:
+    _, draw = blank((600, 300), BACKGROUND)
+    box = Box(20, 30, 420, 230)
+    laid = set_text(draw, text, box, Weight.REGULAR, 40, 20, (0, 0, 0))
+    face = font(laid.weight, laid.size)
+    for origin, line in zip(laid.origins, laid.lines, strict=True):
+        assert box.holds(draw.textbbox(origin, line, font=face)), line

@@ -71,5 +71,5 @@ def test_a_feed_without_capsules_is_still_a_valid_feed() -> None:
 
 def test_a_capsule_that_is_not_public_is_refused_whatever_the_caller_passes() -> None:
     amber = FeedEntry("C-9", replace(capsule("fr"), tlp=Tlp.AMBER), DAY)
-    with pytest.raises(CapsuleRefused, match="C-9 is TLP:AMBER"):
+    with pytest.raises(CapsuleRefused, match="C-9 is TLP:AMBER: only TLP:CLEAR and TLP:GREEN"):
         atom_feed([amber], commune="Mons", language="fr", feed_url=FEED_URL)

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import io
+import re
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
+from phenomena.capsules.capsule import CapsuleRefused
 from phenomena.capsules.wording import LANGUAGES
 from phenomena.errors import InvalidValue
+from phenomena.tlp import Tlp
+from prevnet.capsule_media.card import CardFormat, render_card
 from prevnet.capsule_media.printed import render_cocoon_letter, render_poster
 from tests.capsules.alerts import LINK, LONG_ADVICE, capsule, detected
 
@@ -102,3 +107,15 @@ def test_a_cocoon_letter_needs_a_tip() -> None:
 def test_a_cocoon_letter_is_only_for_an_alert_that_detection_proposed() -> None:
     with pytest.raises(InvalidValue, match=r"A-12 was not proposed by detection.*poster"):
         render_cocoon_letter(capsule("fr"), STREETS, detected(alert_id=40))
+
+
+@pytest.mark.parametrize("tlp", [Tlp.AMBER, Tlp.AMBER_STRICT, Tlp.RED])
+def test_nothing_is_printed_or_drawn_for_a_capsule_that_is_not_public(tlp: Tlp) -> None:
+    restricted = replace(capsule("fr"), tlp=tlp)
+    for render in (
+        render_poster,
+        lambda c: render_cocoon_letter(c, STREETS, detected()),
+        lambda c: render_card(c, CardFormat.SQUARE),
+    ):
+        with pytest.raises(CapsuleRefused, match=f"A-12 is {re.escape(tlp.label)}"):
+            render(restricted)
