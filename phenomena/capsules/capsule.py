@@ -137,7 +137,12 @@ def fit(text: str, limit: int) -> str:
 
 
 def edit(capsule: Capsule, part: Part | str, text: str) -> Capsule:
-    """The capsule with one part replaced, checked against the part's limit and form."""
+    """The capsule with one part replaced, checked against the part's limit and form.
+
+    Parts are independent: a new tip does not rewrite the posts (the screen flags a long post
+    that no longer carries the tip); to rebuild the posts around other advice, draft again with
+    ``draft_capsules(..., advice={language: text})``.
+    """
     which = part if isinstance(part, Part) else Part.parse(part)
     value = text.strip()
     if len(value) > which.limit:
