@@ -76,3 +76,18 @@ class UsefulnessVoteRow(Base):
     useful: Mapped[bool] = mapped_column(Boolean)
     source: Mapped[str] = mapped_column(String(8))  # command | reaction
     at: Mapped[datetime] = mapped_column(index=True)
+
+
+class PendingVoteRow(Base):
+    """A 👍/👎 on an event that is not (yet) a recorded bulletin: a vote once the bulletin's
+    record is written in the room it was made in, dropped with the pending reactions."""
+
+    __tablename__ = "pending_votes"
+
+    event_id: Mapped[str] = mapped_column(String(255), primary_key=True)  # the reaction
+    target: Mapped[str] = mapped_column(String(255), index=True)  # the event reacted to
+    room_id: Mapped[str] = mapped_column(String(255))  # where the reaction was made
+    member: Mapped[str] = mapped_column(String(255))
+    organisation: Mapped[str] = mapped_column(String(64))
+    useful: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime] = mapped_column(index=True)

@@ -1,4 +1,5 @@
 """alerts' priority; duty rota, escalation timers, notification preferences, usefulness votes
+(and 👍/👎 waiting for their bulletin's record)
 
 Revision ID: 0012
 Revises: 0011
@@ -93,9 +94,23 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_usefulness_votes_organisation"), "usefulness_votes", ["organisation"])
     op.create_index(op.f("ix_usefulness_votes_at"), "usefulness_votes", ["at"])
+    op.create_table(
+        "pending_votes",
+        sa.Column("event_id", sa.String(length=255), nullable=False),
+        sa.Column("target", sa.String(length=255), nullable=False),
+        sa.Column("room_id", sa.String(length=255), nullable=False),
+        sa.Column("member", sa.String(length=255), nullable=False),
+        sa.Column("organisation", sa.String(length=64), nullable=False),
+        sa.Column("useful", sa.Boolean(), nullable=False),
+        sa.Column("at", _WHEN, nullable=False),
+        sa.PrimaryKeyConstraint("event_id", name=op.f("pk_pending_votes")),
+    )
+    op.create_index(op.f("ix_pending_votes_target"), "pending_votes", ["target"])
+    op.create_index(op.f("ix_pending_votes_at"), "pending_votes", ["at"])
 
 
 def downgrade() -> None:
+    op.drop_table("pending_votes")
     op.drop_table("usefulness_votes")
     op.drop_table("notify_preferences")
     op.drop_table("escalations")
