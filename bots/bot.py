@@ -89,8 +89,10 @@ def bot_client(url: str, session: Session, store: Path) -> nio.AsyncClient:
 
 
 def notice_content(reply: Reply, in_reply_to: str | None = None) -> dict[str, Any]:
-    """An ``m.notice`` with a plain-text body and, when given, an HTML body."""
-    content: dict[str, Any] = {"msgtype": "m.notice", "body": reply.text}
+    """An ``m.notice`` with a plain-text body and, when given, an HTML body. It mentions nobody
+    (``m.mentions: {}``): an answer may quote what a member typed, and without it a client's
+    legacy rule rings the whole room for an "@room" in the body, on the bot's power level."""
+    content: dict[str, Any] = {"msgtype": "m.notice", "body": reply.text, "m.mentions": {}}
     content["format"] = "org.matrix.custom.html"
     content["formatted_body"] = reply.html or html.escape(reply.text).replace("\n", "<br>")
     if in_reply_to:

@@ -174,3 +174,18 @@ async def test_the_handover_note_is_posted_once_in_moderation(scene: Scene) -> N
     await scene.bot.send(moderation, Reply("marker: nothing after this"))
     await analyst.wait_for(notice_in(moderation, "marker: nothing after this"))
     assert len(notices(analyst, moderation, "Duty handover:")) == 1
+
+
+async def test_words_a_member_types_are_echoed_without_the_bots_power_to_ring_the_room(
+    scene: Scene,
+) -> None:
+    """A refusal quotes what was typed ("'@room' is not an end"); with no ``m.mentions`` a
+    client's legacy rule would ring the whole room on the bot's power level."""
+    boraine = scene.people["boraine"]  # a plain member
+    zone = await scene.room("zone:5327")
+    await boraine.say(zone, "!duty take @room")
+    refusal = await boraine.wait_for(notice_in(zone, "@room"))
+    assert refusal.source["content"]["m.mentions"] == {}
+    await boraine.say(zone, "!@room")
+    unknown = await boraine.wait_for(notice_in(zone, "I do not know !@room"))
+    assert unknown.source["content"]["m.mentions"] == {}
