@@ -141,3 +141,31 @@ async def test_urgent_alerts_and_moderators_are_never_held(desk: Desk) -> None:
     text = await digest_of(desk, "zone:5324")
     assert "Bulletins in this room in the last 7 days: 3 normal, 1 urgent." in text
     assert f"Budget: {BUDGET} normal bulletins a week." in text
+
+
+async def test_a_submission_is_held_too_and_its_approval_never_is(desk: Desk) -> None:
+    for n in range(BUDGET):
+        await published(desk, "inspecteur.mons", f"Shelter number {n} smashed.")
+    await desk.deliver()
+    # a commune's author: the alert waits for a moderator, and is asked before it is submitted
+    ref = await draft(desk, "prevention.mons", "Benches set on fire.")
+    held = await desk.say("prevention.mons", f"!alert publish {ref}")
+    assert held is not None and f"!alert fold {ref}" in held.text
+    folded = await desk.say("prevention.mons", f"!alert fold {ref}")
+    assert folded is not None and "sent to the moderators" in folded.text
+    assert (await desk.alert(parse_ref(ref))).status is AlertStatus.PENDING_MODERATION
+    await desk.deliver()
+    await desk.say("analyste.mons", f"!approve {ref}")
+    posted = await desk.deliver()
+    assert bulletins([p for p in posted if p.room != "!moderation"]) == []
+    alert = await desk.alert(parse_ref(ref))
+    assert alert.status is AlertStatus.PUBLISHED and alert.content.priority is Priority.INFO
+    # a normal one submitted with confirm is approved past the budget: moderators are not held
+    other = await draft(desk, "prevention.mons", "Bins overturned.")
+    assert "sent to the moderators" in str(
+        await desk.say("prevention.mons", f"!alert publish {other} confirm")
+    )
+    await desk.deliver()
+    await desk.say("analyste.mons", f"!approve {other}")
+    posted = bulletins(await desk.deliver())
+    assert any("Bins overturned." in p.body for p in posted if p.room == "!zone:5324")
