@@ -38,7 +38,12 @@ class ReachLedger(Protocol):
     async def find_bulletin(self, event_id: str) -> _BulletinLike | None: ...
     async def find_moderation_notice(self, event_id: str) -> int | None: ...
     async def hold_reaction(
-        self, event_id: str, target: str, member: str, organisation: str
+        self,
+        event_id: str,
+        target: str,
+        member: str,
+        organisation: str,
+        vote: tuple[bool, str] | None = None,
     ) -> bool: ...
 
 

@@ -25,8 +25,9 @@ async def on_reaction(
     👍 and 👎 on a bulletin are also a usefulness vote, for members whose organisation
     received it. A reaction made in another room than the bulletin's (``room_id``, when the bot
     knows it) counts for nothing. Four eyes hold here as in ``!approve``: a reaction by the
-    alert's author decides nothing. A reaction on anything else is held by the ledger, in case
-    it is a bulletin not recorded yet. Returns what happened, for logs and tests.
+    alert's author decides nothing. A reaction on anything else is held by the ledger (a 👍/👎
+    with its vote), in case it is a bulletin not recorded yet. Returns what happened, for logs
+    and tests.
     """
     if member is None or not member.is_active:
         return None
@@ -42,8 +43,10 @@ async def on_reaction(
         )
     alert_id = await desk.ledger.find_moderation_notice(reacts_to)
     if alert_id is None:
+        useful = reaction_vote(key)
+        vote = (useful, room_id) if useful is not None and room_id and desk.usefulness else None
         held = await desk.ledger.hold_reaction(
-            event_id, reacts_to, member.matrix_id, member.organisation
+            event_id, reacts_to, member.matrix_id, member.organisation, vote
         )
         if not held:
             return "pending"

@@ -2,7 +2,8 @@
 
 A reaction can come before the bot has recorded the bulletin it answers (people react within
 a second). Such a reaction is held as pending and becomes an acknowledgement when the
-bulletin's record is written; one on anything else is dropped after ``PENDING_FOR``.
+bulletin's record is written (a 👍/👎 also a usefulness vote, if made in the bulletin's room);
+one on anything else is dropped after ``PENDING_FOR``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from phenomena.storage.schema import (
     ModerationNoticeRow,
     PendingReactionRow,
 )
+from phenomena.storage.schema_attention import PendingVoteRow, UsefulnessVoteRow
 from phenomena.storage.unit_of_work import utc_now
 from phenomena.storage.upserts import upsert
 
@@ -87,23 +89,38 @@ class SqlBulletinLedger:
             await session.execute(
                 delete(PendingReactionRow).where(PendingReactionRow.target == record.event_id)
             )
+            await _count_held_votes(session, record)
 
     async def hold_reaction(
-        self, event_id: str, target: str, member: str, organisation: str
+        self,
+        event_id: str,
+        target: str,
+        member: str,
+        organisation: str,
+        vote: tuple[bool, str] | None = None,
     ) -> bool:
         """A reaction on an event that is no recorded bulletin: acknowledge at once if the
-        bulletin's record came meanwhile (True), else hold it until it comes (False)."""
+        bulletin's record came meanwhile (True), else hold it until it comes (False).
+
+        ``vote`` (useful, the room the reaction was made in) is held with it, and counted
+        when the record is written in that room; the caller votes itself on True."""
         now = self._clock()
         async with self._db.sessions() as session, session.begin():
             await _one_at_a_time(session, target)
             await session.execute(
                 delete(PendingReactionRow).where(PendingReactionRow.at < now - PENDING_FOR)
             )
+            await session.execute(
+                delete(PendingVoteRow).where(PendingVoteRow.at < now - PENDING_FOR)
+            )
             reaction: dict[str, Any] = {"event_id": event_id, "target": target, "at": now}
             reaction |= {"member": member, "organisation": organisation}
             await upsert(session, PendingReactionRow, ["event_id"], reaction, update=[])
             row = await session.scalar(select(BulletinRow).where(BulletinRow.event_id == target))
             if row is None:
+                if vote is not None:
+                    held = reaction | {"useful": vote[0], "room_id": vote[1]}
+                    await upsert(session, PendingVoteRow, ["event_id"], held, update=[])
                 return False
             record = BulletinRecord(row.alert_id, row.room, row.room_id, target, row.version)
             await self._acknowledge(session, record, member, organisation, now)
@@ -189,6 +206,28 @@ class SqlBulletinLedger:
             for row in rows:
                 seen.setdefault(row.organisation, []).append(row.member)
             return seen
+
+
+async def _count_held_votes(session: AsyncSession, record: BulletinRecord) -> None:
+    """The 👍/👎 held for a bulletin become votes, if made in its room; a member's word
+    recorded meanwhile (a later ``!useful``) is kept."""
+    held = await session.scalars(
+        select(PendingVoteRow)
+        .where(PendingVoteRow.target == record.event_id)
+        .order_by(PendingVoteRow.at)
+    )
+    latest = {v.member: v for v in held if v.room_id == record.room_id}  # elsewhere: nothing
+    for vote in latest.values():
+        values: dict[str, Any] = {"alert_id": record.alert_id, "member": vote.member}
+        values |= {"organisation": vote.organisation, "useful": vote.useful, "at": vote.at}
+        await upsert(
+            session,
+            UsefulnessVoteRow,
+            ["alert_id", "member"],
+            values | {"source": "reaction"},
+            update=[],
+        )
+    await session.execute(delete(PendingVoteRow).where(PendingVoteRow.target == record.event_id))
 
 
 async def _one_at_a_time(session: AsyncSession, event_id: str) -> None:

@@ -1,14 +1,19 @@
 """Usefulness votes on SQLite and PostgreSQL: a member's latest word replaces the earlier one,
-and counts are read per alert and, for a period, for every alert in one query."""
+counts are read per alert and, for a period, for every alert in one query, and a 👍/👎 that
+comes before its bulletin's record is counted when the record is written."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import func, select
 
+from bots.reactions import on_reaction
 from phenomena.alert import parse_ref
+from phenomena.storage.bulletins import BulletinRecord
 from phenomena.storage.database import Database
+from phenomena.storage.schema_attention import PendingVoteRow
 from phenomena.storage.usefulness import SqlUsefulness
 from phenomena.territory import TerritoryRegistry
 from phenomena.usefulness import COMMAND, REACTION, Tally, Vote
@@ -65,3 +70,29 @@ async def test_counts_for_a_period_take_the_alerts_created_in_it(desk: Desk) -> 
         old: Tally(yes=1),
         recent: Tally(yes=1, no=1),
     }
+
+
+async def test_a_thumb_before_the_bulletins_record_votes_when_it_is_written(desk: Desk) -> None:
+    alert_id = await published(desk)
+    votes = SqlUsefulness(desk.db, desk.clock)
+    desk.desk.usefulness = votes
+    quevy = await desk.member("prevention.quevy")
+    mons = await desk.member("prevention.mons")
+    frameries = await desk.member("prevention.frameries")
+    # the bulletin is sent as $early in !zone:5324, but its record is not written yet
+    assert await on_reaction(desk.desk, quevy, "$q1", "$early", "👍", "!zone:5324") == "pending"
+    desk.clock.now += timedelta(seconds=1)
+    assert await on_reaction(desk.desk, quevy, "$q2", "$early", "👎🏽", "!zone:5324") == "pending"
+    assert await on_reaction(desk.desk, mons, "$m1", "$early", "👍", "!zone:5324") == "pending"
+    assert await on_reaction(desk.desk, frameries, "$f1", "$early", "👍", "!elsewhere") == "pending"
+    assert await votes.tally(alert_id) == Tally()
+
+    await desk.ledger.record_bulletin(
+        BulletinRecord(alert_id, "zone:5324", "!zone:5324", "$early", 1)
+    )
+    assert await votes.votes(alert_id) == [
+        Vote(alert_id, mons.matrix_id, "pcs-mons", True, REACTION),
+        Vote(alert_id, quevy.matrix_id, "pcs-quevy", False, REACTION),  # the latest word
+    ]  # the one made in another room counts for nothing
+    async with desk.db.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(PendingVoteRow)) == 0
