@@ -7,6 +7,8 @@ A post says only what the step recorded (``escalations.detail``), with real Matr
 - an acknowledgement step posts in the thread of the alert's bulletin in each routed room that
   has someone on duty, in the room's language; it names the alert by reference only, so a RED
   alert's own room gets nothing it did not have;
+- when nobody on duty could be called, ``#moderation`` is told (reference, label and room
+  keys only), so that an unacknowledged alert is never left in silence;
 - a moderation step posts in the thread of the alert's notice in ``#moderation`` (for RED and
   AMBER+STRICT that notice is already a pointer without content, and the full notice sits in
   the deciding moderators' direct chats): the reference, the label, how long it has waited and
@@ -103,7 +105,11 @@ class EscalationPosts:
         names: Mapping[str, str],
     ) -> None:
         bulletins = await self._bulletins_of(alert.id)
-        for room, calls in sorted((detail.get("rooms") or {}).items()):
+        rooms: Mapping[str, Any] = detail.get("rooms") or {}
+        if not any(calls.get("mentioned") for calls in rooms.values()):
+            await self._nobody_on_duty(event, alert, detail, sorted(rooms))
+            return
+        for room, calls in sorted(rooms.items()):
             people = list(calls.get("mentioned") or [])
             bulletin = bulletins.get(room)
             if not people or bulletin is None or room not in alert.rooms:
@@ -118,6 +124,30 @@ class EscalationPosts:
             content = mention_content(bulletin.event_id, text, people, names)
             tx_id = f"prevnet-escalation-{alert.id}-ack-{event.level}-{room}"
             await self._post(bulletin.room_id, content, tx_id=tx_id)
+
+    async def _nobody_on_duty(
+        self,
+        event: EscalationFired,
+        alert: Alert,
+        detail: Mapping[str, Any],
+        rooms: Sequence[str],
+    ) -> None:
+        """Nobody could be called: tell ``#moderation`` (reference, label and rooms only), so
+        that the silence is not kept."""
+        room_id = await self._room_id_of(MODERATION)
+        if room_id is None:
+            return
+        label = Labels(room_languages(MODERATION, self._territories))
+        text = label(
+            "{ref} ({tlp}) has not been acknowledged after {after}, and nobody on duty could be "
+            "called in {rooms}: set a duty rota with prevnet duty set.",
+            ref=alert.ref,
+            tlp=alert.content.tlp.label,
+            after=str(detail.get("after", "")),
+            rooms=", ".join(rooms) or "-",
+        )
+        tx_id = f"prevnet-escalation-{alert.id}-ack-{event.level}-nobody"
+        await self._post(room_id, mention_content(None, text, [], {}), tx_id=tx_id)
 
     async def _moderation(
         self,

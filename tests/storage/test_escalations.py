@@ -141,6 +141,18 @@ async def test_a_decision_stops_the_moderation_escalation(desk: Desk) -> None:
     await desk.say("analyste.mons", f"!approve A-{alert_id}")
     await desk.deliver()
 
-    assert await escalations.round(start + timedelta(hours=5)) == []
+    later = await escalations.round(start + timedelta(hours=5))
+    assert [s.tx_id for s in later if "-moderation-" in s.tx_id] == []
     by_level = {s.level: s.state for s in await escalations.store.steps(alert_id)}
     assert by_level[1] == FIRED and by_level[2] == STOPPED
+
+
+async def test_with_nobody_on_duty_moderation_is_told(desk: Desk) -> None:
+    escalations = Escalations(desk)
+    start = desk.clock()
+    alert_id = await publish(desk, "inspecteur.mons", green("Copper stolen from a depot."))
+
+    [said] = await escalations.round(start + timedelta(minutes=61))
+    assert said.room == "!moderation" and said.mentions == []
+    assert f"A-{alert_id} (TLP:GREEN)" in said.body and "prevnet duty set" in said.body
+    assert "Copper" not in said.body
