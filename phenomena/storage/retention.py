@@ -1,8 +1,8 @@
 """Retention: personal data of closed alerts and old incidents is purged after a set time.
 
-What an alert says about people (its free text, its author, who acknowledged it) goes; what it
-says about the phenomenon (type, area, period, TLP label, status) stays, so statistics and
-digests keep working. Unconfirmed drafts go entirely. The audit log is kept: it is the record
+What an alert says about people (its free text, its author, who acknowledged it or voted on its
+usefulness) goes; what it says about the phenomenon (type, area, period, TLP label, status)
+stays, so statistics and digests keep working. Unconfirmed drafts go entirely. The audit log is kept: it is the record
 of who administered the network.
 """
 
@@ -16,6 +16,7 @@ from sqlalchemy import delete, select, update
 from phenomena.alert import AlertStatus
 from phenomena.storage.database import Database
 from phenomena.storage.schema import AcknowledgementRow, AlertRow, IncidentRow
+from phenomena.storage.schema_attention import UsefulnessVoteRow
 
 PURGED = "[removed after the retention period]"
 PURGED_AUTHOR = "retention-purged"
@@ -87,6 +88,9 @@ async def purge_personal_data(
                 )
                 await session.execute(
                     delete(AcknowledgementRow).where(AcknowledgementRow.alert_id.in_(alert_ids))
+                )
+                await session.execute(  # who found it useful, like who saw it
+                    delete(UsefulnessVoteRow).where(UsefulnessVoteRow.alert_id.in_(alert_ids))
                 )
             if drafts:
                 await session.execute(delete(AlertRow).where(AlertRow.id.in_(drafts)))

@@ -13,6 +13,7 @@ from bots.reactions import on_reaction
 from phenomena.alert import parse_ref
 from phenomena.storage.bulletins import BulletinRecord
 from phenomena.storage.database import Database
+from phenomena.storage.retention import purge_personal_data
 from phenomena.storage.schema_attention import PendingVoteRow
 from phenomena.storage.usefulness import SqlUsefulness
 from phenomena.territory import TerritoryRegistry
@@ -96,3 +97,17 @@ async def test_a_thumb_before_the_bulletins_record_votes_when_it_is_written(desk
     ]  # the one made in another room counts for nothing
     async with desk.db.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(PendingVoteRow)) == 0
+
+
+async def test_retention_purges_the_votes_of_an_ended_alert_with_its_acknowledgements(
+    desk: Desk,
+) -> None:
+    ended, still_open = await published(desk), await published(desk)
+    votes = SqlUsefulness(desk.db, desk.clock)
+    for alert_id in (ended, still_open):
+        await votes.vote(Vote(alert_id, user("prevention.quevy"), "pcs-quevy", True, COMMAND))
+    await desk.say("analyste.mons", f"!alert close A-{ended} over")
+    desk.clock.now += timedelta(days=2)
+    await purge_personal_data(desk.db, desk.clock.now - timedelta(days=1))
+    assert await votes.votes(ended) == []
+    assert await votes.tally(still_open) == Tally(yes=1)
