@@ -2,8 +2,8 @@
 
 What an alert says about people (its free text, its author, who acknowledged it or voted on its
 usefulness) goes; what it says about the phenomenon (type, area, period, TLP label, status)
-stays, so statistics and digests keep working. Unconfirmed drafts go entirely. The audit log is kept: it is the record
-of who administered the network.
+stays, so statistics and digests keep working. Unconfirmed drafts go entirely. The audit log is
+kept: it is the record of who administered the network.
 """
 
 from __future__ import annotations
