@@ -268,3 +268,15 @@ class EscalationFired(Event):
     alert_id: int
     kind: str  # ack | moderation
     level: int
+
+
+# -- citizen capsules -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CapsulePublished(Event):
+    """An approved capsule's week came: it goes to the commune's zone room, its feed and its
+    BIN/PLP coordinators (``capsules`` row, published in the same commit)."""
+
+    capsule_id: int
+    municipality: str

@@ -179,13 +179,29 @@ class Organisation:
     name: str
     kind: OrganisationKind
     territories: tuple[TerritoryRef, ...]
+    prevention_url: str | None = None
+    """The commune's prevention page, linked from its citizen capsules."""
+    coordinators: tuple[str, ...] = ()
+    """E-mail addresses of the neighbourhood information networks' (BIN/PLP) coordinators."""
     events: list[Event] = field(default_factory=list, compare=False, repr=False)
 
     def change(
-        self, name: str, kind: OrganisationKind, territories: tuple[TerritoryRef, ...]
+        self,
+        name: str,
+        kind: OrganisationKind,
+        territories: tuple[TerritoryRef, ...],
+        *,
+        prevention_url: str | None = None,
+        coordinators: tuple[str, ...] = (),
     ) -> tuple[str, ...]:
         """Apply new values; records OrganisationChanged naming what changed, if anything."""
         changed: list[str] = []
+        if prevention_url != self.prevention_url:
+            self.prevention_url = prevention_url
+            changed.append("prevention_url")
+        if tuple(coordinators) != self.coordinators:
+            self.coordinators = tuple(coordinators)
+            changed.append("coordinators")
         if name != self.name:
             self.name = name
             changed.append("name")

@@ -11,6 +11,8 @@ Example::
         name: Plan stratégique de sécurité et de prévention de Mons
         kind: commune
         territories: [Mons]
+        prevention_page: https://www.mons.be/prevention   # linked from its citizen capsules
+        coordinators: [bin.hyon@example.org]                # BIN/PLP coordinators, e-mailed
     members:
       - matrix_id: "@alice:prevnet.example"
         name: Alice Dupont
@@ -31,6 +33,7 @@ from typing import Any
 
 import yaml
 
+from phenomena.capsules.drafting import check_link
 from phenomena.email_address import HINT, email_problem, name_problem, normalise_email
 from phenomena.errors import DocumentErrors, DomainError, InvalidValue, LineError
 from phenomena.partners import (
@@ -235,7 +238,11 @@ class _Reader:
         fields = self.mapping(node, "an organisation")
         if fields is None:
             return None
-        self.unknown(fields, ("key", "name", "kind", "territories"), "an organisation")
+        self.unknown(
+            fields,
+            ("key", "name", "kind", "territories", "prevention_page", "coordinators"),
+            "an organisation",
+        )
         ok = True
         key = self.scalar(fields.get("key"), "key")
         if key is None and "key" not in fields:
@@ -273,11 +280,40 @@ class _Reader:
                     continue
                 if ref not in refs:
                     refs.append(ref)
-        if not ok or name is None:
+        page, coordinators, channels_ok = self.capsule_channels(fields)
+        if not ok or not channels_ok or name is None:
             return None
         return Organisation(
-            key=result["key"], name=name, kind=result["kind"], territories=tuple(sorted(refs))
+            key=result["key"],
+            name=name,
+            kind=result["kind"],
+            territories=tuple(sorted(refs)),
+            prevention_url=page,
+            coordinators=coordinators,
         )
+
+    def capsule_channels(
+        self, fields: dict[str, yaml.Node]
+    ) -> tuple[str | None, tuple[str, ...], bool]:
+        """The prevention page and the BIN/PLP coordinators' addresses, for citizen capsules."""
+        ok = True
+        page = self.scalar(fields.get("prevention_page"), "prevention_page", required=False)
+        if page is not None:
+            try:
+                page = check_link(page)
+            except DomainError as exc:
+                self.error(fields["prevention_page"], str(exc))
+                ok = False
+        addresses: list[str] = []
+        if "coordinators" in fields:
+            for text, item in self.strings(fields["coordinators"], "coordinators"):
+                problem = email_problem(text)
+                if problem is not None:
+                    self.error(item, f"{text!r} is not an e-mail address: {problem}; {HINT}")
+                    ok = False
+                elif normalise_email(text) not in addresses:
+                    addresses.append(normalise_email(text))
+        return page, tuple(addresses), ok
 
     def read_member(self, node: yaml.Node) -> Member | None:
         fields = self.mapping(node, "a member")

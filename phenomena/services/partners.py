@@ -88,7 +88,13 @@ async def import_partners(
                 org.events.append(OrganisationAdded(key=org.key))
                 await uow.organisations.add(org)
                 report.organisations_added.append(org.key)
-            elif existing.change(org.name, org.kind, org.territories):
+            elif existing.change(
+                org.name,
+                org.kind,
+                org.territories,
+                prevention_url=org.prevention_url,
+                coordinators=org.coordinators,
+            ):
                 await uow.organisations.save(existing)
                 report.organisations_changed.append(org.key)
             else:

@@ -109,6 +109,10 @@ class SqlOrganisationRepository(Repository):
     def _fill(row: OrganisationRow, organisation: Organisation) -> None:
         row.name = organisation.name
         row.kind = organisation.kind.value
+        row.prevention_url = organisation.prevention_url
+        row.coordinators = "".join(f",{c}" for c in organisation.coordinators) + (
+            "," if organisation.coordinators else ""
+        )
         wanted = {str(t) for t in organisation.territories}
         row.territories = [t for t in row.territories if t.ref in wanted] + [
             OrganisationTerritoryRow(ref=ref)
@@ -126,6 +130,8 @@ def _organisation(row: OrganisationRow) -> Organisation:
         name=row.name,
         kind=OrganisationKind(row.kind),
         territories=tuple(sorted(refs)),
+        prevention_url=row.prevention_url,
+        coordinators=tuple(c for c in (row.coordinators or "").split(",") if c),
     )
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from phenomena.events import Event
 from phenomena.storage import schema_attention as _attention  # noqa: F401 - its tables in Base
+from phenomena.storage import schema_capsules as _capsules  # noqa: F401 - its tables in Base
 from phenomena.storage.base import Base, UtcDateTime
 
 __all__ = ["Base", "UtcDateTime"]
@@ -31,6 +32,9 @@ class OrganisationRow(Base):
     key: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(32))
+    # citizen capsules (migration 0013): the prevention page, BIN/PLP coordinators (",a,b,")
+    prevention_url: Mapped[str | None] = mapped_column(String(200), default=None)
+    coordinators: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     territories: Mapped[list[OrganisationTerritoryRow]] = relationship(

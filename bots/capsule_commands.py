@@ -1,0 +1,258 @@
+"""``!capsule A-12``, ``!capsule show|edit|approve C-3``: citizen capsules drafted from a shared
+CLEAR or GREEN alert, screened, and approved by a second person before they go out.
+
+Every answer goes to the asker's direct chat: a draft is work in progress, and the room the
+command was typed in need not see it. The rules are ``phenomena.capsules.service``'s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bots.alert_desk import AlertDesk, asking_member
+from bots.commands import Arguments, CommandRegistry, Context, Reply, UsageError
+from phenomena.audience import municipalities_of
+from phenomena.capsules.capsule import Capsule, Part, edit
+from phenomena.capsules.drafting import draft_capsules, languages_of, names_of
+from phenomena.capsules.screen import screen_capsule
+from phenomena.capsules.service import (
+    CapsuleRecord,
+    CapsuleState,
+    approval_refusal,
+    check_capsule_public,
+    commune_of,
+    drafting_refusal,
+    parse_capsule_ref,
+)
+from phenomena.errors import InvalidValue, NotFound, PermissionDenied
+from phenomena.partners import Member, Organisation, OrganisationKind, Role
+from phenomena.storage.capsules import SqlCapsules
+from phenomena.territory import TerritoryRegistry
+
+USAGE = "capsule A-12 [commune]"
+
+
+@dataclass
+class CapsuleDesk:
+    """What the capsule commands need: the alert desk, the stored capsules, the weekly cap."""
+
+    alerts: AlertDesk
+    capsules: SqlCapsules
+    per_week: int
+    timezone: str
+    clock: Callable[[], datetime]
+
+    async def draft(self, member: Member, ref: str, asked: str | None = None) -> CapsuleRecord:
+        """Draft and store the capsule of alert ``ref`` for its commune, or refuse with why."""
+        alert, organisations = await self.alerts.visible(ref, member)
+        check_capsule_public(alert)
+        own = organisations.get(member.organisation)
+        refused = drafting_refusal(alert, member, own, self.alerts.territories)
+        if refused is not None:
+            raise PermissionDenied(refused)
+        commune = commune_of(alert, own, self.alerts.territories, asked)
+        link = prevention_page(commune.nis, own, organisations.values(), self.alerts.territories)
+        if link is None:
+            raise InvalidValue(
+                f"there is no prevention page for {commune.name}: add 'prevention_page: "
+                "https://...' to its commune's organisation in the partner file and import it "
+                "(prevnet partners import FILE), then ask again"
+            )
+        drafted = draft_capsules(
+            alert, commune=names_of(commune), prevention_url=link, languages=languages_of(commune)
+        )
+        return await self.capsules.add(
+            alert_id=alert.id,
+            municipality=commune.nis,
+            organisation=member.organisation,
+            author=member.matrix_id,
+            capsules=drafted,
+            findings={c.language: findings_of(c) for c in drafted},
+            now=self.clock(),
+        )
+
+    async def readable(self, member: Member, ref: str) -> CapsuleRecord:
+        """The capsule, if ``member`` may work on it (the same answer as none otherwise)."""
+        record = await self.capsules.get(parse_capsule_ref(ref))
+        if record is None:
+            raise NotFound(f"there is no capsule {ref} you can see")
+        _, organisations = await self.alerts.registry()
+        own = organisations.get(member.organisation)
+        if not self._may_work_on(record, member, own):
+            async with self.alerts.uow(None) as unit:
+                alert = await unit.alerts.get(record.alert_id)
+            if alert is None or drafting_refusal(alert, member, own, self.alerts.territories):
+                raise NotFound(f"there is no capsule {ref} you can see")
+        return record
+
+    def _may_work_on(
+        self, record: CapsuleRecord, member: Member, organisation: Organisation | None
+    ) -> bool:
+        if member.has(Role.MODERATOR) or member.organisation == record.organisation:
+            return True
+        if organisation is None or organisation.kind is not OrganisationKind.COMMUNE:
+            return False
+        return (
+            approval_refusal(
+                CapsuleRecord(
+                    record.id,
+                    record.alert_id,
+                    record.municipality,
+                    record.organisation,
+                    "",
+                    _DRAFT,
+                    (),
+                ),
+                member,
+                organisation,
+                self.alerts.territories,
+            )
+            is None
+        )
+
+    async def edit(self, member: Member, ref: str, text: str) -> CapsuleRecord:
+        """Change one part (``[lang] part: text``); the capsule needs approving again."""
+        record = await self.readable(member, ref)
+        if not (member.has(Role.AUTHOR) or member.has(Role.MODERATOR)):
+            raise PermissionDenied("editing a capsule needs the author role")
+        language, part, value = parse_edit(text)
+        changed = edit(record.in_language(language), part, value)
+        return await self.capsules.edit(record.id, changed, findings_of(changed), self.clock())
+
+    async def approve(self, member: Member, ref: str) -> CapsuleRecord:
+        """Four eyes: a second person approves; published now or waiting for next week."""
+        record = await self.readable(member, ref)
+        _, organisations = await self.alerts.registry()
+        refused = approval_refusal(
+            record, member, organisations.get(member.organisation), self.alerts.territories
+        )
+        if refused is not None:
+            raise PermissionDenied(refused)
+        return await self.capsules.approve(
+            record.id, member.matrix_id, self.clock(), self.per_week, self.timezone
+        )
+
+
+_DRAFT = CapsuleState.DRAFT
+
+
+def prevention_page(
+    nis: str,
+    own: Organisation | None,
+    organisations: Iterable[Organisation],
+    territories: TerritoryRegistry,
+) -> str | None:
+    """The commune's own prevention page (its commune service's), else the drafter's."""
+    for org in organisations:
+        if (
+            org.kind is OrganisationKind.COMMUNE
+            and org.prevention_url
+            and nis in municipalities_of(org, territories)
+        ):
+            return org.prevention_url
+    return own.prevention_url if own is not None else None
+
+
+def findings_of(capsule: Capsule) -> tuple[str, ...]:
+    """The content screen's findings, as lines to show."""
+    return tuple(str(f) for f in screen_capsule(capsule))
+
+
+def parse_edit(text: str) -> tuple[str | None, Part, str]:
+    """``[fr] short: new text`` -> the language (None: the first), the part and the text."""
+    head, colon, value = text.partition(":")
+    words = head.split()
+    if not colon or not words or len(words) > 2:
+        raise UsageError("write the part and its text, e.g. short: Fermez à clé ...")
+    language = words[0].lower() if len(words) == 2 else None
+    if language is not None and language not in ("fr", "nl", "de", "en"):
+        raise UsageError(f"{words[0]!r} is not a language: write fr, nl, de or en")
+    return language, Part.parse(words[-1]), value
+
+
+def render(record: CapsuleRecord, headline: str) -> Reply:
+    """The capsule as its drafter and approvers read it: each language, then the findings."""
+    lines = [headline, ""]
+    for capsule in record.capsules:
+        lines.append(f"[{capsule.language}] {capsule.commune} ({capsule.alert_ref})")
+        for part in Part:
+            lines.append(f"  {part.value}: {capsule.part(part)}")
+        found = record.findings.get(capsule.language, ())
+        if found:
+            lines.append(f"  Screen, {len(found)} to look at:")
+            lines += [f"   - {line}" for line in found]
+        else:
+            lines.append("  Screen: nothing found.")
+        lines.append("")
+    return Reply("\n".join(lines).rstrip(), private=True)
+
+
+def state_line(record: CapsuleRecord) -> str:
+    """Where the capsule stands and what comes next."""
+    match record.state:
+        case CapsuleState.DRAFT:
+            return (
+                f"{record.ref} is a draft: a second person (a commune prevention service of its "
+                f"zone, or a moderator) approves it with !capsule approve {record.ref}"
+            )
+        case CapsuleState.WAITING:
+            return (
+                f"{record.ref} is approved and waits: the commune's capsules for this week are "
+                "out; it goes out next week, in the order approved"
+            )
+        case CapsuleState.PUBLISHED:
+            return f"{record.ref} is published ({record.week}): zone room, feed and coordinators"
+        case CapsuleState.APPROVED:
+            return f"{record.ref} is approved"
+
+
+def register_capsule_commands(commands: CommandRegistry, desk: CapsuleDesk) -> None:
+    """``!capsule A-12`` and its ``show``, ``edit`` and ``approve`` companions."""
+
+    def capsule_ref(args: Arguments) -> str:
+        if not args.positional:
+            raise UsageError("name the capsule, e.g. C-3")
+        return args.positional[0]
+
+    @commands.command(
+        "capsule",
+        help="draft a citizen capsule from a CLEAR or GREEN alert (answered in your direct chat)",
+        usage=USAGE,
+    )
+    async def draft(context: Context, args: Arguments) -> Reply:
+        if not args.positional:
+            raise UsageError("name the alert, e.g. A-12")
+        member = asking_member(context)
+        asked = " ".join(args.positional[1:]) or None
+        record = await desk.draft(member, args.positional[0], asked)
+        return render(
+            record, f"Draft {record.ref} of {record.capsules[0].alert_ref}. " + state_line(record)
+        )
+
+    @commands.command("capsule show", help="see a capsule and its screen", usage="capsule show C-3")
+    async def show(context: Context, args: Arguments) -> Reply:
+        record = await desk.readable(asking_member(context), capsule_ref(args))
+        return render(record, state_line(record))
+
+    @commands.command(
+        "capsule edit",
+        help="change a part of a capsule (it needs approving again)",
+        usage="capsule edit C-3 [fr] short: ...",
+        raw=True,
+    )
+    async def change(context: Context, args: Arguments) -> Reply:
+        ref = capsule_ref(args)
+        rest = args.rest.split(None, 1)
+        record = await desk.edit(asking_member(context), ref, rest[1] if len(rest) > 1 else "")
+        return render(record, f"Changed. {state_line(record)}")
+
+    @commands.command(
+        "capsule approve",
+        help="approve a capsule someone else wrote (four eyes)",
+        usage="capsule approve C-3",
+    )
+    async def approve(context: Context, args: Arguments) -> Reply:
+        record = await desk.approve(asking_member(context), capsule_ref(args))
+        return Reply(f"Approved. {state_line(record)}", private=True)

@@ -1,0 +1,169 @@
+"""``!capsule`` on a real database (SQLite and PostgreSQL), as the bot hands commands over:
+drafting in the direct chat with the screen's findings, AMBER refused, four eyes, edits that
+reset approval, and the weekly cap with waiting capsules published when the week turns."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bots.capsule_commands import CapsuleDesk, register_capsule_commands
+from bots.commands import Reply
+from phenomena.capsules.service import CapsuleState, parse_capsule_ref
+from phenomena.events import CapsulePublished
+from phenomena.storage.capsules import SqlCapsules
+from phenomena.storage.database import Database
+from phenomena.storage.outbox import Outbox
+from phenomena.territory import TerritoryRegistry
+from tests.support.alert_desk import Desk, ref_in
+
+ALERT = """!alert new
+type: residential-burglary
+area: Mons
+from: 2026-11-20
+tlp: {tlp}
+summary: Several burglaries in the evening, rear windows forced.
+advice: Fermez portes et fenêtres à clé, même pour une courte absence."""
+
+
+@pytest.fixture
+async def desk(db: Database, territories: TerritoryRegistry) -> Desk:
+    found = Desk(db, territories)
+    await found.load_demo()
+    return found
+
+
+def capsules(desk: Desk, per_week: int = 2) -> CapsuleDesk:
+    found = CapsuleDesk(desk.desk, SqlCapsules(desk.db), per_week, "Europe/Brussels", desk.clock)
+    register_capsule_commands(desk.registry, found)
+    return found
+
+
+async def published(desk: Desk, tlp: str = "green") -> str:
+    ref = ref_in(await desk.say("inspecteur.mons", ALERT.format(tlp=tlp)))
+    await desk.say("inspecteur.mons", f"!alert publish {ref}")
+    return ref
+
+
+def text(reply: Reply | None) -> str:
+    assert reply is not None
+    return reply.text
+
+
+def capsule_ref(reply: Reply | None) -> str:
+    """``C-3`` from ``Draft C-3 of A-12 ...``."""
+    return text(reply).split()[1]
+
+
+async def test_a_draft_goes_to_the_direct_chat_with_the_screens_findings(desk: Desk) -> None:
+    capsules(desk)
+    ref = await published(desk)
+    reply = await desk.say("prevention.mons", f"!capsule {ref}", room="zone:5324")
+    assert reply is not None and reply.private
+    assert "zone" not in reply.pointer.lower() and ref not in reply.pointer
+    assert text(reply).startswith("Draft C-") and f"of {ref}" in text(reply)
+    assert "https://www.mons.be/vivre-a-mons/prevention" in text(reply)
+    assert "[fr] Mons" in text(reply)
+    assert "tip: Fermez portes et fenêtres à clé" in text(reply)
+    assert "Screen" in text(reply)
+
+
+async def test_the_screen_shows_what_an_edit_brings_in(desk: Desk) -> None:
+    capsules(desk)
+    ref = await published(desk)
+    c = capsule_ref(await desk.say("prevention.mons", f"!capsule {ref}"))
+    reply = await desk.say(
+        "prevention.mons", f"!capsule edit {c} short: Une vague alarmante rue de la Station 12"
+    )
+    assert "anxiety word «vague" in text(reply)
+    assert "exact address «rue de la Station 12»" in text(reply)
+
+
+async def test_amber_and_red_alerts_are_refused_with_the_reason(desk: Desk) -> None:
+    capsules(desk)
+    ref = await published(desk, "amber")
+    reply = await desk.say("inspecteur.mons", f"!capsule {ref}")
+    assert "TLP:AMBER" in text(reply) and "only TLP:CLEAR and TLP:GREEN" in text(reply)
+    assert await SqlCapsules(desk.db).get(1) is None
+
+
+async def test_the_author_cannot_approve_a_second_person_can(desk: Desk) -> None:
+    capsules(desk)
+    ref = await published(desk)
+    c = capsule_ref(await desk.say("prevention.mons", f"!capsule {ref}"))
+    own = await desk.say("prevention.mons", f"!capsule approve {c}")
+    assert "you wrote" in text(own) and "second person" in text(own)
+    store = SqlCapsules(desk.db)
+    assert (await store.get(parse_capsule_ref(c))).state is CapsuleState.DRAFT  # type: ignore[union-attr]
+    police = await desk.say("inspecteur.mons", f"!capsule approve {c}")  # no moderator, no commune
+    assert "commune prevention service of its zone or a moderator" in text(police)
+    other_commune = await desk.say("prevention.quevy", f"!capsule approve {c}")  # zone 5324
+    assert "published" in text(other_commune)
+    record = await store.get(parse_capsule_ref(c))
+    assert record is not None and record.state is CapsuleState.PUBLISHED
+    assert record.approver == "@prevention.quevy:prevnet.test"
+    events = [e for _, e in await Outbox(desk.db, "bots").events(delivered=False)]
+    assert CapsulePublished(parse_capsule_ref(c), "53053") in events
+
+
+async def test_a_moderator_approves(desk: Desk) -> None:
+    capsules(desk)
+    ref = await published(desk)
+    c = capsule_ref(await desk.say("inspecteur.mons", f"!capsule {ref}"))
+    reply = await desk.say("analyste.mons", f"!capsule approve {c}")
+    assert "published" in text(reply)
+
+
+async def test_an_edit_after_approval_needs_approving_again(desk: Desk) -> None:
+    capsules(desk, per_week=1)
+    ref = await published(desk)
+    first = capsule_ref(await desk.say("prevention.mons", f"!capsule {ref}"))
+    await desk.say("analyste.mons", f"!capsule approve {first}")
+    second = capsule_ref(await desk.say("prevention.mons", f"!capsule {ref}"))
+    waits = await desk.say("analyste.mons", f"!capsule approve {second}")
+    assert "waits" in text(waits)
+    changed = await desk.say("prevention.mons", f"!capsule edit {second} title: Un bon réflexe")
+    assert "is a draft" in text(changed)
+    store = SqlCapsules(desk.db)
+    desk.clock.now += timedelta(days=8)
+    assert await store.publish_due(desk.clock(), 1, "Europe/Brussels") == []  # a draft stays
+    record = await store.get(parse_capsule_ref(second))
+    assert record is not None and record.state is CapsuleState.DRAFT and record.approver is None
+    published_one = await desk.say("prevention.mons", f"!capsule edit {first} title: Autre")
+    assert "is published" in text(published_one) and "draft a new capsule" in text(published_one)
+
+
+async def test_beyond_the_cap_capsules_wait_and_go_out_in_order_when_the_week_turns(
+    desk: Desk,
+) -> None:
+    capsules(desk, per_week=1)
+    ref = await published(desk)
+    refs = [capsule_ref(await desk.say("prevention.mons", f"!capsule {ref}")) for _ in range(3)]
+    answers = [text(await desk.say("analyste.mons", f"!capsule approve {c}")) for c in refs]
+    assert "published" in answers[0] and "waits" in answers[1] and "waits" in answers[2]
+    store = SqlCapsules(desk.db)
+    assert await store.publish_due(desk.clock(), 1, "Europe/Brussels") == []  # same week
+    desk.clock.now += timedelta(days=7)
+    assert await store.publish_due(desk.clock(), 1, "Europe/Brussels") == [
+        parse_capsule_ref(refs[1])
+    ]
+    assert await store.publish_due(desk.clock(), 1, "Europe/Brussels") == []  # run again: none
+    desk.clock.now += timedelta(days=7)
+    assert await store.publish_due(desk.clock(), 1, "Europe/Brussels") == [
+        parse_capsule_ref(refs[2])
+    ]
+    weeks = [(await store.get(parse_capsule_ref(c))).week for c in refs]  # type: ignore[union-attr]
+    assert weeks == ["2026-W47", "2026-W48", "2026-W49"]
+    events = [e for _, e in await Outbox(desk.db, "bots").events(delivered=False)]
+    assert [e.capsule_id for e in events if isinstance(e, CapsulePublished)] == [
+        parse_capsule_ref(c) for c in refs
+    ]
+
+
+async def test_show_tells_where_the_capsule_stands(desk: Desk) -> None:
+    capsules(desk)
+    ref = await published(desk)
+    c = capsule_ref(await desk.say("prevention.mons", f"!capsule {ref}"))
+    shown = await desk.say("analyste.mons", f"!capsule show {c}")
+    assert shown is not None and shown.private and "is a draft" in shown.text
