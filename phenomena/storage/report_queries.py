@@ -39,7 +39,8 @@ from phenomena.territory import TerritoryRegistry
 
 async def report_records(db: Database, start: datetime, end: datetime) -> ReportRecords:
     """The alerts with a bulletin sent in ``[start, end)`` and, for them, every bulletin,
-    acknowledgement and vote before ``end`` and every escalation step."""
+    acknowledgement and vote before ``end`` and every escalation step ended before ``end``
+    (a step still waiting has not fired)."""
     sent_in_period = (
         select(BulletinRow.alert_id)
         .where(BulletinRow.sent_at >= start, BulletinRow.sent_at < end)
@@ -62,7 +63,8 @@ async def report_records(db: Database, start: datetime, end: datetime) -> Report
         )
         escalations = await session.execute(
             select(EscalationRow.alert_id, EscalationRow.kind, EscalationRow.state).where(
-                EscalationRow.alert_id.in_(sent_in_period)
+                EscalationRow.alert_id.in_(sent_in_period),
+                EscalationRow.ended_at < end,  # fired (or stopped) in time: the same later
             )
         )
         votes = await session.execute(

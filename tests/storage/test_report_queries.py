@@ -242,3 +242,26 @@ async def test_no_alert_text_is_read_for_the_report(
     report = await load_report(db, territories, START, END)
     assert RED_SUMMARY not in repr(report)
     assert RED_SUMMARY not in repr(report.as_dict())
+
+
+async def test_an_escalation_fired_after_the_period_is_not_counted_in_it(
+    db: Database, territories: TerritoryRegistry
+) -> None:
+    """The report of a month stays the same when computed again later: a step that fires
+    after its end belongs to no figure of it (as a reaction after the end does not)."""
+    scenario = await seed(db)
+    async with db.sessions() as session, session.begin():
+        session.add(
+            EscalationRow(
+                alert_id=scenario.amber,
+                kind="ack",
+                level=1,
+                due_at=END + timedelta(hours=2),
+                state="fired",
+                ended_at=END + timedelta(hours=2),
+            )
+        )
+    report = await load_report(db, territories, START, END)
+    assert figures(report)["zp-boraine"][5] == 0  # no escalation in November
+    later = await load_report(db, territories, START, END + timedelta(days=1))
+    assert figures(later)["zp-boraine"][5] == 1
