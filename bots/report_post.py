@@ -38,9 +38,8 @@ async def post_report(
 ) -> None:
     """Post the report's text and chart; the same ``period`` again posts nothing new (the
     transaction IDs are the period's)."""
-    await post(
-        room_id, {"msgtype": "m.notice", "body": text}, tx_id=f"prevnet-attention-report-{period}"
-    )
+    content = {"msgtype": "m.notice", "body": text, "m.mentions": {}}  # an "@room" in a name
+    await post(room_id, content, tx_id=f"prevnet-attention-report-{period}")
     image = await encrypted_image(
         client, png, f"attention-report-{period}.png", f"Attention report chart, {period}"
     )

@@ -84,6 +84,7 @@ async def test_the_monthly_report_arrives_in_admin_once(
             "no votes"
         ) in lines
         assert RED_SUMMARY not in text.body
+        assert text.source["content"]["m.mentions"] == {}  # names are quoted, nobody is rung
 
         image = await person.wait_for(
             lambda r, e: r == room and isinstance(e, nio.RoomEncryptedImage)
