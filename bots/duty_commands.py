@@ -70,6 +70,16 @@ class DutyTexts:
     def labels(self, room_key: str) -> Labels:
         return Labels(room_languages(room_key, self.territories))
 
+    async def callable(self, periods: Sequence[DutyPeriod]) -> list[DutyPeriod]:
+        """The periods of active members: a suspended or removed member stays on the rota (an
+        administrator's to change) but is never called, so chat must not show them on duty."""
+        found = []
+        for period in periods:
+            member = await self.member_of(period.member)
+            if member is not None and member.is_active:
+                found.append(period)
+        return found
+
     async def who(self, matrix_id: str) -> str:
         found = await self.member_of(matrix_id)
         return f"{found.display_name} ({matrix_id})" if found is not None else matrix_id
@@ -105,7 +115,7 @@ def register_duty_commands(
         if where is not None:
             return Reply(await _area_answer(roster, texts, labels, where, now))
         if context.room_key in EVERYONE_ROOMS:
-            running = [p for p in await roster.upcoming(now) if p.covers(now)]
+            running = await texts.callable([p for p in await roster.upcoming(now) if p.covers(now)])
             return Reply(await _everyone(texts, labels, running))
         if context.room_key.startswith(DIRECT):
             assert context.member is not None
@@ -157,7 +167,7 @@ def register_duty_commands(
                 end=texts.when(period.ends_at),
             )
         ]
-        for other in running:
+        for other in await texts.callable(running):
             if other.member != member.matrix_id and other.overlaps(period):
                 lines.append(
                     labels(
@@ -182,7 +192,7 @@ async def _area_answer(
         areas += [DutyArea(PROVINCE, p) for p in sorted(provinces)]
     lines: list[str] = []
     for area in areas:
-        running = await roster.on_duty(area.scope, [area.area], now)
+        running = await texts.callable(await roster.on_duty(area.scope, [area.area], now))
         if running:
             lines.append(labels("On duty for {area} now:", area=texts.area(area)))
             for period in running:
@@ -196,7 +206,7 @@ async def _area_answer(
                 )
             continue
         lines.append(labels("Nobody is on duty for {area} now.", area=texts.area(area)))
-        later = await roster.upcoming(now, scope=area.scope, area=area.area)
+        later = await texts.callable(await roster.upcoming(now, scope=area.scope, area=area.area))
         if later:
             lines.append(
                 "  "

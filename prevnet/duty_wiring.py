@@ -59,6 +59,14 @@ class DutyService:
 
         async def handle(event: Event) -> None:
             assert isinstance(event, DutyHandedOver)
+            member = await self.texts.member_of(event.member)
+            if member is None or not member.is_active:  # not called: do not say they cover it
+                log.info(
+                    "no handover note for period %s: %s is not active",
+                    event.period_id,
+                    event.member,
+                )
+                return
             room = await room_id_of(MODERATION)
             if room is None:
                 raise ConnectionError("#moderation does not exist yet; the note waits for it")

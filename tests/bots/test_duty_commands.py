@@ -10,6 +10,7 @@ import pytest
 
 from bots.commands import Context
 from phenomena.duty import DutyPeriod
+from phenomena.services.partners import suspend_member
 from phenomena.storage.database import Database
 from phenomena.storage.outbox import Outbox
 from phenomena.storage.unit_of_work import SqlUnitOfWork
@@ -156,3 +157,52 @@ async def test_the_handover_note_goes_to_moderation_once(desk: Desk) -> None:
     assert "until 2026-11-22 18:05" in body
     assert f"Handed over by Marc Delvaux ({user('inspecteur.mons')})" in body
     assert posted[1][1]["m.mentions"] == {}  # named, not pinged
+
+
+async def test_a_member_suspended_while_on_the_rota_is_not_shown_as_on_duty(desk: Desk) -> None:
+    """The escalation calls active members only: ``!duty`` and the handover note must not tell
+    the room that a suspended member covers the area (nobody would be called)."""
+    duty = service(desk)
+    start = desk.clock.now + timedelta(minutes=5)
+    await duty.rota.add(
+        [
+            DutyPeriod(
+                "zone",
+                "5324",
+                user("analyste.mons"),
+                desk.clock.now,
+                start + timedelta(hours=8),
+                "t",
+            ),
+            DutyPeriod(
+                "zone", "5327", user("analyste.boraine"), start, start + timedelta(hours=8), "t"
+            ),
+        ],
+        actor="t",
+    )
+    for name in ("analyste.mons", "analyste.boraine"):
+        await suspend_member(
+            SqlUnitOfWork(desk.db.sessions), user(name), "@admin:x", "on leave", desk.clock.now
+        )
+    reply = await desk.say("prevention.quevy", "!duty", room="zone:5324")
+    assert reply is not None and "Claire" not in reply.text
+    assert "Personne n'est de permanence pour zone 5324" in reply.text
+    everyone = await desk.say("inspecteur.mons", "!duty", room="moderation")
+    assert everyone is not None and "Claire" not in everyone.text
+
+    posted: list[dict[str, Any]] = []
+
+    async def post(room_id: str, content: dict[str, Any], *, tx_id: str) -> str:
+        posted.append(content)
+        return f"$note-{len(posted)}"
+
+    async def room_id_of(key: str) -> str | None:
+        return f"!{key}"
+
+    dispatcher = Dispatcher(
+        Outbox(desk.db, "test", desk.clock), [duty.subscription(post, room_id_of)], clock=desk.clock
+    )
+    desk.clock.now = start
+    await duty.look_for_handovers()
+    await dispatcher.run_once()
+    assert posted == []  # neither period is announced: nobody would answer
