@@ -16,6 +16,7 @@ from phenomena.errors import PrevnetError
 from phenomena.services.alerts import ModerationPolicy
 from phenomena.storage.database import sqlite_url
 from prevnet.attention_settings import AttentionSettings, parse_attention
+from prevnet.capsule_settings import CapsuleSettings, parse_capsules
 from prevnet.page_guards import proxy_networks
 from prevnet.service_settings import (
     DiscourseSettings,
@@ -58,6 +59,7 @@ class Settings:
     discourse: DiscourseSettings | None = None  # the toolbox bridge; None: no bridge
     email: EmailSettings | None = None  # e-mail out (and in); None: nothing is sent
     attention: AttentionSettings = field(default_factory=AttentionSettings)  # escalation, budget
+    capsules: CapsuleSettings = field(default_factory=CapsuleSettings)  # citizen capsules
     public_url: str | None = None  # where browsers reach prevnet's pages; None: the API's address
     # proxies (IPs/CIDRs) whose X-Forwarded-For names the visitor; none trusted by default
     trusted_proxies: tuple[str, ...] = ()
@@ -170,7 +172,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
         values["moderation"] = document["moderation"]
     if "zone_codes" in document:
         values["zone_codes"] = document["zone_codes"]
-    for table in ("discourse", "email", "attention"):
+    for table in ("discourse", "email", "attention", "capsules"):
         if table in document:
             values[table] = document[table]
     return values
@@ -201,6 +203,7 @@ def _build(values: dict[str, Any]) -> Settings:
         "outbox_max_attempts",
         "email",
         "attention",
+        "capsules",
         "public_url",
         "trusted_proxies",
     }
@@ -270,6 +273,8 @@ def _build(values: dict[str, Any]) -> Settings:
             kwargs["email"] = parse_email(dict(values["email"]))
         if "attention" in values:
             kwargs["attention"] = parse_attention(dict(values["attention"]))
+        if "capsules" in values:
+            kwargs["capsules"] = parse_capsules(dict(values["capsules"]))
         if "trusted_proxies" in values:
             kwargs["trusted_proxies"] = _trusted_proxies(values["trusted_proxies"])
         if values.get("public_url"):

@@ -29,6 +29,7 @@ from bots.admin_commands import register_member_commands, register_reconcile_com
 from bots.alert_commands import register_alert_commands
 from bots.alert_desk import AlertDesk
 from bots.bot import Bot, bot_client
+from bots.capsule_commands import register_capsule_commands
 from bots.commands import CommandRegistry, Reply
 from bots.delivery import AlertDelivery
 from bots.digest import image_content, post_room_digest
@@ -63,6 +64,7 @@ from phenomena.storage.unit_of_work import SqlUnitOfWork, utc_now
 from phenomena.storage.usefulness import SqlUsefulness
 from phenomena.usefulness import WEEKS as USEFULNESS_WEEKS
 from prevnet.bot_account import ensure_bot_session
+from prevnet.capsule_wiring import capsule_parts
 from prevnet.demo import seed_demo_registry, write_demo_accounts
 from prevnet.detection import detection_attachments, run_daily_detection
 from prevnet.dispatch import Dispatcher, dead_letter_notice
@@ -440,6 +442,12 @@ async def run_up(
         desk.escalations = escalation.store
         for subscription in escalation.subscriptions:
             dispatcher.subscribe(subscription)
+        capsules = capsule_parts(  # !capsule, posted in zone rooms and mailed via the outbox
+            settings, db, desk, utc_now, dispatcher.wake, client, bot.post, network.room_id
+        )
+        register_capsule_commands(commands, capsules.desk)
+        for subscription in capsules.subscriptions:
+            dispatcher.subscribe(subscription)
 
         scheduler = AsyncIOScheduler(timezone="UTC")
 
@@ -493,6 +501,12 @@ async def run_up(
             IntervalTrigger(seconds=settings.attention.check_seconds),
             next_run_time=soon + timedelta(seconds=1),
         )
+        schedule(  # approved capsules beyond the weekly cap go out when the week turns
+            "capsules",
+            capsules.publish_due,
+            IntervalTrigger(seconds=settings.capsules.check_seconds),
+            next_run_time=soon + timedelta(seconds=1),
+        )
         scheduler.start()
         stack.callback(scheduler.shutdown, wait=False)
 
@@ -514,6 +528,7 @@ async def run_up(
                 mail.pages.trust(proxy_networks(settings.trusted_proxies))
                 mail.add_routes(service)  # the set-password pages share its port
                 add_bulletin_mail_routes(service, settings, db, territories, ledger)
+                capsules.add_routes(service, territories, settings.pages_url)  # public feeds
 
                 async def unknown_mails() -> list[str]:
                     sends = await SqlEmailDeliveries(db).unfinished(utc_now() - STUCK_AFTER)

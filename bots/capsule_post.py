@@ -1,0 +1,115 @@
+"""A published capsule in its commune's zone room: the text, the image card and the printable
+poster, uploaded encrypted (the zone rooms are end-to-end encrypted).
+
+Each message has a transaction ID of the capsule, its language and its part, so an event the
+outbox delivers again posts nothing twice. Pictures and PDFs are rendered by the composition
+root's renderers (``prevnet.capsule_media``): the Matrix side only carries them.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import nio
+
+from bots.report_post import Post, encrypted_image
+from phenomena.capsules.capsule import PUBLIC_TLPS, Capsule
+from phenomena.capsules.service import CapsuleRecord
+from phenomena.events import CapsulePublished, Event
+from phenomena.territory import TerritoryRegistry
+
+log = logging.getLogger(__name__)
+
+CapsuleOf = Callable[[int], Awaitable[CapsuleRecord | None]]
+Render = Callable[[Capsule], bytes]
+
+
+def capsule_text(record: CapsuleRecord, capsule: Capsule) -> str:
+    """What partners read in the zone room: the capsule as residents will, and where it is."""
+    return "\n\n".join(
+        [
+            f"Citizen capsule {record.ref} for {capsule.commune} ({capsule.alert_ref}, "
+            f"approved by {record.approver}) [{capsule.language}]",
+            capsule.title,
+            capsule.short,
+            capsule.long,
+            capsule.hashtags,
+        ]
+    )
+
+
+async def encrypted_file(
+    client: nio.AsyncClient, data: bytes, name: str, mimetype: str, body: str
+) -> dict[str, Any]:
+    """Upload a file encrypted and return the ``m.file`` content that carries its key."""
+    response, keys = await client.upload(
+        io.BytesIO(data), content_type=mimetype, filename=name, encrypt=True, filesize=len(data)
+    )
+    if not isinstance(response, nio.UploadResponse) or not keys:
+        raise ConnectionError(f"could not upload {name}: {response}")
+    return {
+        "msgtype": "m.file",
+        "body": body,
+        "filename": name,
+        "info": {"mimetype": mimetype, "size": len(data)},
+        "file": {"url": response.content_uri, "mimetype": mimetype, **keys},
+    }
+
+
+class CapsulePosts:
+    """Outbox handler of :class:`CapsulePublished` (subscription ``matrix-capsules``)."""
+
+    def __init__(
+        self,
+        client: nio.AsyncClient,
+        post: Post,
+        room_id_of: Callable[[str], Awaitable[str | None]],
+        capsule_of: CapsuleOf,
+        territories: TerritoryRegistry,
+        card: Render,
+        poster: Render,
+    ) -> None:
+        self._client = client
+        self._post = post
+        self._room_id_of = room_id_of
+        self._capsule_of = capsule_of
+        self._territories = territories
+        self._card = card
+        self._poster = poster
+
+    async def handle(self, event: Event) -> None:
+        """Post each language's capsule, card and poster in the commune's zone room, once."""
+        if not isinstance(event, CapsulePublished):
+            return
+        record = await self._capsule_of(event.capsule_id)
+        if record is None:
+            return
+        zone = self._territories.municipalities[record.municipality].zone_key
+        room = await self._room_id_of(f"zone:{zone}")
+        if room is None:
+            log.warning("%s: zone %s has no room (no partner there); not posted", record.ref, zone)
+            return
+        if any(c.tlp not in PUBLIC_TLPS for c in record.capsules):
+            log.warning("%s: its alert is no longer CLEAR or GREEN; not posted", record.ref)
+            return
+        for capsule in record.capsules:
+            tx = f"prevnet-capsule-{record.id}-{capsule.language}"
+            await self._post(
+                room, {"msgtype": "m.notice", "body": capsule_text(record, capsule)}, tx_id=tx
+            )
+            name = f"capsule-{record.id}-{capsule.language}"
+            image = await encrypted_image(
+                self._client, self._card(capsule), f"{name}.png", f"{capsule.title} (image card)"
+            )
+            await self._post(room, image, tx_id=f"{tx}-card")
+            poster = await encrypted_file(
+                self._client,
+                self._poster(capsule),
+                f"{name}-poster.pdf",
+                "application/pdf",
+                f"{capsule.title} (A4 poster)",
+            )
+            await self._post(room, poster, tx_id=f"{tx}-poster")

@@ -1,0 +1,65 @@
+"""The public Atom feed of a commune's capsules in one language, for its website and apps:
+``GET /capsules/<municipality NIS>/<language>.atom``.
+
+Public by design (residents' readers fetch it without an account), so it serves only what was
+made for residents: published capsules (approved by a second person) whose alert is still CLEAR
+or GREEN; drafts, waiting capsules and anything of a stricter label are never in it.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from phenomena.capsules.drafting import names_of
+from phenomena.capsules.service import CapsuleRecord
+from phenomena.storage.capsules import SqlCapsules
+from phenomena.territory import TerritoryRegistry
+from prevnet.capsule_media.feed import FeedEntry, atom_feed
+
+LANGUAGES = ("fr", "nl", "de", "en")
+
+
+def feed_path(nis: str, language: str) -> str:
+    """Where a commune's feed in ``language`` is served."""
+    return f"/capsules/{nis}/{language}.atom"
+
+
+def feed_entries(records: list[CapsuleRecord], language: str) -> list[FeedEntry]:
+    """The published capsules written in ``language``, as feed entries."""
+    entries = []
+    for record in records:
+        for capsule in record.capsules:
+            if capsule.language == language and record.published_at is not None:
+                entries.append(FeedEntry(record.ref, capsule, record.published_at))
+    return entries
+
+
+def add_capsule_feed(
+    app: web.Application, capsules: SqlCapsules, territories: TerritoryRegistry, base_url: str
+) -> None:
+    """Serve the feeds on ``app`` (the pages' server; ``base_url`` is its public address)."""
+
+    async def feed(request: web.Request) -> web.Response:
+        nis, language = request.match_info["nis"], request.match_info["language"]
+        municipality = territories.municipalities.get(nis)
+        if municipality is None or language not in LANGUAGES:
+            raise web.HTTPNotFound(
+                text="no such feed: the address is /capsules/<municipality NIS code>/"
+                "<fr|nl|de|en>.atom"
+            )
+        entries = feed_entries(await capsules.published(nis), language)
+        commune = entries[0].capsule.commune if entries else names_of(municipality)[language]
+        body = atom_feed(
+            entries,
+            commune=commune,
+            language=language,
+            feed_url=base_url.rstrip("/") + feed_path(nis, language),
+        )
+        return web.Response(
+            body=body,
+            content_type="application/atom+xml",
+            charset="utf-8",
+            headers={"Cache-Control": "public, max-age=300"},
+        )
+
+    app.router.add_get(r"/capsules/{nis:\d{5}}/{language:[a-z]{2}}.atom", feed)
