@@ -8,11 +8,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import nio
+import pytest
 from nio.crypto.attachments import decrypt_attachment
 from PIL import Image
 
 from bots.synapse_admin import SynapseAdmin
 from phenomena.rooms import ADMIN
+from phenomena.storage.database import Database
 from phenomena.storage.outbox import Outbox
 from prevnet.dispatch import Dispatcher, Subscription
 from prevnet.report_post import monthly_report_job, queue_monthly_report, report_subscription
@@ -24,6 +26,15 @@ from tests.support.synapse import LocalHomeserver
 
 BRUSSELS = "Europe/Brussels"
 stage = test_delivery.stage  # the fixture: a registry on the homeserver, a bot that encrypts
+
+
+@pytest.fixture
+def db(room_db: Database) -> Database:
+    """One backend here (the stage's database is SQLite): the report's queries run on SQLite
+    and PostgreSQL in ``tests/storage``; what this file adds is the homeserver, once."""
+    return room_db
+
+
 REPORT_MORNING = datetime(2026, 12, 1, 6, 30, tzinfo=UTC)  # 07:30 in Brussels, 1 December
 
 

@@ -33,6 +33,15 @@ from tests.support.people import Person
 from tests.support.synapse import LocalHomeserver
 
 stage = test_delivery.stage  # the fixture: a registry on the homeserver, a bot that encrypts
+
+
+@pytest.fixture
+def db(room_db: Database) -> Database:
+    """One backend here (the stage's database is SQLite): the report's queries run on SQLite
+    and PostgreSQL in ``tests/storage``; what this file adds is the homeserver, once."""
+    return room_db
+
+
 RED_MODUS = "Night watch from the grey Opel behind the depot"
 RED_ADVICE = "Do not approach the informant's house in Jemappes"
 SECRETS = (RED_SUMMARY, RED_MODUS, RED_ADVICE, "Jan Peeters", "Rue Secrète", "Opel", "Jemappes")
