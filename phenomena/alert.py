@@ -294,9 +294,14 @@ class Alert:
         """Make a draft ``info``: published, it posts no bulletin and waits for the weekly digest
         (what its author chooses when a room has had its week's normal bulletins)."""
         if self.status is not AlertStatus.DRAFT:
+            instead = (
+                f"; to make it info now: !alert update {self.ref} priority: info"
+                if self.status.is_open
+                else ""
+            )
             raise IllegalTransition(
                 f"alert {self.ref} cannot be folded into the digest: only a draft can, and "
-                f"{_WHAT_TO_DO[self.status]}"
+                f"{_WHAT_TO_DO[self.status]}{instead}"
             )
         self.content = replace(self.content, priority=Priority.INFO)
         self.updated_at = at

@@ -84,5 +84,6 @@ def test_folding_makes_a_draft_info_and_nothing_else(territories: TerritoryRegis
     assert draft.content.changed_fields(content) == ("priority",)  # TLP, area, text unchanged
     assert draft.recipients == ("zp-x",) and draft.status is AlertStatus.DRAFT
     published = Alert(13, content, "@a:x", "zp", AlertStatus.PUBLISHED)
-    with pytest.raises(IllegalTransition, match="only a draft"):
+    with pytest.raises(IllegalTransition, match="only a draft") as refused:
         published.fold_into_digest(NOW)
+    assert "!alert update A-13 priority: info" in str(refused.value)
