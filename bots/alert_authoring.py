@@ -9,6 +9,8 @@ is held the same way (``!alert update A-12 confirm priority: normal``).
 
 from __future__ import annotations
 
+import html
+
 from bots.alert_desk import AlertDesk, after_ref, alert_ref, asking_member
 from bots.alert_views import errors_reply, is_direct_chat, preview, privately
 from bots.commands import Arguments, CommandRegistry, Context, Reply, UsageError
@@ -20,7 +22,7 @@ from phenomena.errors import DocumentErrors, InvalidValue
 from phenomena.partners import Role
 from phenomena.rooms import room_languages
 from phenomena.services import alerts as use
-from phenomena.services.budget import fold_draft, held_for_budget, held_for_update
+from phenomena.services.budget import draft_note, fold_draft, held_for_budget, held_for_update
 from phenomena.text import fold
 from phenomena.tlp import Tlp
 
@@ -57,6 +59,13 @@ def register_authoring_commands(registry: CommandRegistry, desk: AlertDesk) -> N
         shown = preview(
             alert, route, desk.territories, moderated, await desk.source(alert), existing
         )
+        if desk.budget is not None:
+            note = await draft_note(
+                desk.budget, alert, member, desk.territories, desk.clock(), desk.room_exists
+            )
+            if note is not None:
+                extra = f"<p>{html.escape(note)}</p>"
+                shown = Reply(f"{shown.text}\n{note}", shown.html and shown.html + extra)
         return privately(shown, context, draft=f"Draft {alert.ref}")
 
     def languages_of(context: Context) -> tuple[str, ...]:

@@ -80,3 +80,15 @@ def update_prompt(
         "changes). Or keep it info: it stays in the weekly digest. (Urgent alerts are never "
         "held.)"
     )
+
+
+def budget_note(
+    ref: str, full: Sequence[str], volumes: Mapping[str, RoomVolume], budget: int
+) -> str:
+    """The line of a draft's preview when publishing it will ask the author first."""
+    counts = ", ".join(f"{room} ({volumes.get(room, RoomVolume()).normal})" for room in full)
+    return (
+        f"This week {counts} already had {budget} normal bulletin(s), the weekly budget: "
+        f"!alert publish {ref} will ask you to confirm, or to fold it into the weekly digest "
+        f"(!alert fold {ref}: published without a bulletin)."
+    )

@@ -11,7 +11,14 @@ from datetime import datetime
 from typing import Protocol
 
 from phenomena.alert import Alert, AlertContent, AlertStatus
-from phenomena.budget import RoomVolume, budget_prompt, budget_week, full_rooms, update_prompt
+from phenomena.budget import (
+    RoomVolume,
+    budget_note,
+    budget_prompt,
+    budget_week,
+    full_rooms,
+    update_prompt,
+)
 from phenomena.partners import Member, Role
 from phenomena.priority import Priority
 from phenomena.routing import Route, route_alert
@@ -52,6 +59,26 @@ class WeeklyBudget:
         return await self.volumes.volumes(since, until, rooms)
 
 
+async def _beyond(
+    budget: WeeklyBudget,
+    alert: Alert,
+    content: AlertContent,
+    actor: Member,
+    territories: TerritoryRegistry,
+    now: datetime,
+    room_exists: RoomExists | None,
+) -> tuple[tuple[str, ...], Mapping[str, RoomVolume]]:
+    """The routed rooms ``content`` would take beyond their budget, and the week's counts."""
+    if content.priority is not Priority.NORMAL or actor.has(Role.MODERATOR):
+        return (), {}  # urgent and info alerts, and moderators, are never held
+    route = route_alert(content, territories, alert_id=alert.id, recipients=alert.recipients)
+    rooms = [r for r in route.rooms if not r.startswith("alert:")]  # a RED alert's own room
+    if room_exists is not None:
+        rooms = [r for r in rooms if await room_exists(r)]
+    volumes = await budget.week_volumes(now, rooms)
+    return full_rooms(content.priority, rooms, volumes, budget.per_week), volumes
+
+
 async def held_for_budget(
     uow: UnitOfWork,
     budget: WeeklyBudget,
@@ -71,14 +98,25 @@ async def held_for_budget(
         return None
     if alert.status is not AlertStatus.DRAFT:
         return None
-    if alert.content.priority is not Priority.NORMAL or member.has(Role.MODERATOR):
-        return None  # urgent and info alerts, and moderators, are never held
-    rooms = [r for r in _route(alert, territories).rooms if not r.startswith("alert:")]
-    if room_exists is not None:
-        rooms = [r for r in rooms if await room_exists(r)]
-    volumes = await budget.week_volumes(now, rooms)
-    full = full_rooms(alert.content.priority, rooms, volumes, budget.per_week)
+    full, volumes = await _beyond(
+        budget, alert, alert.content, member, territories, now, room_exists
+    )
     return budget_prompt(alert.ref, full, volumes, budget.per_week) if full else None
+
+
+async def draft_note(
+    budget: WeeklyBudget,
+    draft: Alert,
+    author: Member,
+    territories: TerritoryRegistry,
+    now: datetime,
+    room_exists: RoomExists | None = None,
+) -> str | None:
+    """The line a draft's preview gets when publishing it will be held, so nothing surprises."""
+    full, volumes = await _beyond(
+        budget, draft, draft.content, author, territories, now, room_exists
+    )
+    return budget_note(draft.ref, full, volumes, budget.per_week) if full else None
 
 
 async def held_for_update(
@@ -92,16 +130,9 @@ async def held_for_update(
 ) -> str | None:
     """What to ask before a published info alert is made normal (it would then post bulletins)
     beyond a room's budget, or None to go ahead; moderators are never held."""
-    if not alert.status.is_open or actor.has(Role.MODERATOR):
+    if not alert.status.is_open or alert.content.priority is not Priority.INFO:
         return None
-    if alert.content.priority is not Priority.INFO or content.priority is not Priority.NORMAL:
-        return None
-    route = route_alert(content, territories, alert_id=alert.id, recipients=alert.recipients)
-    rooms = [r for r in route.rooms if not r.startswith("alert:")]
-    if room_exists is not None:
-        rooms = [r for r in rooms if await room_exists(r)]
-    volumes = await budget.week_volumes(now, rooms)
-    full = full_rooms(content.priority, rooms, volumes, budget.per_week)
+    full, volumes = await _beyond(budget, alert, content, actor, territories, now, room_exists)
     return update_prompt(alert.ref, full, volumes, budget.per_week) if full else None
 
 

@@ -99,7 +99,14 @@ async def test_a_room_at_its_budget_holds_a_normal_alert_until_confirmed(desk: D
     for n in range(BUDGET):
         await published(desk, "inspecteur.mons", f"Shelter number {n} smashed.")
         await desk.deliver()
-    ref = await draft(desk, "inspecteur.mons", "And a third one.")
+    preview = await desk.say(
+        "inspecteur.mons", ALERT.format(priority="", summary="And a third one.")
+    )
+    ref = ref_in(preview)
+    assert (
+        preview is not None
+        and "already had 2 normal bulletin(s), the weekly budget" in preview.text
+    )
     held = await desk.say("inspecteur.mons", f"!alert publish {ref}")
     assert held is not None and "zone:5324 (2)" in held.text
     assert f"!alert publish {ref} confirm" in held.text and f"!alert fold {ref}" in held.text
