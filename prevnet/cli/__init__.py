@@ -9,6 +9,7 @@ import click
 from prevnet.cli.alerts import alert
 from prevnet.cli.app import App, run_command
 from prevnet.cli.bridge import bridge
+from prevnet.cli.capsule import capsule
 from prevnet.cli.db import audit, backup_command, db, purge_command, restore_command
 from prevnet.cli.detect import detect
 from prevnet.cli.duty import duty
@@ -75,6 +76,7 @@ cli.add_command(purge_command)
 cli.add_command(outbox)
 cli.add_command(duty)
 cli.add_command(report)
+cli.add_command(capsule)
 
 
 def main() -> None:
