@@ -151,6 +151,9 @@ def register_duty_commands(
         running = await roster.upcoming(now, scope=where.scope, area=where.area)
         mine = [p for p in running if p.member == member.matrix_id and p.covers(now)]
         if any(p.ends_at >= period.ends_at for p in mine):
+            # nothing to store, but the command is marked: seen again after a crash (when the
+            # period found may be its own), it stays silent instead of answering twice
+            await roster.add([], actor=member.matrix_id, once=context.event_id)
             end = max(p.ends_at for p in mine)
             return Reply(
                 labels(

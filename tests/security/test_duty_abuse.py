@@ -146,3 +146,21 @@ def test_a_calendar_attendee_of_another_server_or_address_is_refused(
     assert result.exit_code == 1
     assert "no member has the address claire.lambert@evil.example" in result.output
     assert "nobody is on the rota" in run("duty", "list").output
+
+
+async def test_a_replayed_take_that_found_the_duty_taken_stays_silent(
+    desk: tuple[Desk, DutyService],
+) -> None:
+    """A replayed "!duty take 18:00" (after a crash) finds its own period and must not answer
+    a second time ("already on duty"); nor does a take that found an earlier one covering it."""
+    room, duty = desk
+    member = await room.member("inspecteur.mons")
+    context = Context(member.matrix_id, member, "!zone:5324", "zone:5324", "$same", None)
+    first = await room.registry.dispatch(context, "!duty take 18:00")
+    assert first is not None and "C'est fait" in first.text
+    assert await room.registry.dispatch(context, "!duty take 18:00") is None
+    covered = Context(member.matrix_id, member, "!zone:5324", "zone:5324", "$later", None)
+    again = await room.registry.dispatch(covered, "!duty take 17:00")
+    assert again is not None and "déjà de permanence" in again.text
+    assert await room.registry.dispatch(covered, "!duty take 17:00") is None
+    assert len(await duty.rota.upcoming(room.clock.now)) == 1
