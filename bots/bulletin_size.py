@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from bots.bulletin_mentions import bulletin_content, bulletin_edit
 from bots.i18n import Labels
-from bots.messages import edit_content, notice
 from bots.rendering import render_alert
 from phenomena.alert import Alert, AlertStatus
 from phenomena.rooms import room_languages
@@ -69,11 +69,14 @@ def event_bytes(content: dict[str, Any]) -> int:
 
 def _largest(alert: Alert, territories: TerritoryRegistry, labels: Labels, source: str) -> int:
     """The largest event a room gets for this alert: the bulletin, or an edit of it."""
-    sizes = [event_bytes(notice(render_alert(alert, territories, labels, source)))]
+    priority = alert.content.priority  # an urgent one carries "@room" and its mentions
+    sizes = [
+        event_bytes(bulletin_content(render_alert(alert, territories, labels, source), priority))
+    ]
     for status in (AlertStatus.UPDATED, AlertStatus.CLOSED, AlertStatus.EXPIRED):
         later = replace(alert, status=status, status_reason=None)
         rendered = render_alert(later, territories, labels, source)
-        sizes.append(event_bytes(edit_content("$" + "x" * 43, rendered)))
+        sizes.append(event_bytes(bulletin_edit("$" + "x" * 43, rendered, priority)))
     return max(sizes)
 
 
