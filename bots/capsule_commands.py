@@ -23,6 +23,7 @@ from phenomena.capsules.service import (
     approval_refusal,
     check_capsule_public,
     commune_of,
+    commune_service_of_zone,
     drafting_refusal,
     parse_capsule_ref,
 )
@@ -80,36 +81,25 @@ class CapsuleDesk:
             raise NotFound(f"there is no capsule {ref} you can see")
         _, organisations = await self.alerts.registry()
         own = organisations.get(member.organisation)
-        if not self._may_work_on(record, member, own):
+        if not self._may_work_on(record, member, own, self.alerts.territories):
             async with self.alerts.uow(None) as unit:
                 alert = await unit.alerts.get(record.alert_id)
             if alert is None or drafting_refusal(alert, member, own, self.alerts.territories):
                 raise NotFound(f"there is no capsule {ref} you can see")
         return record
 
+    @staticmethod
     def _may_work_on(
-        self, record: CapsuleRecord, member: Member, organisation: Organisation | None
+        record: CapsuleRecord,
+        member: Member,
+        organisation: Organisation | None,
+        t: TerritoryRegistry,
     ) -> bool:
-        if member.has(Role.MODERATOR) or member.organisation == record.organisation:
-            return True
-        if organisation is None or organisation.kind is not OrganisationKind.COMMUNE:
-            return False
+        """Its organisation, moderators, and the commune services of its zone."""
         return (
-            approval_refusal(
-                CapsuleRecord(
-                    record.id,
-                    record.alert_id,
-                    record.municipality,
-                    record.organisation,
-                    "",
-                    _DRAFT,
-                    (),
-                ),
-                member,
-                organisation,
-                self.alerts.territories,
-            )
-            is None
+            member.has(Role.MODERATOR)
+            or member.organisation == record.organisation
+            or commune_service_of_zone(organisation, record.municipality, t)
         )
 
     async def edit(self, member: Member, ref: str, text: str) -> CapsuleRecord:
@@ -133,9 +123,6 @@ class CapsuleDesk:
         return await self.capsules.approve(
             record.id, member.matrix_id, self.clock(), self.per_week, self.timezone
         )
-
-
-_DRAFT = CapsuleState.DRAFT
 
 
 def prevention_page(

@@ -129,7 +129,7 @@ def commune_of(
             names = ", ".join(territories.municipalities[n].name for n in area)
             raise InvalidValue(f"{found.name} is not in {alert.ref}'s area: name one of {names}")
         return found
-    mine = municipalities_of(organisation, territories) if organisation is not None else set()
+    mine = municipalities_of(organisation, territories) if organisation is not None else frozenset()
     for nis in area:
         if nis in mine:
             return territories.municipalities[nis]
@@ -150,17 +150,25 @@ def approval_refusal(
             f"you wrote {record.ref}: a second person approves it (a commune prevention service "
             "of its zone, or a moderator)"
         )
-    if member.has(Role.MODERATOR):
+    if member.has(Role.MODERATOR) or commune_service_of_zone(
+        organisation, record.municipality, territories
+    ):
         return None
-    if organisation is not None and organisation.kind is OrganisationKind.COMMUNE:
-        zone = territories.municipalities[record.municipality].zone_key
-        mine = municipalities_of(organisation, territories)
-        if any(territories.municipalities[nis].zone_key == zone for nis in mine):
-            return None
     return (
         f"{record.ref} is approved by a commune prevention service of its zone or a moderator; "
         "ask one of them"
     )
+
+
+def commune_service_of_zone(
+    organisation: Organisation | None, nis: str, territories: TerritoryRegistry
+) -> bool:
+    """Whether ``organisation`` is a commune prevention service in the police zone of ``nis``."""
+    if organisation is None or organisation.kind is not OrganisationKind.COMMUNE:
+        return False
+    zone = territories.municipalities[nis].zone_key
+    mine = municipalities_of(organisation, territories)
+    return any(territories.municipalities[n].zone_key == zone for n in mine)
 
 
 def check_capsule_public(alert: Alert) -> None:
