@@ -11,16 +11,25 @@ from pathlib import Path
 from typing import Any
 
 import nio
+import pytest
 
 from bots.synapse_admin import SynapseAdmin
 from phenomena.priority import Priority
 from phenomena.services import alerts as use
+from phenomena.storage.database import Database
 from phenomena.storage.unit_of_work import SqlUnitOfWork
 from tests.matrix.test_delivery import GREEN_IN_MONS, Stage, bot_messages, publish, stage
 from tests.support.people import Person
 from tests.support.synapse import LocalHomeserver
 
 __all__ = ["stage"]
+
+
+@pytest.fixture
+def db(room_db: Database) -> Database:
+    """One backend here (SQLite): priorities are stored and read on both backends in
+    ``tests/storage/test_bulletin_volume.py``; what this file adds is the homeserver, once."""
+    return room_db
 
 
 def content_of(event: nio.Event) -> dict[str, Any]:
