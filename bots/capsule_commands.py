@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bots.alert_desk import AlertDesk, asking_member
-from bots.commands import Arguments, CommandRegistry, Context, Reply, UsageError
+from bots.commands import Arguments, CommandRegistry, Context, Handler, Reply, UsageError
 from phenomena.audience import municipalities_of
 from phenomena.capsules.capsule import Capsule, Part, edit
 from phenomena.capsules.drafting import draft_capsules, languages_of, names_of
@@ -27,7 +27,7 @@ from phenomena.capsules.service import (
     drafting_refusal,
     parse_capsule_ref,
 )
-from phenomena.errors import InvalidValue, NotFound, PermissionDenied
+from phenomena.errors import AlreadyDone, DomainError, InvalidValue, NotFound, PermissionDenied
 from phenomena.partners import Member, Organisation, OrganisationKind, Role
 from phenomena.storage.capsules import SqlCapsules
 from phenomena.territory import TerritoryRegistry
@@ -45,7 +45,9 @@ class CapsuleDesk:
     timezone: str
     clock: Callable[[], datetime]
 
-    async def draft(self, member: Member, ref: str, asked: str | None = None) -> CapsuleRecord:
+    async def draft(
+        self, member: Member, ref: str, asked: str | None = None, once: str | None = None
+    ) -> CapsuleRecord:
         """Draft and store the capsule of alert ``ref`` for its commune, or refuse with why."""
         alert, organisations = await self.alerts.visible(ref, member)
         check_capsule_public(alert)
@@ -72,6 +74,7 @@ class CapsuleDesk:
             capsules=drafted,
             findings={c.language: findings_of(c) for c in drafted},
             now=self.clock(),
+            once=once,
         )
 
     async def readable(self, member: Member, ref: str) -> CapsuleRecord:
@@ -102,16 +105,20 @@ class CapsuleDesk:
             or commune_service_of_zone(organisation, record.municipality, t)
         )
 
-    async def edit(self, member: Member, ref: str, text: str) -> CapsuleRecord:
+    async def edit(
+        self, member: Member, ref: str, text: str, once: str | None = None
+    ) -> CapsuleRecord:
         """Change one part (``[lang] part: text``); the capsule needs approving again."""
         record = await self.readable(member, ref)
         if not (member.has(Role.AUTHOR) or member.has(Role.MODERATOR)):
             raise PermissionDenied("editing a capsule needs the author role")
         language, part, value = parse_edit(text)
         changed = edit(record.in_language(language), part, value)
-        return await self.capsules.edit(record.id, changed, findings_of(changed), self.clock())
+        return await self.capsules.edit(
+            record.id, changed, findings_of(changed), self.clock(), once
+        )
 
-    async def approve(self, member: Member, ref: str) -> CapsuleRecord:
+    async def approve(self, member: Member, ref: str, once: str | None = None) -> CapsuleRecord:
         """Four eyes: a second person approves; published now or waiting for next week."""
         record = await self.readable(member, ref)
         _, organisations = await self.alerts.registry()
@@ -121,7 +128,7 @@ class CapsuleDesk:
         if refused is not None:
             raise PermissionDenied(refused)
         return await self.capsules.approve(
-            record.id, member.matrix_id, self.clock(), self.per_week, self.timezone
+            record.id, member.matrix_id, self.clock(), self.per_week, self.timezone, once
         )
 
 
@@ -195,6 +202,20 @@ def state_line(record: CapsuleRecord) -> str:
             return f"{record.ref} is approved"
 
 
+def privately(handler: Handler) -> Handler:
+    """Refusals too go to the asker's direct chat: "A-12 is TLP:AMBER" is not for the room."""
+
+    async def answer(context: Context, args: Arguments) -> Reply | None:
+        try:
+            return await handler(context, args)
+        except AlreadyDone:
+            raise
+        except DomainError as exc:
+            return Reply(str(exc), private=True)
+
+    return answer
+
+
 def register_capsule_commands(commands: CommandRegistry, desk: CapsuleDesk) -> None:
     """``!capsule A-12`` and its ``show``, ``edit`` and ``approve`` companions."""
 
@@ -208,17 +229,19 @@ def register_capsule_commands(commands: CommandRegistry, desk: CapsuleDesk) -> N
         help="draft a citizen capsule from a CLEAR or GREEN alert (answered in your direct chat)",
         usage=USAGE,
     )
+    @privately
     async def draft(context: Context, args: Arguments) -> Reply:
         if not args.positional:
             raise UsageError("name the alert, e.g. A-12")
         member = asking_member(context)
         asked = " ".join(args.positional[1:]) or None
-        record = await desk.draft(member, args.positional[0], asked)
+        record = await desk.draft(member, args.positional[0], asked, context.event_id)
         return render(
             record, f"Draft {record.ref} of {record.capsules[0].alert_ref}. " + state_line(record)
         )
 
     @commands.command("capsule show", help="see a capsule and its screen", usage="capsule show C-3")
+    @privately
     async def show(context: Context, args: Arguments) -> Reply:
         record = await desk.readable(asking_member(context), capsule_ref(args))
         return render(record, state_line(record))
@@ -229,10 +252,12 @@ def register_capsule_commands(commands: CommandRegistry, desk: CapsuleDesk) -> N
         usage="capsule edit C-3 [fr] short: ...",
         raw=True,
     )
+    @privately
     async def change(context: Context, args: Arguments) -> Reply:
         ref = capsule_ref(args)
         rest = args.rest.split(None, 1)
-        record = await desk.edit(asking_member(context), ref, rest[1] if len(rest) > 1 else "")
+        change = rest[1] if len(rest) > 1 else ""
+        record = await desk.edit(asking_member(context), ref, change, context.event_id)
         return render(record, f"Changed. {state_line(record)}")
 
     @commands.command(
@@ -240,6 +265,7 @@ def register_capsule_commands(commands: CommandRegistry, desk: CapsuleDesk) -> N
         help="approve a capsule someone else wrote (four eyes)",
         usage="capsule approve C-3",
     )
+    @privately
     async def approve(context: Context, args: Arguments) -> Reply:
-        record = await desk.approve(asking_member(context), capsule_ref(args))
+        record = await desk.approve(asking_member(context), capsule_ref(args), context.event_id)
         return Reply(f"Approved. {state_line(record)}", private=True)

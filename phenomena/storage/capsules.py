@@ -9,19 +9,21 @@ from publishing one capsule twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import contextlib
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from phenomena.alert import format_ref
 from phenomena.capsules.capsule import Capsule
 from phenomena.capsules.service import CapsuleRecord, CapsuleState, format_capsule_ref, iso_week
-from phenomena.errors import InvalidValue, NotFound
+from phenomena.errors import AlreadyDone, InvalidValue, NotFound
 from phenomena.events import CapsulePublished
 from phenomena.storage.database import Database
-from phenomena.storage.schema import AlertRow, OutboxRow
+from phenomena.storage.schema import AlertRow, OutboxRow, ProcessedCommandRow
 from phenomena.storage.schema_capsules import CapsulePartRow, CapsuleRow
 from phenomena.taxonomy import PhenomenonType
 from phenomena.tlp import Tlp
@@ -31,11 +33,28 @@ CONSUMER = "bots"
 
 
 class SqlCapsules:
-    """Capsules in the database; ``after_commit`` wakes the dispatcher once something is queued."""
+    """Capsules in the database; ``after_commit`` wakes the dispatcher once something is queued.
+
+    ``once`` is the chat event of the command (or None): marked done in the same commit as its
+    effects, so a command seen again after a crash raises ``AlreadyDone`` and changes nothing.
+    """
 
     def __init__(self, db: Database, after_commit: Callable[[], None] | None = None) -> None:
         self._db = db
         self._after_commit = after_commit
+
+    @contextlib.asynccontextmanager
+    async def _transaction(self, once: str | None, now: datetime) -> AsyncIterator[AsyncSession]:
+        try:
+            async with self._db.sessions() as session, session.begin():
+                if once is not None:
+                    session.add(ProcessedCommandRow(event_id=once, at=now))
+                    await session.flush()
+                yield session
+        except IntegrityError:
+            if once is None:
+                raise
+            raise AlreadyDone(f"command {once} was already carried out") from None
 
     async def add(
         self,
@@ -47,6 +66,7 @@ class SqlCapsules:
         capsules: Sequence[Capsule],
         findings: Mapping[str, Sequence[str]],
         now: datetime,
+        once: str | None = None,
     ) -> CapsuleRecord:
         """Store a new draft; its number (``C-n``) is never reused."""
         row = CapsuleRow(
@@ -59,7 +79,7 @@ class SqlCapsules:
             updated_at=now,
         )
         row.parts = [_part_row(c, i, findings.get(c.language, ())) for i, c in enumerate(capsules)]
-        async with self._db.sessions() as session, session.begin():
+        async with self._transaction(once, now) as session:
             session.add(row)
             await session.flush()
             capsule_id = row.id
@@ -79,10 +99,15 @@ class SqlCapsules:
         return None if row is None else _record(row[0], row[1], row[2])
 
     async def edit(
-        self, capsule_id: int, capsule: Capsule, findings: Sequence[str], now: datetime
+        self,
+        capsule_id: int,
+        capsule: Capsule,
+        findings: Sequence[str],
+        now: datetime,
+        once: str | None = None,
     ) -> CapsuleRecord:
         """Replace one language's text; an approved or waiting capsule goes back to draft."""
-        async with self._db.sessions() as session, session.begin():
+        async with self._transaction(once, now) as session:
             row = await session.get(CapsuleRow, capsule_id, with_for_update=True)
             if row is None:
                 raise NotFound(f"there is no capsule {format_capsule_ref(capsule_id)}")
@@ -106,13 +131,19 @@ class SqlCapsules:
         return found
 
     async def approve(
-        self, capsule_id: int, approver: str, now: datetime, per_week: int, timezone: str
+        self,
+        capsule_id: int,
+        approver: str,
+        now: datetime,
+        per_week: int,
+        timezone: str,
+        once: str | None = None,
     ) -> CapsuleRecord:
         """Approve a draft: published now if its commune's week has room and nothing waits
         before it, else waiting. Only a draft is approved (a concurrent edit or approval wins)."""
         week = iso_week(now, timezone)
         queued = False
-        async with self._db.sessions() as session, session.begin():
+        async with self._transaction(once, now) as session:
             approved = await session.execute(
                 update(CapsuleRow)
                 .where(CapsuleRow.id == capsule_id, CapsuleRow.state == CapsuleState.DRAFT.value)

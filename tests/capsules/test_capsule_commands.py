@@ -9,14 +9,15 @@ from datetime import timedelta
 import pytest
 
 from bots.capsule_commands import CapsuleDesk, register_capsule_commands
-from bots.commands import Reply
+from bots.commands import Context, Reply
 from phenomena.capsules.service import CapsuleState, parse_capsule_ref
 from phenomena.events import CapsulePublished
+from phenomena.room_keys import direct_key
 from phenomena.storage.capsules import SqlCapsules
 from phenomena.storage.database import Database
 from phenomena.storage.outbox import Outbox
 from phenomena.territory import TerritoryRegistry
-from tests.support.alert_desk import Desk, ref_in
+from tests.support.alert_desk import Desk, direct, ref_in
 
 ALERT = """!alert new
 type: residential-burglary
@@ -83,8 +84,9 @@ async def test_the_screen_shows_what_an_edit_brings_in(desk: Desk) -> None:
 async def test_amber_and_red_alerts_are_refused_with_the_reason(desk: Desk) -> None:
     capsules(desk)
     ref = await published(desk, "amber")
-    reply = await desk.say("inspecteur.mons", f"!capsule {ref}")
+    reply = await desk.say("inspecteur.mons", f"!capsule {ref}", room="province:50000")
     assert "TLP:AMBER" in text(reply) and "only TLP:CLEAR and TLP:GREEN" in text(reply)
+    assert reply is not None and reply.private  # the room is not told the alert's label
     assert await SqlCapsules(desk.db).get(1) is None
 
 
@@ -167,3 +169,21 @@ async def test_show_tells_where_the_capsule_stands(desk: Desk) -> None:
     c = capsule_ref(await desk.say("prevention.mons", f"!capsule {ref}"))
     shown = await desk.say("analyste.mons", f"!capsule show {c}")
     assert shown is not None and shown.private and "is a draft" in shown.text
+
+
+async def test_a_command_seen_again_after_a_crash_does_nothing_twice(desk: Desk) -> None:
+    capsules(desk)
+    ref = await published(desk)
+    member = await desk.member("prevention.mons")
+    context = Context(
+        sender=member.matrix_id,
+        member=member,
+        room_id=direct(member.matrix_id),
+        room_key=direct_key(member.matrix_id),
+        event_id="$the-same-event",
+        audience=frozenset({member.matrix_id}),
+    )
+    first = await desk.registry.dispatch(context, f"!capsule {ref}")
+    assert text(first).startswith("Draft C-1 ")
+    assert await desk.registry.dispatch(context, f"!capsule {ref}") is None  # silent
+    assert await SqlCapsules(desk.db).get(2) is None

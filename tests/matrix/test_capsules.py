@@ -134,7 +134,9 @@ async def test_a_capsule_goes_from_the_direct_chat_to_the_zone_room_after_four_e
     await capsules.notice(prevention, zone, "direct chat")  # the room gets a pointer only
     ref = draft.split()[1]
 
-    refused = await capsules.ask("officer", zone, f"!capsule {amber.ref}", "TLP:AMBER")
+    officer = await chat.person("officer")
+    await officer.say(zone, f"!capsule {amber.ref}")
+    refused = await chat.answer("officer", "TLP:AMBER")  # the refusal too: not for the room
     assert "only TLP:CLEAR and TLP:GREEN" in refused
 
     direct = await chat.direct("prevention")
