@@ -13,6 +13,7 @@ from datetime import datetime
 
 from bots.alert_desk import AlertDesk, asking_member
 from bots.commands import Arguments, CommandRegistry, Context, Handler, Reply, UsageError
+from phenomena.alert import format_ref
 from phenomena.audience import municipalities_of
 from phenomena.capsules.capsule import Capsule, Part, edit
 from phenomena.capsules.drafting import draft_capsules, languages_of, names_of
@@ -89,6 +90,10 @@ class CapsuleDesk:
                 alert = await unit.alerts.get(record.alert_id)
             if alert is None or drafting_refusal(alert, member, own, self.alerts.territories):
                 raise NotFound(f"there is no capsule {ref} you can see")
+        try:  # whoever may not read its alert (now) may not see its capsule either
+            await self.alerts.visible(format_ref(record.alert_id), member)
+        except DomainError:
+            raise NotFound(f"there is no capsule {ref} you can see") from None
         return record
 
     @staticmethod
