@@ -106,7 +106,7 @@ class OrganisationFigures:
     seen_within_day: int = 0  # after the first hour, within 24 hours
     seen_later: int = 0
     never_seen: int = 0  # not seen by the end of the period
-    escalations: int = 0  # escalation steps that fired for alerts it received
+    escalations: int = 0  # acknowledgement escalations that fired for alerts it received
     useful_yes: int = 0
     useful_no: int = 0
 
@@ -206,8 +206,8 @@ def attention_report(
         if ack.at < end and (pair not in first_seen or ack.at < first_seen[pair]):
             first_seen[pair] = ack.at
     fired: dict[int, int] = defaultdict(int)
-    for step in records.escalations:
-        if step.state == "fired":
+    for step in records.escalations:  # a slow moderator is not the receiving partners' doing
+        if step.state == "fired" and step.kind == "ack":
             fired[step.alert_id] += 1
     figures: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for (alert_id, org), sent in received.items():

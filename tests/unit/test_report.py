@@ -108,6 +108,7 @@ def test_a_red_alert_counts_for_its_recipients_only(territories: TerritoryRegist
             ReportEscalation(7, "ack", "fired"),
             ReportEscalation(7, "ack", "waiting"),
             ReportEscalation(7, "moderation", "stopped"),
+            ReportEscalation(7, "moderation", "fired"),  # the moderators', not the partners'
         ],
     )
     rows = report(records, territories)
