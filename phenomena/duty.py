@@ -356,9 +356,11 @@ def parse_until(text: str, now: datetime, zone: tzinfo) -> datetime:
 
 
 def default_take_end(now: datetime, zone: tzinfo) -> datetime:
-    """Where ``!duty take`` without an end stops: midnight tonight, or from 20:00 on, 08:00
-    tomorrow morning (network time)."""
+    """Where ``!duty take`` without an end stops: midnight tonight; taken at night (from 20:00,
+    or before 08:00), 08:00 the next morning (network time), so a night take never runs a day."""
     local = now.astimezone(zone)
+    if local.time() < MORNING:
+        return datetime.combine(local.date(), MORNING, tzinfo=zone).astimezone(UTC)
     tomorrow = local.date() + timedelta(days=1)
     at = MORNING if local.hour >= LATE_HOUR else time(0)
     return datetime.combine(tomorrow, at, tzinfo=zone).astimezone(UTC)

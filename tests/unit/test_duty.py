@@ -186,6 +186,8 @@ def test_duty_taken_in_chat(territories: TerritoryRegistry) -> None:
     assert taken.source == "take" and taken.set_by == CLAIRE
     late = utc("2026-12-05T20:30")  # 21:30 in Brussels: until 08:00 tomorrow
     assert default_take_end(late, BRUSSELS) == utc("2026-12-06T07:00")
+    small_hours = utc("2026-12-06T01:30")  # 02:30 in Brussels: until 08:00 this morning
+    assert default_take_end(small_hours, BRUSSELS) == utc("2026-12-06T07:00")
     assert parse_until("18:00", now, BRUSSELS) == utc("2026-12-05T17:00")
     assert parse_until("08:00", now, BRUSSELS) == utc("2026-12-06T07:00")  # tomorrow's
     assert parse_until("8h", now, BRUSSELS) == now + timedelta(hours=8)
