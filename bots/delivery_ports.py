@@ -106,7 +106,8 @@ class DeliveryPorts:
         """A short notice in someone's direct chat with the bot (or ``fallback``'s room)."""
         room = await self._direct_room_of(who) if self._direct_room_of is not None else fallback
         if room is not None:
-            await self._post(room, {"msgtype": "m.notice", "body": text}, tx_id=tx_id)
+            content = {"msgtype": "m.notice", "body": text, "m.mentions": {}}  # quotes reasons
+            await self._post(room, content, tx_id=tx_id)
 
     async def _tell_author(self, alert: Alert, text: str, purpose: str) -> None:
         await self._tell(alert.author, text, f"prevnet-{purpose}-{alert.id}", alert.origin_room)

@@ -1,4 +1,8 @@
-"""The Matrix message contents the bot sends: notices, edits in place and notes in a thread."""
+"""The Matrix message contents the bot sends: notices, edits in place and notes in a thread.
+
+Each mentions nobody (``m.mentions: {}``): they quote what members wrote, and without it a
+client's legacy rule rings the whole room for an "@room" in the body, on the bot's power. A post
+that rings (an urgent bulletin, an escalation) sets its own mentions."""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ def notice(rendered: Rendered) -> dict[str, Any]:
         "body": rendered.text,
         "format": "org.matrix.custom.html",
         "formatted_body": rendered.html,
+        "m.mentions": {},
     }
 
 
@@ -26,6 +31,7 @@ def edit_content(original_event: str, rendered: Rendered) -> dict[str, Any]:
         "formatted_body": "* " + rendered.html,
         "m.new_content": new,
         "m.relates_to": {"rel_type": "m.replace", "event_id": original_event},
+        "m.mentions": {},
     }
 
 
@@ -34,6 +40,7 @@ def thread_note(root_event: str, text: str) -> dict[str, Any]:
     return {
         "msgtype": "m.notice",
         "body": text,
+        "m.mentions": {},
         "m.relates_to": {
             "rel_type": "m.thread",
             "event_id": root_event,

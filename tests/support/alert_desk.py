@@ -49,6 +49,7 @@ class Posted:
     room: str
     body: str
     tx_id: str | None
+    content: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 @dataclass
@@ -158,7 +159,7 @@ class Desk:
             new = content.get("m.new_content")
             if isinstance(new, dict):
                 body += "\n" + str(new.get("body", ""))
-            self.posted.append(Posted(room_id, body, kwargs.get("tx_id")))
+            self.posted.append(Posted(room_id, body, kwargs.get("tx_id"), content))
             return f"$sent-{len(self.posted)}"
 
         async def room_id_of(key: str) -> str | None:
