@@ -13,7 +13,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +23,7 @@ from phenomena.capsules.service import CapsuleRecord, CapsuleState, format_capsu
 from phenomena.errors import AlreadyDone, InvalidValue, NotFound
 from phenomena.events import CapsulePublished
 from phenomena.storage.database import Database
+from phenomena.storage.locks import lock_key
 from phenomena.storage.schema import AlertRow, OutboxRow, ProcessedCommandRow
 from phenomena.storage.schema_capsules import CapsulePartRow, CapsuleRow
 from phenomena.taxonomy import PhenomenonType
@@ -205,7 +206,14 @@ async def _publish_waiting(
     session: AsyncSession, municipality: str, week: str, per_week: int, now: datetime
 ) -> list[int]:
     """Publish, in approval order, as many of the commune's waiting capsules as ``week`` has
-    room for; each with its event in the outbox (same transaction)."""
+    room for; each with its event in the outbox (same transaction).
+
+    Two instances approving for one commune at the same instant take turns (a PostgreSQL
+    advisory lock until commit; SQLite already has one writer at a time), so the count is right.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        key = lock_key(f"capsules:{municipality}")
+        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
     count = await session.scalar(
         select(func.count())
         .select_from(CapsuleRow)

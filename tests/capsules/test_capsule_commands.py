@@ -4,6 +4,7 @@ reset approval, and the weekly cap with waiting capsules published when the week
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -26,6 +27,8 @@ from: 2026-11-20
 tlp: {tlp}
 summary: Several burglaries in the evening, rear windows forced.
 advice: Fermez portes et fenêtres à clé, même pour une courte absence."""
+
+TZ = "Europe/Brussels"
 
 
 @pytest.fixture
@@ -187,3 +190,17 @@ async def test_a_command_seen_again_after_a_crash_does_nothing_twice(desk: Desk)
     assert text(first).startswith("Draft C-1 ")
     assert await desk.registry.dispatch(context, f"!capsule {ref}") is None  # silent
     assert await SqlCapsules(desk.db).get(2) is None
+
+
+async def test_two_approvals_at_the_same_instant_keep_the_cap(desk: Desk) -> None:
+    capsules(desk, per_week=1)
+    ref = await published(desk)
+    refs = [capsule_ref(await desk.say("prevention.mons", f"!capsule {ref}")) for _ in range(2)]
+    stores = [SqlCapsules(desk.db), SqlCapsules(desk.db)]  # as two instances would
+    approved = await asyncio.gather(
+        *(
+            s.approve(parse_capsule_ref(c), "@analyste.mons:prevnet.test", desk.clock(), 1, TZ)
+            for s, c in zip(stores, refs, strict=True)
+        )
+    )
+    assert sorted(r.state.value for r in approved) == ["published", "waiting"]
