@@ -3,17 +3,21 @@ escalation may call, written by ``!prefs``."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Collection
 from datetime import datetime, time
 
 from sqlalchemy import select
 
-from phenomena.notify_prefs import NotifyPreference, QuietHours
+from phenomena.errors import InvalidValue
+from phenomena.notify_prefs import LANGUAGES, NotifyPreference, QuietHours
 from phenomena.priority import Priority
 from phenomena.storage.database import Database
 from phenomena.storage.schema_attention import NotifyPreferenceRow
 from phenomena.storage.unit_of_work import utc_now
 from phenomena.storage.upserts import upsert
+
+log = logging.getLogger(__name__)
 
 
 class SqlNotifyPreferences:
@@ -56,7 +60,22 @@ class SqlNotifyPreferences:
 
 
 def _preference(row: NotifyPreferenceRow) -> NotifyPreference:
+    """A row read field by field: one that does not read (written by hand or by an older
+    prevnet) takes its default and is logged, so that it stops no escalation round."""
+    try:
+        floor = Priority(row.min_priority)
+    except ValueError:
+        log.warning("preferences of %s: unknown priority floor; normal is used", row.member)
+        floor = Priority.NORMAL
     quiet = None
-    if row.quiet_start and row.quiet_end:
-        quiet = QuietHours(time.fromisoformat(row.quiet_start), time.fromisoformat(row.quiet_end))
-    return NotifyPreference(row.member, Priority(row.min_priority), quiet, row.language)
+    if row.quiet_start or row.quiet_end:
+        try:
+            quiet = QuietHours(
+                time.fromisoformat(row.quiet_start or ""), time.fromisoformat(row.quiet_end or "")
+            )
+        except (ValueError, InvalidValue):
+            log.warning("preferences of %s: quiet hours unreadable; none are used", row.member)
+    language = row.language if row.language in LANGUAGES else None
+    if row.language is not None and language is None:
+        log.warning("preferences of %s: unknown language; the room's is used", row.member)
+    return NotifyPreference(row.member, floor, quiet, language)
