@@ -39,9 +39,12 @@ class SqlBulletinVolume:
         async with self._db.sessions() as session:
             for room, priority, count in await session.execute(query):
                 counts.setdefault(room, {})[priority] = int(count)
+        # a bulletin of an alert made info since was posted as normal: the room got it, and
+        # folding it afterwards must not free the week's budget for another
         return {
             room: RoomVolume(
-                normal=by.get(Priority.NORMAL.value, 0), urgent=by.get(Priority.URGENT.value, 0)
+                normal=by.get(Priority.NORMAL.value, 0) + by.get(Priority.INFO.value, 0),
+                urgent=by.get(Priority.URGENT.value, 0),
             )
             for room, by in counts.items()
         }

@@ -156,3 +156,17 @@ async def test_publishing_as_info_then_making_it_normal_is_held_too(desk: Desk) 
     posted = shared(await desk.deliver())
     assert "!zone:5324" in {p.room for p in posted}
     assert any("Round the budget." in p.body for p in posted)
+
+
+async def test_making_a_sent_bulletin_info_frees_no_budget(desk: Desk) -> None:
+    """The room got the bulletin: folding it afterwards (priority: info) must not count it out
+    of the week, or an author posts any number of normal bulletins one fold at a time."""
+    await fill_the_budget(desk)
+    first = (await desk.alert(1)).ref
+    await desk.say("inspecteur.mons", f"!alert update {first} priority: info")
+    await desk.deliver()
+    assert (await desk.alert(1)).content.priority is Priority.INFO
+    ref = await draft(desk, "inspecteur.mons", "One more past the budget.")
+    held = await desk.say("inspecteur.mons", f"!alert publish {ref}")
+    assert held is not None and "zone:5324 (1)" in held.text
+    assert (await desk.alert(parse_ref(ref))).status is AlertStatus.DRAFT
