@@ -8,6 +8,7 @@ root's renderers (``prevnet.capsule_media``): the Matrix side only carries them.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 from collections.abc import Awaitable, Callable
@@ -101,13 +102,17 @@ class CapsulePosts:
                 room, {"msgtype": "m.notice", "body": capsule_text(record, capsule)}, tx_id=tx
             )
             name = f"capsule-{record.id}-{capsule.language}"
+            # rendering takes up to a second (the PDF): off the event loop, so the bot syncs on
+            card, pdf = await asyncio.gather(
+                asyncio.to_thread(self._card, capsule), asyncio.to_thread(self._poster, capsule)
+            )
             image = await encrypted_image(
-                self._client, self._card(capsule), f"{name}.png", f"{capsule.title} (image card)"
+                self._client, card, f"{name}.png", f"{capsule.title} (image card)"
             )
             await self._post(room, image, tx_id=f"{tx}-card")
             poster = await encrypted_file(
                 self._client,
-                self._poster(capsule),
+                pdf,
                 f"{name}-poster.pdf",
                 "application/pdf",
                 f"{capsule.title} (A4 poster)",

@@ -9,9 +9,10 @@ a relay that is down raises, and the outbox retries the mails not sent yet.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from email.message import EmailMessage
 
 from phenomena.audience import municipalities_of
@@ -55,8 +56,9 @@ def coordinators_of(
     return found
 
 
-def capsule_mail(record: CapsuleRecord, card: Render, poster: Render) -> EmailMessage:
-    """The mail: each language's title, post and link, with its card and poster attached."""
+def capsule_mail(record: CapsuleRecord, files: Mapping[str, tuple[bytes, bytes]]) -> EmailMessage:
+    """The mail: each language's title, post and link, with its card and poster attached
+    (``files``: the PNG card and the PDF poster per language)."""
     first = record.capsules[0]
     message = EmailMessage()
     message["Subject"] = f"[prevnet] {first.title} ({first.commune}, {record.ref})"
@@ -72,8 +74,9 @@ def capsule_mail(record: CapsuleRecord, card: Render, poster: Render) -> EmailMe
     message.set_content("\n\n-----\n\n".join(parts))
     for capsule in record.capsules:
         name = f"capsule-{record.id}-{capsule.language}"
-        message.add_attachment(card(capsule), "image", "png", filename=f"{name}.png")
-        message.add_attachment(poster(capsule), "application", "pdf", filename=f"{name}.pdf")
+        card, poster = files[capsule.language]
+        message.add_attachment(card, "image", "png", filename=f"{name}.png")
+        message.add_attachment(poster, "application", "pdf", filename=f"{name}.pdf")
     return message
 
 
@@ -110,11 +113,14 @@ class CapsuleMailer:
             record.municipality, await self._organisations(), self._territories
         )
         deferred = False
+        files: dict[str, tuple[bytes, bytes]] = {}
         for address in addresses:
             message_id = capsule_message_id(record.id, address, self._domain)
             if not await self._deliveries.claim(message_id, address, KIND, record.alert_id):
                 continue  # sent already, or in flight
-            message = capsule_mail(record, self._card, self._poster)
+            if not files:  # rendered once, off the event loop (the PDF takes up to a second)
+                files = await asyncio.to_thread(self._render, record)
+            message = capsule_mail(record, files)
             message["From"] = self._sender.from_address
             message["To"] = address
             message["Message-ID"] = message_id
@@ -133,6 +139,9 @@ class CapsuleMailer:
                 log.warning("the relay refused the mail of %s to a coordinator", record.ref)
         if deferred:
             raise MailNotTaken(f"{record.ref}: the relay deferred a capsule mail; retrying")
+
+    def _render(self, record: CapsuleRecord) -> dict[str, tuple[bytes, bytes]]:
+        return {c.language: (self._card(c), self._poster(c)) for c in record.capsules}
 
 
 def capsule_mail_subscription(mailer: CapsuleMailer) -> Subscription:
