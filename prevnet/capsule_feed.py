@@ -8,15 +8,24 @@ or GREEN; drafts, waiting capsules and anything of a stricter label are never in
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 
+from phenomena.capsules.capsule import Capsule
 from phenomena.capsules.drafting import names_of
 from phenomena.capsules.service import CapsuleRecord
 from phenomena.storage.capsules import SqlCapsules
 from phenomena.territory import TerritoryRegistry
+from prevnet.capsule_media.card import CardFormat, render_card
 from prevnet.capsule_media.feed import FeedEntry, atom_feed
 
 LANGUAGES = ("fr", "nl", "de", "en")
+
+
+def card_png(capsule: Capsule) -> bytes:
+    """The square card (1080x1080): the one feeds and chats show best."""
+    return render_card(capsule, CardFormat.SQUARE).png
 
 
 def feed_path(nis: str, language: str) -> str:
@@ -24,13 +33,19 @@ def feed_path(nis: str, language: str) -> str:
     return f"/capsules/{nis}/{language}.atom"
 
 
-def feed_entries(records: list[CapsuleRecord], language: str) -> list[FeedEntry]:
-    """The published capsules written in ``language``, as feed entries."""
+def card_path(nis: str, ref: str, language: str) -> str:
+    """Where a published capsule's square card is served."""
+    return f"/capsules/{nis}/{ref}-{language}.png"
+
+
+def feed_entries(records: list[CapsuleRecord], language: str, base: str) -> list[FeedEntry]:
+    """The published capsules written in ``language``, as feed entries with their card."""
     entries = []
     for record in records:
         for capsule in record.capsules:
             if capsule.language == language and record.published_at is not None:
-                entries.append(FeedEntry(record.ref, capsule, record.published_at))
+                image = base + card_path(record.municipality, record.ref, language)
+                entries.append(FeedEntry(record.ref, capsule, record.published_at, image))
     return entries
 
 
@@ -47,7 +62,7 @@ def add_capsule_feed(
                 text="no such feed: the address is /capsules/<municipality NIS code>/"
                 "<fr|nl|de|en>.atom"
             )
-        entries = feed_entries(await capsules.published(nis), language)
+        entries = feed_entries(await capsules.published(nis), language, base_url.rstrip("/"))
         commune = entries[0].capsule.commune if entries else names_of(municipality)[language]
         body = atom_feed(
             entries,
@@ -62,4 +77,19 @@ def add_capsule_feed(
             headers={"Cache-Control": "public, max-age=300"},
         )
 
+    async def card(request: web.Request) -> web.Response:
+        nis, language = request.match_info["nis"], request.match_info["language"]
+        ref = f"C-{request.match_info['id']}"
+        record = next((r for r in await capsules.published(nis) if r.ref == ref), None)
+        capsule = (
+            next((c for c in record.capsules if c.language == language), None) if record else None
+        )
+        if capsule is None:
+            raise web.HTTPNotFound(text=f"no published capsule {ref} in {language} here")
+        png = await asyncio.to_thread(card_png, capsule)  # a tenth of a second of drawing
+        return web.Response(
+            body=png, content_type="image/png", headers={"Cache-Control": "public, max-age=3600"}
+        )
+
     app.router.add_get(r"/capsules/{nis:\d{5}}/{language:[a-z]{2}}.atom", feed)
+    app.router.add_get(r"/capsules/{nis:\d{5}}/C-{id:\d{1,12}}-{language:[a-z]{2}}.png", card)

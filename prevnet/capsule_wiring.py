@@ -17,25 +17,18 @@ from bots.alert_desk import AlertDesk
 from bots.capsule_commands import CapsuleDesk
 from bots.capsule_post import CapsulePosts
 from bots.report_post import Post
-from phenomena.capsules.capsule import Capsule
 from phenomena.events import CapsulePublished
 from phenomena.partners import Organisation
 from phenomena.storage.capsules import SqlCapsules
 from phenomena.storage.database import Database
 from phenomena.storage.email_deliveries import SqlEmailDeliveries
 from phenomena.territory import TerritoryRegistry
-from prevnet.capsule_feed import add_capsule_feed
+from prevnet.capsule_feed import add_capsule_feed, card_png
 from prevnet.capsule_mail import CapsuleMailer, capsule_mail_subscription
-from prevnet.capsule_media.card import CardFormat, render_card
 from prevnet.capsule_media.printed import render_poster
 from prevnet.dispatch import Subscription
 from prevnet.mail.sender import SmtpSender
 from prevnet.settings import Settings
-
-
-def card_png(capsule: Capsule) -> bytes:
-    """The square card (1080x1080): the one feeds and chats show best."""
-    return render_card(capsule, CardFormat.SQUARE).png
 
 
 @dataclass(frozen=True)

@@ -10,20 +10,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from xml.etree import ElementTree
 
 from feedgen.feed import FeedGenerator
 
 from phenomena.capsules.capsule import Capsule, require_public
 from phenomena.capsules.wording import Wording, check_language
 
+_ATOM = "{http://www.w3.org/2005/Atom}"
+
 
 @dataclass(frozen=True)
 class FeedEntry:
-    """An approved capsule, its reference (``C-3``) and when it was approved (aware datetime)."""
+    """An approved capsule, its reference (``C-3``) and when it was approved (aware datetime);
+    ``image_url``, where its card is served (an enclosure for readers that show pictures)."""
 
     ref: str
     capsule: Capsule
     approved_at: datetime
+    image_url: str | None = None
 
 
 def atom_feed(
@@ -66,9 +71,26 @@ def atom_feed(
         item.summary(entry.capsule.short)
         item.content(entry.capsule.long, type="text")
         item.link(href=entry.capsule.link, rel="alternate", type="text/html")
+        if entry.image_url is not None:
+            item.link(href=entry.image_url, rel="enclosure", type="image/png")
         item.published(entry.approved_at)
         item.updated(entry.approved_at)
         for tag in entry.capsule.hashtags.split():
             item.category(term=tag.lstrip("#"), label=tag)
     xml: bytes = feed.atom_str(pretty=True)
-    return xml
+    return _entry_link_kinds(xml, {e.image_url for e in mine if e.image_url})
+
+
+def _entry_link_kinds(xml: bytes, images: set[str]) -> bytes:
+    """The entries' links with their ``rel`` and ``type``, which feedgen 1.0 drops from entry
+    links (it reads them from the XML element it just made): the prevention page as the
+    alternate page, each card as an image enclosure."""
+    ElementTree.register_namespace("", _ATOM[1:-1])  # Atom as the default namespace
+    root = ElementTree.fromstring(xml)  # noqa: S314 - the XML feedgen just wrote, not input
+    for link in root.iterfind(f"{_ATOM}entry/{_ATOM}link"):
+        image = link.get("href") in images
+        link.set("rel", "enclosure" if image else "alternate")
+        link.set("type", "image/png" if image else "text/html")
+    ElementTree.indent(root)
+    out: bytes = ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
+    return out

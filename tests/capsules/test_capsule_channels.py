@@ -22,10 +22,9 @@ from phenomena.storage.database import Database
 from phenomena.storage.email_deliveries import SqlEmailDeliveries
 from phenomena.storage.outbox import Outbox
 from phenomena.territory import TerritoryRegistry
-from prevnet.capsule_feed import add_capsule_feed
+from prevnet.capsule_feed import add_capsule_feed, card_png
 from prevnet.capsule_mail import CapsuleMailer, capsule_mail_subscription
 from prevnet.capsule_media.printed import render_poster
-from prevnet.capsule_wiring import card_png
 from prevnet.dispatch import Dispatcher
 from prevnet.mail.sender import SmtpSender
 from tests.capsules.test_capsule_commands import capsule_ref, capsules, published, text
@@ -80,6 +79,15 @@ async def test_the_feed_serves_published_capsules_only(desk: Desk, site: str) ->
     assert [e.id for e in parsed.entries] == [f"{BASE}/capsules/53053/fr.atom#{out}"]
     assert parsed.entries[0].link == "https://www.mons.be/vivre-a-mons/prevention"
     assert "Jamais approuvé" not in body.decode()
+
+    [enclosure] = [k for k in parsed.entries[0].links if k.rel == "enclosure"]
+    assert enclosure.href == f"{BASE}/capsules/53053/{out}-fr.png"
+    status, kind, png = await fetch(f"{site}/capsules/53053/{out}-fr.png")
+    assert status == 200 and kind == "image/png"
+    assert Image.open(io.BytesIO(png)).size == (1080, 1080)
+    for unpublished in (waiting, draft):  # a waiting or draft capsule's card is nobody's
+        assert (await fetch(f"{site}/capsules/53053/{unpublished}-fr.png"))[0] == 404
+    assert (await fetch(f"{site}/capsules/53084/{out}-fr.png"))[0] == 404  # another commune
 
     other = feedparser.parse((await fetch(f"{site}/capsules/53053/nl.atom"))[2])
     assert other.bozo is False and other.entries == []  # Mons writes in French

@@ -25,10 +25,9 @@ from phenomena.storage.email_deliveries import SqlEmailDeliveries
 from phenomena.storage.outbox import Outbox
 from phenomena.storage.schema import AlertRow
 from phenomena.territory import TerritoryRegistry
-from prevnet.capsule_feed import add_capsule_feed
+from prevnet.capsule_feed import add_capsule_feed, card_png
 from prevnet.capsule_mail import CapsuleMailer
 from prevnet.capsule_media.printed import render_poster
-from prevnet.capsule_wiring import card_png
 from prevnet.mail.sender import SmtpSender
 from tests.capsules.test_capsule_commands import capsule_ref, capsules, published, text
 from tests.mail.smtp_relay import Relay, relay
