@@ -224,6 +224,7 @@ def register_authoring_commands(registry: CommandRegistry, desk: AlertDesk) -> N
             context.sender,
             desk.territories,
             desk.clock(),
+            desk.policy,
         )
         if not changed:
             return Reply(f"{updated.ref} already says that; nothing changed.")

@@ -16,6 +16,7 @@ from phenomena.audience import (
 )
 from phenomena.errors import IllegalTransition, InvalidValue, NotFound, PermissionDenied
 from phenomena.partners import Member, Organisation, OrganisationKind, Role
+from phenomena.priority import Priority
 from phenomena.routing import Route, route_alert
 from phenomena.services.unit_of_work import UnitOfWork
 from phenomena.territory import TerritoryRegistry
@@ -362,8 +363,12 @@ async def update_alert(
     actor: str,
     territories: TerritoryRegistry,
     now: datetime,
+    policy: ModerationPolicy | None = None,
 ) -> tuple[Alert, tuple[str, ...]]:
     """Change an alert; authors of its organisation and the moderators of its zone may.
+
+    With ``policy``, making an open alert urgent (it rings every routed room) is for a moderator
+    when the policy moderates its organisation's alerts: the approval was for what it was.
 
     A change that widens a published alert (a lower TLP, more municipalities, more recipients)
     is proposed by an author of its organisation and waits for a moderator who is neither its
@@ -417,6 +422,14 @@ async def update_alert(
             await uow.alerts.save(alert)
             await uow.commit()
             return alert, changed
+        if policy is not None and _rings_unmoderated(
+            alert, content, member, organisations, territories, policy
+        ):
+            raise PermissionDenied(
+                f"making {alert.ref} urgent rings every room it is in, and its organisation's "
+                f"alerts are moderated: ask a moderator to write !alert update {alert.ref} "
+                "priority: urgent"
+            )
         route = route_alert(
             content,
             territories,
@@ -428,6 +441,25 @@ async def update_alert(
             await uow.alerts.save(alert)
         await uow.commit()
     return alert, changed
+
+
+def _rings_unmoderated(
+    alert: Alert,
+    content: AlertContent,
+    member: Member,
+    organisations: dict[str, Organisation],
+    territories: TerritoryRegistry,
+    policy: ModerationPolicy,
+) -> bool:
+    """Whether this change makes an open alert urgent without the moderator its policy wants."""
+    if content.priority is not Priority.URGENT or alert.content.priority is Priority.URGENT:
+        return False
+    if not alert.status.is_open or member.has(Role.MODERATOR):
+        return False
+    organisation = organisations.get(alert.organisation)
+    if organisation is None:
+        return True
+    return policy.needs_moderation(content, organisation.kind, home_area(organisation, territories))
 
 
 async def close_alert(

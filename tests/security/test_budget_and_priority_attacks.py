@@ -170,3 +170,25 @@ async def test_making_a_sent_bulletin_info_frees_no_budget(desk: Desk) -> None:
     held = await desk.say("inspecteur.mons", f"!alert publish {ref}")
     assert held is not None and "zone:5324 (1)" in held.text
     assert (await desk.alert(parse_ref(ref))).status is AlertStatus.DRAFT
+
+
+async def test_a_moderated_author_cannot_make_an_approved_alert_urgent(desk: Desk) -> None:
+    """A commune's alert was approved as normal: making it urgent afterwards would ring every
+    routed room (and again at each normal-urgent toggle) with no moderator's word."""
+    ref = await draft(desk, "prevention.mons", "Graffiti on the depot.", tlp="green")
+    await desk.say("prevention.mons", f"!alert publish {ref}")
+    await desk.say("analyste.mons", f"!approve {ref}")
+    await desk.deliver()
+    refused = await desk.say("prevention.mons", f"!alert update {ref} priority: urgent")
+    assert refused is not None and "moderator" in refused.text
+    assert (await desk.alert(parse_ref(ref))).content.priority is Priority.NORMAL
+    rang = [p for p in await desk.deliver() if p.content.get("m.mentions", {}).get("room")]
+    assert rang == []
+    # a moderator may, and police publishing in their own territory may too
+    made = await desk.say("analyste.mons", f"!alert update {ref} priority: urgent")
+    assert made is not None and "updated" in made.text
+    assert [p.room for p in await desk.deliver() if p.content.get("m.mentions", {}).get("room")]
+    own = await draft(desk, "inspecteur.mons", "Seen by police.")
+    await desk.say("inspecteur.mons", f"!alert publish {own}")
+    made = await desk.say("inspecteur.mons", f"!alert update {own} priority: urgent")
+    assert made is not None and "updated" in made.text
