@@ -127,9 +127,9 @@ async def post_room_digest(
     labels = Labels(languages)
     week = f"{digest.week_ending:%G-W%V}"
     text = digest_text(digest, labels, territories)
-    await post(
-        room_id, {"msgtype": "m.notice", "body": text}, tx_id=f"prevnet-digest-{digest.room}-{week}"
-    )
+    # it quotes info alerts' summaries: an "@room" in one must not ring the room on the bot's power
+    content = {"msgtype": "m.notice", "body": text, "m.mentions": {}}
+    await post(room_id, content, tx_id=f"prevnet-digest-{digest.room}-{week}")
     png = digest_chart(digest, labels)
-    content = await image_content(client, room_id, png, f"alerts-{week}.png")
-    await post(room_id, content, tx_id=f"prevnet-digest-chart-{digest.room}-{week}")
+    image = await image_content(client, room_id, png, f"alerts-{week}.png")
+    await post(room_id, image, tx_id=f"prevnet-digest-chart-{digest.room}-{week}")

@@ -255,6 +255,7 @@ async def test_a_weekly_digest_with_its_chart(
             )
         )
         assert f"A-{alert_id} TLP:GREEN Arnaque à domicile" in text.body
+        assert text.source["content"]["m.mentions"] == {}  # quoted summaries ring nobody
         image = await person.wait_for(
             lambda r, e: r == room and isinstance(e, nio.RoomEncryptedImage)
         )
