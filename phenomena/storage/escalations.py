@@ -66,6 +66,31 @@ def _step(row: EscalationRow) -> EscalationStep:
     )
 
 
+async def _sooner_when_urgent(session: AsyncSession, timers: Timers) -> None:
+    """An alert made urgent after its step was planned is called on the urgent timer from its
+    first bulletin, not on the normal one it was planned with."""
+    after = timers.ack_after(Priority.URGENT)
+    if after is None:
+        return
+    rows = await session.execute(
+        select(EscalationRow.id, EscalationRow.due_at, func.min(BulletinRow.sent_at))
+        .join(AlertRow, AlertRow.id == EscalationRow.alert_id)
+        .join(BulletinRow, BulletinRow.alert_id == EscalationRow.alert_id)
+        .where(
+            EscalationRow.kind == ACK,
+            EscalationRow.state == WAITING,
+            AlertRow.priority == Priority.URGENT.value,
+        )
+        .group_by(EscalationRow.id, EscalationRow.due_at)
+    )
+    for step_id, due, first_sent in rows:
+        sooner = _aware(first_sent) + after
+        if sooner < _aware(due):
+            await session.execute(
+                update(EscalationRow).where(EscalationRow.id == step_id).values(due_at=sooner)
+            )
+
+
 def _aware(value: object) -> datetime:
     """An aggregate's timestamp (SQLite returns text), in UTC."""
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
@@ -108,6 +133,7 @@ class SqlEscalations:
                 if after is not None:
                     await self._add(session, alert_id, ACK, 1, _aware(first_sent) + after)
                     planned += 1
+            await _sooner_when_urgent(session, timers)
             pending = await session.execute(
                 select(AlertRow.id, AlertRow.updated_at).where(
                     AlertRow.status == PENDING, ~has_moderation

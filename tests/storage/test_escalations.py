@@ -156,3 +156,16 @@ async def test_with_nobody_on_duty_moderation_is_told(desk: Desk) -> None:
     assert said.room == "!moderation" and said.mentions == []
     assert f"A-{alert_id} (TLP:GREEN)" in said.body and "prevnet duty set" in said.body
     assert "Copper" not in said.body
+
+
+async def test_an_alert_made_urgent_is_escalated_on_the_urgent_timer(desk: Desk) -> None:
+    """A normal alert (timer 60 min here) made urgent afterwards must call within the urgent
+    timer (30 min) of its first bulletin, not keep the normal one."""
+    escalations = Escalations(desk)
+    start = desk.clock()
+    alert_id = await publish(desk, "inspecteur.mons", green("Van circling the school."))
+    await escalations.on_duty("prevention.quevy", "zone", "5324")
+    assert await escalations.round(start + timedelta(minutes=1)) == []  # planned as normal
+    await escalations.set_priority(alert_id, Priority.URGENT.value)
+    [said] = await escalations.round(start + timedelta(minutes=31))
+    assert said.mentions == [user("prevention.quevy")]
