@@ -122,8 +122,19 @@ class EscalationJob:
         for step in due:
             alert = alerts[step.alert_id]
             priority = priorities.get(step.alert_id, Priority.NORMAL)
-            if await self._fire(step, alert, priority, members, organisations, now):
-                fired += 1
+            try:
+                if await self._fire(step, alert, priority, members, organisations, now):
+                    fired += 1
+            except Exception as exc:  # one step that cannot fire must not hold back the others
+                log.error(
+                    "escalation of %s (%s, level %d) could not fire (%s: %s); it stays waiting "
+                    "and is tried again next round",
+                    alert.ref,
+                    step.kind,
+                    step.level,
+                    type(exc).__name__,
+                    exc,
+                )
         return fired
 
     async def _read(

@@ -3,7 +3,8 @@ called, stopped by an acknowledgement or a decision, quiet hours applied, modera
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
+from typing import Any
 
 import pytest
 
@@ -15,6 +16,8 @@ from phenomena.storage.database import Database
 from phenomena.territory import TerritoryRegistry
 from tests.support.alert_desk import Desk, user
 from tests.support.escalation import Escalations, green, publish
+
+OOSTENDE_ZONE = "5449"
 
 
 @pytest.fixture
@@ -169,3 +172,36 @@ async def test_an_alert_made_urgent_is_escalated_on_the_urgent_timer(desk: Desk)
     await escalations.set_priority(alert_id, Priority.URGENT.value)
     [said] = await escalations.round(start + timedelta(minutes=31))
     assert said.mentions == [user("prevention.quevy")]
+
+
+async def test_a_step_that_cannot_fire_holds_back_no_other(desk: Desk) -> None:
+    """One zone's rota failing (a bad record, a lost connection) leaves the others' calls alone:
+    the failed step stays waiting and fires once its zone answers again."""
+    broken: set[str] = {"5324"}
+    escalations = Escalations(desk)
+    rota = escalations.on_duty_now
+
+    async def on_duty(scope: str, areas: Any, at: datetime) -> list[str]:
+        if broken & set(areas):
+            raise RuntimeError("the rota of zone 5324 cannot be read")
+        return await rota(scope, areas, at)
+
+    escalations.on_duty_now = on_duty  # type: ignore[method-assign]
+    start = desk.clock()
+    mons = await publish(desk, "inspecteur.mons", green("Rear doors forced in Hyon."))
+    oostende = await publish(
+        desk, "analist.oostende", green("Fietsdiefstallen aan het station.", area="Oostende")
+    )
+    await escalations.on_duty("prevention.quevy", "zone", "5324")
+    await escalations.on_duty("preventie.oostende", "zone", OOSTENDE_ZONE)
+
+    said = await escalations.round(start + timedelta(hours=25))
+    assert [s.mentions for s in said] == [[user("preventie.oostende")]]
+    [step] = await escalations.store.steps(mons)
+    assert step.state == WAITING
+    [step] = await escalations.store.steps(oostende)
+    assert step.state == FIRED
+
+    broken.clear()
+    said = await escalations.round(start + timedelta(hours=26))
+    assert [s.mentions for s in said] == [[user("prevention.quevy")]]
