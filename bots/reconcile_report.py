@@ -41,8 +41,10 @@ class ReconcileReport:
         """Note something that could not be repaired; the reconciliation goes on."""
         self.problems.append(Problem(subject, reason, fix))
 
-    def summary(self) -> str:
-        """One paragraph for the admin room."""
+    def summary(self, max_lines: int | None = None) -> str:
+        """One paragraph for the admin room; with ``max_lines``, the details after that many
+        lines are counted, not listed (a homeserver full of foreign accounts would otherwise
+        make a message too large to post, and stop the start)."""
         parts = [
             f"{len(self.rooms_created)} room(s) created",
             f"{len(self.accounts_created)} account(s) created",
@@ -67,6 +69,12 @@ class ReconcileReport:
         if self.problems:
             lines.append("Not repaired (everything else was):")
             lines += [p.line() for p in self.problems]
+        if max_lines is not None and len(lines) > max_lines + 1:
+            rest = len(lines) - 1 - max_lines
+            lines = [
+                *lines[: max_lines + 1],
+                f"… and {rest} more line(s): run `prevnet reconcile` to see them all",
+            ]
         return "\n".join(lines)
 
     @property

@@ -38,7 +38,7 @@ from bots.network import MatrixNetwork, ReconcileReport
 from bots.prefs_commands import register_prefs_commands
 from bots.reactions import on_reaction
 from bots.room_repair import stored_recipients
-from bots.synapse_admin import Session, SynapseAdmin
+from bots.synapse_admin import MatrixSendError, Session, SynapseAdmin
 from bots.toolbox import ToolboxNotices, record_thread_reply
 from bots.useful_commands import register_useful_commands
 from phenomena.alert import Alert
@@ -97,6 +97,10 @@ from prevnet.wiring import (
 )
 
 log = logging.getLogger(__name__)
+
+ADMIN_LINES = 100
+"""A reconciliation report in #admin lists this many details at most (the rest are counted):
+a homeserver's worth of foreign accounts would make an event too large to post."""
 
 
 @dataclass(frozen=True)
@@ -188,7 +192,7 @@ async def run_up(
         async def reconcile() -> str:
             """Repair drift now and return the report (the ``!reconcile`` command)."""
             members, organisations = await load_registry(uow)
-            return (await network.reconcile(members, organisations)).summary()
+            return (await network.reconcile(members, organisations)).summary(ADMIN_LINES)
 
         known_unknown: set[str] = set()
         known_problems: set[str] = set()
@@ -207,12 +211,16 @@ async def run_up(
             report = await network.reconcile(members, organisations)
             if news_in(report) or report.changed_anything:
                 log.info("%s", report.summary())
-                await post_to_admins(report.summary())
+                await post_to_admins(report.summary(ADMIN_LINES))
 
         async def post_to_admins(text: str) -> None:
+            """Tell #admin; a refused post is logged, never a reason to stop the network."""
             room = await network.room_id(ADMIN)
             if room is not None and bot.ready.is_set():
-                await bot.send(room, Reply(text))
+                try:
+                    await bot.send(room, Reply(text))
+                except MatrixSendError as exc:
+                    log.error("could not tell #admin (%s): %s", exc, text[:200])
 
         ledger = SqlBulletinLedger(db)
 
@@ -555,7 +563,7 @@ async def run_up(
                 await web.TCPSite(api, settings.api_host, settings.api_port).start()
                 stack.push_async_callback(api.cleanup)
             if news_in(startup) or startup.removed:
-                await post_to_admins(startup.summary())
+                await post_to_admins(startup.summary(ADMIN_LINES))
             ready(url)
             await asyncio.wait(
                 [asyncio.create_task(stop.wait()), *runners], return_when=asyncio.FIRST_COMPLETED
