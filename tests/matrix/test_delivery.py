@@ -91,6 +91,13 @@ class Stage:
 
 
 @pytest.fixture
+def db(room_db: Database) -> Database:
+    """One backend here (SQLite): bulletins, reach and digests are stored and read on both
+    backends in ``tests/storage``; what this file adds is the homeserver, once."""
+    return room_db
+
+
+@pytest.fixture
 async def stage(
     db: Database,
     network: MatrixNetwork,
