@@ -521,64 +521,69 @@ async def run_up(
         # The bot syncs first: the dispatcher's messages need the rooms the sync brings.
         runners: list[asyncio.Task[None]] = [asyncio.create_task(bot.run(stop), name="bot")]
         ready_or_failed = asyncio.create_task(bot.ready.wait())
-        await asyncio.wait([ready_or_failed, *runners], return_when=asyncio.FIRST_COMPLETED)
-        if bot.ready.is_set():
-            runners.append(asyncio.create_task(dispatcher.run(stop), name="dispatcher"))
-            if mail_dispatcher is not None:
-                runners.append(asyncio.create_task(mail_dispatcher.run(stop), name="email"))
-            replies = await start_replies(settings, data, ReplyRecorder(uow, once_uow))
-            if replies is not None:
-                stack.callback(replies.close)
-            if settings.email and not settings.api_port:
-                log.warning("api_port is 0: the set-password pages of invitations are not served")
-            if settings.api_port:
-                service = incident_app(incident_store, SqlApiTokens(db), territories, outlines)
-                mail.pages.trust(proxy_networks(settings.trusted_proxies))
-                mail.add_routes(service)  # the set-password pages share its port
-                add_bulletin_mail_routes(service, settings, db, territories, ledger)
-                capsules.add_routes(service, territories, settings.pages_url)  # public feeds
+        try:
+            await asyncio.wait([ready_or_failed, *runners], return_when=asyncio.FIRST_COMPLETED)
+            if bot.ready.is_set():
+                runners.append(asyncio.create_task(dispatcher.run(stop), name="dispatcher"))
+                if mail_dispatcher is not None:
+                    runners.append(asyncio.create_task(mail_dispatcher.run(stop), name="email"))
+                replies = await start_replies(settings, data, ReplyRecorder(uow, once_uow))
+                if replies is not None:
+                    stack.callback(replies.close)
+                if settings.email and not settings.api_port:
+                    log.warning(
+                        "api_port is 0: the set-password pages of invitations are not served"
+                    )
+                if settings.api_port:
+                    service = incident_app(incident_store, SqlApiTokens(db), territories, outlines)
+                    mail.pages.trust(proxy_networks(settings.trusted_proxies))
+                    mail.add_routes(service)  # the set-password pages share its port
+                    add_bulletin_mail_routes(service, settings, db, territories, ledger)
+                    capsules.add_routes(service, territories, settings.pages_url)  # public feeds
 
-                async def unknown_mails() -> list[str]:
-                    sends = await SqlEmailDeliveries(db).unfinished(utc_now() - STUCK_AFTER)
-                    return [send.message_id for send in sends]
+                    async def unknown_mails() -> list[str]:
+                        sends = await SqlEmailDeliveries(db).unfinished(utc_now() - STUCK_AFTER)
+                        return [send.message_id for send in sends]
 
-                async def database_ok() -> bool:
-                    return await db.revision() is not None
+                    async def database_ok() -> bool:
+                        return await db.revision() is not None
 
-                async def homeserver_ok() -> bool:
-                    return await admin.request("GET", "/_matrix/client/versions") is not None
+                    async def homeserver_ok() -> bool:
+                        return await admin.request("GET", "/_matrix/client/versions") is not None
 
-                observability_routes(
-                    service,
-                    metrics,
-                    outbox.stats,
-                    database_ok,
-                    homeserver_ok,
-                    utc_now,
-                    problems=lambda: [p.line()[2:] for p in network.problems],
-                    unknown_mails=unknown_mails if settings.email is not None else None,
+                    observability_routes(
+                        service,
+                        metrics,
+                        outbox.stats,
+                        database_ok,
+                        homeserver_ok,
+                        utc_now,
+                        problems=lambda: [p.line()[2:] for p in network.problems],
+                        unknown_mails=unknown_mails if settings.email is not None else None,
+                    )
+                    api = web.AppRunner(service)
+                    await api.setup()
+                    await web.TCPSite(api, settings.api_host, settings.api_port).start()
+                    stack.push_async_callback(api.cleanup)
+                if news_in(startup) or startup.removed:
+                    await post_to_admins(startup.summary(ADMIN_LINES))
+                ready(url)
+                await asyncio.wait(
+                    [asyncio.create_task(stop.wait()), *runners],
+                    return_when=asyncio.FIRST_COMPLETED,
                 )
-                api = web.AppRunner(service)
-                await api.setup()
-                await web.TCPSite(api, settings.api_host, settings.api_port).start()
-                stack.push_async_callback(api.cleanup)
-            if news_in(startup) or startup.removed:
-                await post_to_admins(startup.summary(ADMIN_LINES))
-            ready(url)
-            await asyncio.wait(
-                [asyncio.create_task(stop.wait()), *runners], return_when=asyncio.FIRST_COMPLETED
-            )
-        ready_or_failed.cancel()
-        stop.set()
-        dispatcher.wake()
-        failures: list[BaseException] = []
-        for runner in runners:
-            try:
-                await asyncio.wait_for(runner, 15)
-            except TimeoutError:
-                runner.cancel()
-            except Exception as exc:
-                failures.append(exc)
+        finally:  # whatever ended the start or the run, nothing is left running behind it
+            ready_or_failed.cancel()
+            stop.set()
+            dispatcher.wake()
+            failures: list[BaseException] = []
+            for runner in runners:
+                try:
+                    await asyncio.wait_for(runner, 15)
+                except TimeoutError:
+                    runner.cancel()
+                except Exception as exc:
+                    failures.append(exc)
         if failures:
             raise failures[0]
 

@@ -171,6 +171,32 @@ async def test_prevnet_up_on_an_existing_homeserver(
     assert not (tmp_path / "data" / "homeserver").exists(), "an embedded homeserver was started"
 
 
+async def test_a_start_that_fails_after_the_bot_runs_leaves_nothing_running(
+    homeserver: LocalHomeserver, tmp_path: Path
+) -> None:
+    """A failure once the bot syncs (here the ready callback; before, a refused #admin post)
+    must stop the bot and the dispatcher too, or they go on acting on the homeserver."""
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        server_name="prevnet.test",
+        homeserver_url=homeserver.url,
+        homeserver_token=homeserver.bot.access_token,
+        api_port=0,
+    )
+
+    def ready(url: str) -> None:
+        raise RuntimeError("the start failed late")
+
+    with pytest.raises(RuntimeError, match="the start failed late"):
+        await asyncio.wait_for(run_up(settings, UpOptions(), ready, asyncio.Event()), 300)
+    left = [
+        t.get_name()
+        for t in asyncio.all_tasks()
+        if t.get_name() in ("bot", "dispatcher", "email") and not t.done()
+    ]
+    assert left == []
+
+
 def test_existing_homeserver_needs_a_token() -> None:
     from prevnet.settings import SettingsError, load_settings
 
