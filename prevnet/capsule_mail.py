@@ -100,7 +100,7 @@ class CapsuleMailer:
         self._territories = territories
         self._card = card
         self._poster = poster
-        self._domain = sender.from_address.rpartition("@")[2].strip(" >") or "prevnet"
+        self._domain = sender.domain
 
     async def handle(self, event: Event) -> None:
         """Mail each coordinator of the commune once."""

@@ -98,7 +98,7 @@ class EscalationMailer:
         self._alert_of = alert_of
         self._member_of = member_of
         self._territories = territories
-        self._domain = sender.from_address.rpartition("@")[2].strip(" >") or "prevnet"
+        self._domain = sender.domain
 
     async def handle(self, event: Event) -> None:
         """Mail each member the step chose to mail, once."""

@@ -198,6 +198,11 @@ class SmtpSender:
         """The sender address messages should carry in ``From``."""
         return self._settings.from_address
 
+    @property
+    def domain(self) -> str:
+        """The domain of the sender address, for the Message-IDs prevnet derives itself."""
+        return self._settings.from_address.rpartition("@")[2].strip(" >") or "prevnet"
+
     def _client(self) -> aiosmtplib.SMTP:
         s = self._settings
         implicit_tls = s.smtp_port == 465 and not s.smtp_starttls
