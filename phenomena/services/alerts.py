@@ -206,15 +206,28 @@ async def submit_draft(
         member = await _acting_member(uow, author)
         member.require(Role.AUTHOR, "publish alerts")
         alert = await _own_draft(uow, alert_id, author, territories)
-        organisation = await uow.organisations.get(alert.organisation)  # its territory
-        route = _route(alert, territories)
-        if _needs_moderation(alert, organisation, territories, policy):
-            alert.submit_for_moderation(now)
-        else:
-            alert.publish(route.rooms, member.matrix_id, now)
-        await uow.alerts.save(alert)
-        await uow.commit()
+        route = await _send_on(uow, alert, member, territories, policy, now)
     return alert, route
+
+
+async def _send_on(
+    uow: UnitOfWork,
+    alert: Alert,
+    member: Member,
+    territories: TerritoryRegistry,
+    policy: ModerationPolicy,
+    now: datetime,
+) -> Route:
+    """Publish a draft, or put it before a moderator where the policy says so; committed."""
+    organisation = await uow.organisations.get(alert.organisation)  # its territory
+    route = _route(alert, territories)
+    if _needs_moderation(alert, organisation, territories, policy):
+        alert.submit_for_moderation(now)
+    else:
+        alert.publish(route.rooms, member.matrix_id, now)
+    await uow.alerts.save(alert)
+    await uow.commit()
+    return route
 
 
 async def discard_draft(

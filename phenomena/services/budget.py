@@ -25,9 +25,8 @@ from phenomena.routing import Route, route_alert
 from phenomena.services.alerts import (
     ModerationPolicy,
     _acting_member,
-    _needs_moderation,
     _own_draft,
-    _route,
+    _send_on,
 )
 from phenomena.services.unit_of_work import UnitOfWork
 from phenomena.territory import TerritoryRegistry
@@ -152,12 +151,5 @@ async def fold_draft(
         member.require(Role.AUTHOR, "publish alerts")
         alert = await _own_draft(uow, alert_id, author, territories)
         alert.fold_into_digest(now)
-        organisation = await uow.organisations.get(alert.organisation)
-        route = _route(alert, territories)
-        if _needs_moderation(alert, organisation, territories, policy):
-            alert.submit_for_moderation(now)
-        else:
-            alert.publish(route.rooms, member.matrix_id, now)
-        await uow.alerts.save(alert)
-        await uow.commit()
+        route = await _send_on(uow, alert, member, territories, policy, now)
     return alert, route
