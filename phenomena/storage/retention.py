@@ -3,7 +3,9 @@
 What an alert says about people (its free text, its author, who acknowledged it or voted on its
 usefulness) goes; what it says about the phenomenon (type, area, period, TLP label, status)
 stays, so statistics and digests keep working. Unconfirmed drafts go entirely. The audit log is
-kept: it is the record of who administered the network.
+kept: it is the record of who administered the network. Citizen capsules of a purged alert go
+with it (their parts; their cards, posters and letters are drawn from them, so they go too), and
+so do the records of their mails, which hold the coordinators' addresses.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from sqlalchemy import delete, select, update
 
 from phenomena.alert import AlertStatus
 from phenomena.storage.database import Database
-from phenomena.storage.schema import AcknowledgementRow, AlertRow, IncidentRow
+from phenomena.storage.schema import AcknowledgementRow, AlertRow, EmailSendRow, IncidentRow
 from phenomena.storage.schema_attention import UsefulnessVoteRow
+from phenomena.storage.schema_capsules import CapsulePartRow, CapsuleRow
 
 PURGED = "[removed after the retention period]"
 PURGED_AUTHOR = "retention-purged"
@@ -31,6 +34,7 @@ class PurgeReport:
     drafts: int
     acknowledgements: int
     incidents: int
+    capsules: int = 0
 
 
 async def purge_personal_data(
@@ -62,6 +66,15 @@ async def purge_personal_data(
             if alert_ids
             else []
         )
+        capsule_ids = (
+            list(
+                await session.scalars(
+                    select(CapsuleRow.id).where(CapsuleRow.alert_id.in_(alert_ids + drafts))
+                )
+            )
+            if alert_ids or drafts
+            else []
+        )
         incident_ids = list(
             await session.scalars(
                 select(IncidentRow.id).where(
@@ -71,6 +84,16 @@ async def purge_personal_data(
             )
         )
         if not dry_run:
+            if capsule_ids:  # before their alerts: what residents were told goes with them
+                await session.execute(
+                    delete(CapsulePartRow).where(CapsulePartRow.capsule_id.in_(capsule_ids))
+                )
+                await session.execute(delete(CapsuleRow).where(CapsuleRow.id.in_(capsule_ids)))
+                await session.execute(
+                    delete(EmailSendRow).where(
+                        EmailSendRow.kind == "capsule", EmailSendRow.alert_id.in_(alert_ids)
+                    )
+                )
             if alert_ids:
                 await session.execute(
                     update(AlertRow)
@@ -101,4 +124,6 @@ async def purge_personal_data(
                     .values(modus=None, external_id=None)
                     .execution_options(synchronize_session=False)
                 )
-    return PurgeReport(len(alert_ids), len(drafts), len(acks), len(incident_ids))
+    return PurgeReport(
+        len(alert_ids), len(drafts), len(acks), len(incident_ids), capsules=len(capsule_ids)
+    )
