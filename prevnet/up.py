@@ -64,6 +64,7 @@ from phenomena.storage.unit_of_work import SqlUnitOfWork, utc_now
 from phenomena.storage.usefulness import SqlUsefulness
 from phenomena.usefulness import WEEKS as USEFULNESS_WEEKS
 from prevnet.bot_account import ensure_bot_session
+from prevnet.bot_identity import cross_sign_bot
 from prevnet.capsule_wiring import capsule_parts
 from prevnet.demo import seed_demo_registry, write_demo_accounts
 from prevnet.detection import detection_attachments, run_daily_detection
@@ -524,6 +525,8 @@ async def run_up(
         try:
             await asyncio.wait([ready_or_failed, *runners], return_when=asyncio.FIRST_COMPLETED)
             if bot.ready.is_set():
+                # cross-signed before the first bulletin; a failure is logged, never fatal
+                await cross_sign_bot(client, store, data, post_to_admins)
                 runners.append(asyncio.create_task(dispatcher.run(stop), name="dispatcher"))
                 if mail_dispatcher is not None:
                     runners.append(asyncio.create_task(mail_dispatcher.run(stop), name="email"))

@@ -8,6 +8,7 @@ import click
 
 from prevnet.cli.alerts import alert
 from prevnet.cli.app import App, run_command
+from prevnet.cli.bot import bot
 from prevnet.cli.bridge import bridge
 from prevnet.cli.capsule import capsule
 from prevnet.cli.db import audit, backup_command, db, purge_command, restore_command
@@ -77,6 +78,7 @@ cli.add_command(outbox)
 cli.add_command(duty)
 cli.add_command(report)
 cli.add_command(capsule)
+cli.add_command(bot)
 
 
 def main() -> None:
