@@ -1,5 +1,6 @@
-"""``!capsule A-12``, ``!capsule show|edit|approve C-3``: citizen capsules drafted from a shared
-CLEAR or GREEN alert, screened, and approved by a second person before they go out.
+"""``!capsule A-12``, ``!capsule show|edit|approve|letter C-3``: citizen capsules drafted from a
+shared CLEAR or GREEN alert, screened, and approved by a second person before they go out; the
+cocoon letter of one whose alert detection proposed, on demand.
 
 Every answer goes to the asker's direct chat: a draft is work in progress, and the room the
 command was typed in need not see it. The rules are ``phenomena.capsules.service``'s.
@@ -7,7 +8,8 @@ command was typed in need not see it. The rules are ``phenomena.capsules.service
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,8 +17,9 @@ from bots.alert_desk import AlertDesk, asking_member
 from bots.commands import Arguments, CommandRegistry, Context, Handler, Reply, UsageError
 from phenomena.alert import format_ref
 from phenomena.audience import municipalities_of
-from phenomena.capsules.capsule import Capsule, Part, edit
+from phenomena.capsules.capsule import Capsule, CapsuleRefused, Part, edit, require_public
 from phenomena.capsules.drafting import draft_capsules, languages_of, names_of
+from phenomena.capsules.files import CapsuleFile
 from phenomena.capsules.screen import screen_capsule
 from phenomena.capsules.service import (
     CapsuleRecord,
@@ -28,12 +31,17 @@ from phenomena.capsules.service import (
     drafting_refusal,
     parse_capsule_ref,
 )
+from phenomena.detection.records import DetectionRecord
 from phenomena.errors import AlreadyDone, DomainError, InvalidValue, NotFound, PermissionDenied
 from phenomena.partners import Member, Organisation, OrganisationKind, Role
 from phenomena.storage.capsules import SqlCapsules
 from phenomena.territory import TerritoryRegistry
 
 USAGE = "capsule A-12 [commune]"
+LetterOf = Callable[[CapsuleRecord, Capsule, DetectionRecord, Sequence[str]], CapsuleFile]
+"""Render one language's cocoon letter (``prevnet.capsule_files.letter_file``)."""
+SendFile = Callable[[str, CapsuleFile], Awaitable[None]]
+"""Put a file in a member's direct chat with the bot."""
 
 
 @dataclass
@@ -45,6 +53,8 @@ class CapsuleDesk:
     per_week: int
     timezone: str
     clock: Callable[[], datetime]
+    letter_of: LetterOf | None = None
+    send_file: SendFile | None = None
 
     async def draft(
         self, member: Member, ref: str, asked: str | None = None, once: str | None = None
@@ -135,6 +145,45 @@ class CapsuleDesk:
         return await self.capsules.approve(
             record.id, member.matrix_id, self.clock(), self.per_week, self.timezone, once
         )
+
+    async def letters(
+        self, member: Member, ref: str, streets: Sequence[str] = ()
+    ) -> tuple[CapsuleRecord, tuple[CapsuleFile, ...]]:
+        """The cocoon letter of an approved capsule, one per language, to ``streets`` (else to
+        those around the cluster): only when detection proposed the capsule's alert."""
+        record = await self.readable(member, ref)
+        for capsule in record.capsules:  # the alert's label now, not when it was drafted
+            require_public(capsule, record.ref)
+        if record.state is CapsuleState.DRAFT:
+            raise InvalidValue(
+                f"{record.ref} is a draft: a letter goes to residents, so a second person "
+                f"approves the capsule first (!capsule approve {record.ref})"
+            )
+        async with self.alerts.uow(None) as unit:
+            detected = await unit.detections.get(record.alert_id)
+        alert = format_ref(record.alert_id)
+        if detected is None:
+            raise CapsuleRefused(
+                f"{alert} was not proposed by detection: a cocoon letter is for the streets "
+                f"around a detected cluster; print the poster of {record.ref} instead"
+            )
+        if self.letter_of is None:
+            raise InvalidValue("letters are not made here: ask with prevnet capsule letter")
+        letter_of = self.letter_of
+        files = await asyncio.to_thread(  # a PDF takes about a second: off the event loop
+            lambda: tuple(letter_of(record, c, detected, streets) for c in record.capsules)
+        )
+        return record, files
+
+
+def parse_streets(text: str) -> list[str]:
+    """``streets: rue A, rue B; rue C`` (or nothing) -> the street names, in order."""
+    head, colon, names = text.partition(":")
+    if not text.strip():
+        return []
+    if not colon or head.strip().lower() != "streets":
+        raise UsageError("name the streets after 'streets:', e.g. streets: rue A, rue B")
+    return [n.strip() for n in names.replace(";", ",").replace("\n", ",").split(",") if n.strip()]
 
 
 def prevention_page(
@@ -274,3 +323,26 @@ def register_capsule_commands(commands: CommandRegistry, desk: CapsuleDesk) -> N
     async def approve(context: Context, args: Arguments) -> Reply:
         record = await desk.approve(asking_member(context), capsule_ref(args), context.event_id)
         return Reply(f"Approved. {state_line(record)}", private=True)
+
+    @commands.command(
+        "capsule letter",
+        help="the cocoon letter of a capsule whose alert detection proposed (a PDF)",
+        usage="capsule letter C-3 [streets: rue A, rue B]",
+        raw=True,
+    )
+    @privately
+    async def letter(context: Context, args: Arguments) -> Reply:
+        ref = capsule_ref(args)
+        rest = args.rest.split(None, 1)
+        streets = parse_streets(rest[1] if len(rest) > 1 else "")
+        record, files = await desk.letters(asking_member(context), ref, streets)
+        if desk.send_file is None:
+            raise InvalidValue("files cannot be sent here: use prevnet capsule letter")
+        for file in files:
+            await desk.send_file(context.sender, file)
+        names = ", ".join(f.name for f in files)
+        return Reply(
+            f"The cocoon letter of {record.ref} is in our direct chat ({names}): print it for "
+            "the residents of the streets it names.",
+            private=True,
+        )

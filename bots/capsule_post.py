@@ -1,14 +1,14 @@
-"""A published capsule in its commune's zone room: the text, the image card and the printable
-poster, uploaded encrypted (the zone rooms are end-to-end encrypted).
+"""A published capsule in its commune's zone room: the text, both image cards (square for
+chats and feeds, 1200x630 for websites), the printable poster, and the cocoon letter when
+detection proposed the alert, uploaded encrypted (the zone rooms are end-to-end encrypted).
 
 Each message has a transaction ID of the capsule, its language and its part, so an event the
 outbox delivers again posts nothing twice. Pictures and PDFs are rendered by the composition
-root's renderers (``prevnet.capsule_media``): the Matrix side only carries them.
+root (``prevnet.capsule_files``): the Matrix side only carries them.
 """
 
 from __future__ import annotations
 
-import asyncio
 import io
 import logging
 from collections.abc import Awaitable, Callable
@@ -18,6 +18,7 @@ import nio
 
 from bots.report_post import Post, encrypted_image
 from phenomena.capsules.capsule import PUBLIC_TLPS, Capsule
+from phenomena.capsules.files import CapsuleFile, FilesOf
 from phenomena.capsules.service import CapsuleRecord
 from phenomena.events import CapsulePublished, Event
 from phenomena.territory import TerritoryRegistry
@@ -25,7 +26,6 @@ from phenomena.territory import TerritoryRegistry
 log = logging.getLogger(__name__)
 
 CapsuleOf = Callable[[int], Awaitable[CapsuleRecord | None]]
-Render = Callable[[Capsule], bytes]
 
 
 def capsule_text(record: CapsuleRecord, capsule: Capsule) -> str:
@@ -70,19 +70,17 @@ class CapsulePosts:
         room_id_of: Callable[[str], Awaitable[str | None]],
         capsule_of: CapsuleOf,
         territories: TerritoryRegistry,
-        card: Render,
-        poster: Render,
+        files: FilesOf,
     ) -> None:
         self._client = client
         self._post = post
         self._room_id_of = room_id_of
         self._capsule_of = capsule_of
         self._territories = territories
-        self._card = card
-        self._poster = poster
+        self._files = files
 
     async def handle(self, event: Event) -> None:
-        """Post each language's capsule, card and poster in the commune's zone room, once."""
+        """Post each language's capsule and its files in the commune's zone room, once."""
         if not isinstance(event, CapsulePublished):
             return
         record = await self._capsule_of(event.capsule_id)
@@ -96,25 +94,19 @@ class CapsulePosts:
         if any(c.tlp not in PUBLIC_TLPS for c in record.capsules):
             log.warning("%s: its alert is no longer CLEAR or GREEN; not posted", record.ref)
             return
+        files = await self._files(record)
         for capsule in record.capsules:
             tx = f"prevnet-capsule-{record.id}-{capsule.language}"
             await self._post(
                 room, {"msgtype": "m.notice", "body": capsule_text(record, capsule)}, tx_id=tx
             )
-            name = f"capsule-{record.id}-{capsule.language}"
-            # rendering takes up to a second (the PDF): off the event loop, so the bot syncs on
-            card, pdf = await asyncio.gather(
-                asyncio.to_thread(self._card, capsule), asyncio.to_thread(self._poster, capsule)
-            )
-            image = await encrypted_image(
-                self._client, card, f"{name}.png", f"{capsule.title} (image card)"
-            )
-            await self._post(room, image, tx_id=f"{tx}-card")
-            poster = await encrypted_file(
-                self._client,
-                pdf,
-                f"{name}-poster.pdf",
-                "application/pdf",
-                f"{capsule.title} (A4 poster)",
-            )
-            await self._post(room, poster, tx_id=f"{tx}-poster")
+            for file in files.get(capsule.language, ()):
+                content = await file_content(self._client, file)
+                await self._post(room, content, tx_id=f"{tx}-{file.kind.name.lower()}")
+
+
+async def file_content(client: nio.AsyncClient, file: CapsuleFile) -> dict[str, Any]:
+    """Upload one capsule file encrypted: the ``m.image`` or ``m.file`` content to post."""
+    if file.is_image:
+        return await encrypted_image(client, file.data, file.name, file.description)
+    return await encrypted_file(client, file.data, file.name, file.mimetype, file.description)

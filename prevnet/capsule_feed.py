@@ -3,12 +3,15 @@
 
 Public by design (residents' readers fetch it without an account), so it serves only what was
 made for residents: published capsules (approved by a second person) whose alert is still CLEAR
-or GREEN; drafts, waiting capsules and anything of a stricter label are never in it.
+or GREEN; drafts, waiting capsules and anything of a stricter label are never in it. Each
+entry carries its two cards as enclosures, served beside the feed: the square one for apps, the
+1200x630 one for websites and link previews (``C-3-fr-wide.png``).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
@@ -28,14 +31,19 @@ def card_png(capsule: Capsule) -> bytes:
     return render_card(capsule, CardFormat.SQUARE).png
 
 
+def wide_card_png(capsule: Capsule) -> bytes:
+    """The wide card (1200x630): the one websites and link previews show."""
+    return render_card(capsule, CardFormat.WIDE).png
+
+
 def feed_path(nis: str, language: str) -> str:
     """Where a commune's feed in ``language`` is served."""
     return f"/capsules/{nis}/{language}.atom"
 
 
-def card_path(nis: str, ref: str, language: str) -> str:
-    """Where a published capsule's square card is served."""
-    return f"/capsules/{nis}/{ref}-{language}.png"
+def card_path(nis: str, ref: str, language: str, wide: bool = False) -> str:
+    """Where a published capsule's square (or wide) card is served."""
+    return f"/capsules/{nis}/{ref}-{language}{'-wide' if wide else ''}.png"
 
 
 def feed_entries(records: list[CapsuleRecord], language: str, base: str) -> list[FeedEntry]:
@@ -44,8 +52,9 @@ def feed_entries(records: list[CapsuleRecord], language: str, base: str) -> list
     for record in records:
         for capsule in record.capsules:
             if capsule.language == language and record.published_at is not None:
-                image = base + card_path(record.municipality, record.ref, language)
-                entries.append(FeedEntry(record.ref, capsule, record.published_at, image))
+                square = base + card_path(record.municipality, record.ref, language)
+                wide = base + card_path(record.municipality, record.ref, language, wide=True)
+                entries.append(FeedEntry(record.ref, capsule, record.published_at, square, wide))
     return entries
 
 
@@ -77,19 +86,28 @@ def add_capsule_feed(
             headers={"Cache-Control": "public, max-age=300"},
         )
 
-    async def card(request: web.Request) -> web.Response:
-        nis, language = request.match_info["nis"], request.match_info["language"]
-        ref = f"C-{request.match_info['id']}"
-        record = next((r for r in await capsules.published(nis) if r.ref == ref), None)
-        capsule = (
-            next((c for c in record.capsules if c.language == language), None) if record else None
-        )
-        if capsule is None:
-            raise web.HTTPNotFound(text=f"no published capsule {ref} in {language} here")
-        png = await asyncio.to_thread(card_png, capsule)  # a tenth of a second of drawing
-        return web.Response(
-            body=png, content_type="image/png", headers={"Cache-Control": "public, max-age=3600"}
-        )
+    def card(draw: Callable[[Capsule], bytes]) -> Callable[[web.Request], Awaitable[web.Response]]:
+        async def serve(request: web.Request) -> web.Response:
+            nis, language = request.match_info["nis"], request.match_info["language"]
+            ref = f"C-{request.match_info['id']}"
+            record = next((r for r in await capsules.published(nis) if r.ref == ref), None)
+            capsule = (
+                next((c for c in record.capsules if c.language == language), None)
+                if record
+                else None
+            )
+            if capsule is None:
+                raise web.HTTPNotFound(text=f"no published capsule {ref} in {language} here")
+            png = await asyncio.to_thread(draw, capsule)  # a tenth of a second of drawing
+            return web.Response(
+                body=png,
+                content_type="image/png",
+                headers={"Cache-Control": "public, max-age=3600"},
+            )
+
+        return serve
 
     app.router.add_get(r"/capsules/{nis:\d{5}}/{language:[a-z]{2}}.atom", feed)
-    app.router.add_get(r"/capsules/{nis:\d{5}}/C-{id:\d{1,12}}-{language:[a-z]{2}}.png", card)
+    card_route = r"/capsules/{nis:\d{5}}/C-{id:\d{1,12}}-{language:[a-z]{2}}"
+    app.router.add_get(card_route + ".png", card(card_png))
+    app.router.add_get(card_route + "-wide.png", card(wide_card_png))

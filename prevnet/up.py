@@ -452,7 +452,15 @@ async def run_up(
         for subscription in escalation.subscriptions:
             dispatcher.subscribe(subscription)
         capsules = capsule_parts(  # !capsule, posted in zone rooms and mailed via the outbox
-            settings, db, desk, utc_now, dispatcher.wake, client, bot.post, network.room_id
+            settings,
+            db,
+            desk,
+            utc_now,
+            dispatcher.wake,
+            client,
+            bot.post,
+            network.room_id,
+            direct_room=network.direct_room,  # where !capsule letter puts the PDF
         )
         register_capsule_commands(commands, capsules.desk)
         for subscription in capsules.subscriptions:

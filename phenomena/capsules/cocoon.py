@@ -7,6 +7,7 @@ knows them: detection proposes a cluster with its municipalities, an analyst nam
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -21,6 +22,14 @@ if TYPE_CHECKING:
 
 MAX_STREETS = 40
 """More streets than this is no longer "around a cluster": send a poster instead."""
+_ROUNDED_TO = 50  # metres: residents read "within 300 m", not the scan's 287.4
+
+
+def around_cluster(capsule: Capsule, detected: DetectionRecord) -> str:
+    """The streets a letter goes to when nobody named them: those within the cluster's radius
+    (rounded up, never a point on a map: the cluster's centre stays with partners)."""
+    metres = max(_ROUNDED_TO, math.ceil(detected.radius_metres / _ROUNDED_TO) * _ROUNDED_TO)
+    return Wording(capsule.language)("cocoon-around", metres=str(metres), commune=capsule.commune)
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,10 @@ from publishing one capsule twice.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,7 +25,7 @@ from phenomena.events import CapsulePublished
 from phenomena.storage.database import Database
 from phenomena.storage.locks import lock_key
 from phenomena.storage.schema import AlertRow, OutboxRow, ProcessedCommandRow
-from phenomena.storage.schema_capsules import CapsulePartRow, CapsuleRow
+from phenomena.storage.schema_capsules import CapsuleOptOutRow, CapsulePartRow, CapsuleRow
 from phenomena.taxonomy import PhenomenonType
 from phenomena.tlp import Tlp
 
@@ -200,6 +200,35 @@ class SqlCapsules:
                 .order_by(CapsuleRow.published_at.desc(), CapsuleRow.id.desc())
             )
             return [_record(r[0], r[1], r[2]) for r in rows]
+
+    async def opt_out(self, address: str, now: datetime) -> None:
+        """No more capsule mails to ``address`` (its unsubscribe link); twice is once."""
+        key = address.strip().lower()
+        try:
+            async with self._db.sessions() as session, session.begin():
+                if await session.get(CapsuleOptOutRow, key) is None:
+                    session.add(CapsuleOptOutRow(address=key, at=now))
+        except IntegrityError:
+            pass  # two clicks at once: the other one recorded it
+
+    async def opt_in(self, address: str) -> bool:
+        """Capsule mails to ``address`` again; False if it had not unsubscribed."""
+        async with self._db.sessions() as session, session.begin():
+            done = await session.execute(
+                delete(CapsuleOptOutRow).where(CapsuleOptOutRow.address == address.strip().lower())
+            )
+        return bool(getattr(done, "rowcount", 0))
+
+    async def opted_out(self, addresses: Collection[str]) -> set[str]:
+        """Those of ``addresses`` (as given) that unsubscribed from capsule mails."""
+        keys = {a.strip().lower(): a for a in addresses}
+        if not keys:
+            return set()
+        async with self._db.sessions() as session:
+            found = await session.scalars(
+                select(CapsuleOptOutRow.address).where(CapsuleOptOutRow.address.in_(keys))
+            )
+            return {keys[a] for a in found}
 
 
 async def _publish_waiting(

@@ -2,7 +2,8 @@
 
 They hang off the shared ``Base``; ``schema`` imports this module, so Alembic sees one metadata.
 A capsule's state moves draft -> published (or waiting, beyond the commune's weekly cap, then
-published); an edit puts it back to draft, so nothing changed goes out unapproved.
+published); an edit puts it back to draft, so nothing changed goes out unapproved. Coordinators
+who unsubscribed are kept by address, so no later capsule mails them.
 """
 
 from __future__ import annotations
@@ -57,3 +58,12 @@ class CapsulePartRow(Base):
     long: Mapped[str] = mapped_column(Text)
     hashtags: Mapped[str] = mapped_column(String(120))
     findings: Mapped[list[Any]] = mapped_column(JSON)  # the screen's findings, as lines
+
+
+class CapsuleOptOutRow(Base):
+    """A BIN/PLP coordinator's address that asked for no more capsule mails (lower case)."""
+
+    __tablename__ = "capsule_opt_outs"
+
+    address: Mapped[str] = mapped_column(String(320), primary_key=True)
+    at: Mapped[datetime]

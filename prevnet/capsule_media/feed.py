@@ -23,12 +23,19 @@ _ATOM = "{http://www.w3.org/2005/Atom}"
 @dataclass(frozen=True)
 class FeedEntry:
     """An approved capsule, its reference (``C-3``) and when it was approved (aware datetime);
-    ``image_url``, where its card is served (an enclosure for readers that show pictures)."""
+    ``image_url``, where its square card is served, and ``wide_image_url`` its 1200x630 card
+    (for websites and link previews): enclosures for readers that show pictures."""
 
     ref: str
     capsule: Capsule
     approved_at: datetime
     image_url: str | None = None
+    wide_image_url: str | None = None
+
+    @property
+    def images(self) -> tuple[str, ...]:
+        """The cards' addresses, square first."""
+        return tuple(u for u in (self.image_url, self.wide_image_url) if u is not None)
 
 
 def atom_feed(
@@ -71,14 +78,14 @@ def atom_feed(
         item.summary(entry.capsule.short)
         item.content(entry.capsule.long, type="text")
         item.link(href=entry.capsule.link, rel="alternate", type="text/html")
-        if entry.image_url is not None:
-            item.link(href=entry.image_url, rel="enclosure", type="image/png")
+        for image in entry.images:
+            item.link(href=image, rel="enclosure", type="image/png")
         item.published(entry.approved_at)
         item.updated(entry.approved_at)
         for tag in entry.capsule.hashtags.split():
             item.category(term=tag.lstrip("#"), label=tag)
     xml: bytes = feed.atom_str(pretty=True)
-    return _entry_link_kinds(xml, {e.image_url for e in mine if e.image_url})
+    return _entry_link_kinds(xml, {url for e in mine for url in e.images})
 
 
 def _entry_link_kinds(xml: bytes, images: set[str]) -> bytes:

@@ -1,6 +1,7 @@
-"""``prevnet capsule A-12 --as @id``, ``prevnet capsule show|edit|approve C-3``: citizen capsules
-from the command line, under the same rules as ``!capsule`` in chat (the member named with
-``--as`` must be allowed to do it; four eyes hold here too).
+"""``prevnet capsule A-12 --as @id``, ``prevnet capsule show|edit|approve|letter C-3``: citizen
+capsules from the command line, under the same rules as ``!capsule`` in chat (the member named
+with ``--as`` must be allowed to do it; four eyes hold here too). ``resubscribe`` lets a BIN/PLP
+coordinator who unsubscribed get capsule mails again.
 
 An approval that publishes queues the capsule in the outbox; the running ``prevnet up`` posts
 and mails it.
@@ -9,17 +10,20 @@ and mails it.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import click
 
 from bots.alert_desk import AlertDesk
-from bots.capsule_commands import CapsuleDesk, render, state_line
+from bots.capsule_commands import CapsuleDesk, parse_streets, render, state_line
+from phenomena.capsules.files import CapsuleFile
 from phenomena.capsules.service import CapsuleRecord
 from phenomena.errors import NotFound
 from phenomena.partners import Member
 from phenomena.storage.bulletins import SqlBulletinLedger
 from phenomena.storage.capsules import SqlCapsules
 from phenomena.storage.unit_of_work import SqlUnitOfWork, utc_now
+from prevnet.capsule_files import letter_file
 from prevnet.cli.app import App
 
 AS_HELP = (
@@ -57,6 +61,7 @@ def _run(app: App, as_member: str, action: Callable[[CapsuleDesk, Member], Await
             app.settings.capsules.capsules_per_week,
             app.settings.timezone,
             utc_now,
+            letter_of=letter_file,
         )
         async with SqlUnitOfWork(db.sessions) as unit:
             member = await unit.members.get(as_member.strip())
@@ -127,3 +132,54 @@ def approve(app: App, capsule_ref: str, as_member: str) -> None:
         return f"Approved. {state_line(record)}"
 
     click.echo(_run(app, as_member, act))
+
+
+@capsule.command("letter")
+@click.argument("capsule_ref")
+@click.option("--as", "as_member", required=True, help=AS_HELP)
+@click.option(
+    "--streets",
+    default="",
+    help="The streets it goes to, separated by commas (default: those around the cluster).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(),
+    help="The directory the PDF is written to (default: here).",
+)
+@click.pass_obj
+def letter(app: App, capsule_ref: str, as_member: str, streets: str, out_dir: Path) -> None:
+    """Write the cocoon letter of C-3 (one PDF per language): only when detection proposed its
+    alert, for the streets around the cluster."""
+
+    made: list[CapsuleFile] = []
+
+    async def act(desk: CapsuleDesk, member: Member) -> str:
+        named = parse_streets(f"streets: {streets}") if streets.strip() else []
+        record, files = await desk.letters(member, capsule_ref, named)
+        made.extend(files)
+        return record.ref
+
+    ref = _run(app, as_member, act)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for file in made:
+        (out_dir / file.name).write_bytes(file.data)
+    written = ", ".join(str(out_dir / f.name) for f in made)
+    click.echo(f"The cocoon letter of {ref}: {written}")
+
+
+@capsule.command("resubscribe")
+@click.argument("address")
+@click.pass_obj
+def resubscribe(app: App, address: str) -> None:
+    """Send capsule mails again to ADDRESS, a coordinator who unsubscribed."""
+
+    async def go() -> bool:
+        return await SqlCapsules(await app.database()).opt_in(address)
+
+    if app.run(go):
+        click.echo(f"{address} gets capsule mails again.")
+    else:
+        click.echo(f"{address} had not unsubscribed: nothing to change.")

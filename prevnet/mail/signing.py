@@ -32,6 +32,7 @@ class Purpose(enum.Enum):
     ACKNOWLEDGE = "acknowledge"
     UNSUBSCRIBE = "unsubscribe"
     MESSAGE_ID = "message-id"
+    CAPSULE_UNSUBSCRIBE = "capsule-unsubscribe"  # a BIN/PLP coordinator's (not a member's)
 
 
 @dataclass(frozen=True)

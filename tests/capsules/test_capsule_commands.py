@@ -1,23 +1,33 @@
 """``!capsule`` on a real database (SQLite and PostgreSQL), as the bot hands commands over:
 drafting in the direct chat with the screen's findings, AMBER refused, four eyes, edits that
-reset approval, and the weekly cap with waiting capsules published when the week turns."""
+reset approval, the weekly cap with waiting capsules published when the week turns, and the
+cocoon letter on demand, only for an alert detection proposed."""
 
 from __future__ import annotations
 
 import asyncio
+import io
 from datetime import timedelta
 
 import pytest
+from pypdf import PdfReader
+from sqlalchemy import update
 
 from bots.capsule_commands import CapsuleDesk, register_capsule_commands
 from bots.commands import Context, Reply
+from phenomena.alert import parse_ref
+from phenomena.capsules.files import CapsuleFile
 from phenomena.capsules.service import CapsuleState, parse_capsule_ref
 from phenomena.events import CapsulePublished
 from phenomena.room_keys import direct_key
 from phenomena.storage.capsules import SqlCapsules
 from phenomena.storage.database import Database
 from phenomena.storage.outbox import Outbox
+from phenomena.storage.schema import AlertRow
+from phenomena.storage.unit_of_work import SqlUnitOfWork
 from phenomena.territory import TerritoryRegistry
+from prevnet.capsule_files import letter_file
+from tests.capsules.alerts import detected
 from tests.support.alert_desk import Desk, direct, ref_in
 
 ALERT = """!alert new
@@ -38,10 +48,33 @@ async def desk(db: Database, territories: TerritoryRegistry) -> Desk:
     return found
 
 
-def capsules(desk: Desk, per_week: int = 2) -> CapsuleDesk:
-    found = CapsuleDesk(desk.desk, SqlCapsules(desk.db), per_week, "Europe/Brussels", desk.clock)
+def capsules(
+    desk: Desk, per_week: int = 2, sent: list[tuple[str, CapsuleFile]] | None = None
+) -> CapsuleDesk:
+    """The capsule commands on ``desk``; files put in direct chats are appended to ``sent``."""
+
+    async def send_file(matrix_id: str, file: CapsuleFile) -> None:
+        assert sent is not None
+        sent.append((matrix_id, file))
+
+    found = CapsuleDesk(
+        desk.desk,
+        SqlCapsules(desk.db),
+        per_week,
+        "Europe/Brussels",
+        desk.clock,
+        letter_of=letter_file,
+        send_file=send_file,
+    )
     register_capsule_commands(desk.registry, found)
     return found
+
+
+async def proposed_by_detection(desk: Desk, ref: str) -> None:
+    """Record that detection proposed alert ``ref`` (as ``phenomena.services.detection`` does)."""
+    async with SqlUnitOfWork(desk.db.sessions) as unit:
+        await unit.detections.add(detected(parse_ref(ref)))
+        await unit.commit()
 
 
 async def published(desk: Desk, tlp: str = "green") -> str:
@@ -204,3 +237,45 @@ async def test_two_approvals_at_the_same_instant_keep_the_cap(desk: Desk) -> Non
         )
     )
     assert sorted(r.state.value for r in approved) == ["published", "waiting"]
+
+
+async def test_the_cocoon_letter_is_for_an_alert_detection_proposed_only(desk: Desk) -> None:
+    sent: list[tuple[str, CapsuleFile]] = []
+    capsules(desk, sent=sent)
+    ref = await published(desk)
+    c = capsule_ref(await desk.say("prevention.mons", f"!capsule {ref}"))
+    draft = await desk.say("prevention.mons", f"!capsule letter {c}")
+    assert "is a draft" in text(draft) and f"!capsule approve {c}" in text(draft)
+    await desk.say("analyste.mons", f"!capsule approve {c}")
+    refused = await desk.say("prevention.mons", f"!capsule letter {c}", room="zone:5324")
+    assert refused is not None and refused.private
+    assert f"{ref} was not proposed by detection" in text(refused) and "poster" in text(refused)
+    assert sent == []
+
+    await proposed_by_detection(desk, ref)
+    reply = await desk.say(
+        "prevention.mons", f"!capsule letter {c} streets: rue de Nimy, rue des Gaillers"
+    )
+    assert reply is not None and reply.private and "cocoon letter" in reply.text
+    [(to, letter)] = sent
+    assert to == "@prevention.mons:prevnet.test"
+    assert letter.name == f"capsule-{parse_capsule_ref(c)}-fr-letter.pdf"
+    page = PdfReader(io.BytesIO(letter.data)).pages[0]
+    assert "rue de Nimy, rue des Gaillers" in " ".join(page.extract_text().split())
+    stranger = await desk.say("preventie.oostende", f"!capsule letter {c}")
+    assert "no capsule" in text(stranger) and len(sent) == 1
+
+
+async def test_no_letter_once_the_alert_is_no_longer_green(desk: Desk) -> None:
+    sent: list[tuple[str, CapsuleFile]] = []
+    capsules(desk, sent=sent)
+    ref = await published(desk)
+    await proposed_by_detection(desk, ref)
+    c = capsule_ref(await desk.say("prevention.mons", f"!capsule {ref}"))
+    await desk.say("analyste.mons", f"!capsule approve {c}")
+    async with desk.db.sessions() as session, session.begin():  # made AMBER afterwards
+        await session.execute(
+            update(AlertRow).where(AlertRow.id == parse_ref(ref)).values(tlp="amber")
+        )
+    refused = await desk.say("prevention.mons", f"!capsule letter {c}")
+    assert "TLP:AMBER" in text(refused) and sent == []

@@ -16,7 +16,8 @@ from sqlalchemy import update
 
 from bots.capsule_post import CapsulePosts
 from phenomena.alert import parse_ref
-from phenomena.capsules.service import CapsuleState, parse_capsule_ref
+from phenomena.capsules.files import CapsuleFiles
+from phenomena.capsules.service import CapsuleRecord, CapsuleState, parse_capsule_ref
 from phenomena.events import CapsulePublished
 from phenomena.partners import Organisation
 from phenomena.storage.capsules import SqlCapsules
@@ -25,9 +26,8 @@ from phenomena.storage.email_deliveries import SqlEmailDeliveries
 from phenomena.storage.outbox import Outbox
 from phenomena.storage.schema import AlertRow
 from phenomena.territory import TerritoryRegistry
-from prevnet.capsule_feed import add_capsule_feed, card_png
+from prevnet.capsule_feed import add_capsule_feed
 from prevnet.capsule_mail import CapsuleMailer
-from prevnet.capsule_media.printed import render_poster
 from prevnet.mail.sender import SmtpSender
 from tests.capsules.test_capsule_commands import capsule_ref, capsules, published, text
 from tests.mail.smtp_relay import Relay, relay
@@ -137,6 +137,9 @@ async def test_a_capsule_of_an_alert_made_amber_reaches_no_resident(
     async def organisations() -> Iterable[Organisation]:
         return (await desk.desk.registry())[1].values()
 
+    async def nothing_drawn(record: CapsuleRecord) -> CapsuleFiles:
+        raise AssertionError(f"{record.ref}'s files were drawn for residents")
+
     event = CapsulePublished(parse_capsule_ref(c), "53053")
     posts = CapsulePosts(
         None,  # no client: nothing may be uploaded
@@ -144,8 +147,7 @@ async def test_a_capsule_of_an_alert_made_amber_reaches_no_resident(
         room_id_of,
         store.get,
         desk.territories,
-        card_png,
-        render_poster,
+        nothing_drawn,
     )
     await posts.handle(event)
     mailer = CapsuleMailer(
@@ -154,8 +156,9 @@ async def test_a_capsule_of_an_alert_made_amber_reaches_no_resident(
         store.get,
         organisations,
         desk.territories,
-        card_png,
-        render_poster,
+        nothing_drawn,
+        store.opted_out,
+        lambda capsule_id, address, language: "https://prevnet.example.be/unsubscribe",
     )
     await mailer.handle(event)
     assert posted == [] and relay.inbox.received == []

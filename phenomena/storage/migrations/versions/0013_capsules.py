@@ -1,4 +1,5 @@
-"""citizen capsules and their parts; organisations' prevention page and BIN/PLP coordinators
+"""citizen capsules and their parts; organisations' prevention page and BIN/PLP coordinators;
+coordinators who unsubscribed from capsule mails
 
 Revision ID: 0013
 Revises: 0012
@@ -70,9 +71,16 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("capsule_id", "language", name=op.f("pk_capsule_parts")),
     )
+    op.create_table(
+        "capsule_opt_outs",
+        sa.Column("address", sa.String(length=320), nullable=False),
+        sa.Column("at", _WHEN, nullable=False),
+        sa.PrimaryKeyConstraint("address", name=op.f("pk_capsule_opt_outs")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("capsule_opt_outs")
     op.drop_table("capsule_parts")
     op.drop_index("ix_capsules_municipality_state", table_name="capsules")
     op.drop_index(op.f("ix_capsules_alert_id"), table_name="capsules")
