@@ -14,19 +14,6 @@ for (const name of ["log", "info", "debug", "trace"]) {
   console[name] = (...args) => console.error(...args);
 }
 
-// The SDK's sync loop uses Promise.withResolvers (Node 22); Node 20 lacks it.
-if (typeof Promise.withResolvers !== "function") {
-  Promise.withResolvers = function withResolvers() {
-    let resolve;
-    let reject;
-    const promise = new this((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    return { promise, resolve, reject };
-  };
-}
-
 const sdk = await import("matrix-js-sdk");
 const { logger } = await import("matrix-js-sdk/lib/logger.js");
 logger.setLevel(process.env.JSCLIENT_LOG_LEVEL ?? "error");
@@ -99,12 +86,17 @@ async function login(command) {
   const user = needString(command, "user");
   const password = needString(command, "password");
   const anonymous = sdk.createClient({ baseUrl });
-  const session = await anonymous.login("m.login.password", {
-    identifier: { type: "m.id.user", user },
-    password,
-    device_id: command.device_id ?? undefined,
-    initial_device_display_name: command.device_name ?? "jsclient (matrix-js-sdk)",
-  });
+  let session;
+  try {
+    session = await anonymous.login("m.login.password", {
+      identifier: { type: "m.id.user", user },
+      password,
+      device_id: command.device_id ?? undefined,
+      initial_device_display_name: command.device_name ?? "jsclient (matrix-js-sdk)",
+    });
+  } catch (error) {
+    fail(`could not log in ${user} at ${baseUrl}: ${error?.message ?? error}`);
+  }
   client = sdk.createClient({
     baseUrl,
     userId: session.user_id,
@@ -116,16 +108,21 @@ async function login(command) {
   for (const name of [sdk.RoomEvent.Timeline, sdk.MatrixEventEvent.Decrypted, sdk.RoomMemberEvent.Membership]) {
     client.on(name, notifyWaiters);
   }
+  let firstSync;
   const prepared = new Promise((resolve, reject) => {
     client.on(sdk.ClientEvent.Sync, (state, _previous, data) => {
       if (state === "PREPARED" || state === "SYNCING") resolve();
       if (state === "ERROR") console.error(`jsclient: sync error: ${data?.error?.message ?? state}`);
       notifyWaiters();
     });
-    setTimeout(() => reject(new Error("first sync did not finish within 60 s")), 60_000);
+    firstSync = setTimeout(() => reject(new Error("the first sync did not finish within 60 s")), 60_000);
   });
   await client.startClient({ initialSyncLimit: 30, lazyLoadMembers: false });
-  await prepared;
+  try {
+    await prepared;
+  } finally {
+    clearTimeout(firstSync);
+  }
   // Our device keys must be on the server before anyone encrypts for us.
   const me = session.user_id;
   const crypto = client.getCrypto();
@@ -365,12 +362,21 @@ async function handle(line) {
     answer({ id, ok: false, error: `unknown command ${JSON.stringify(command.cmd)}; known: ${Object.keys(COMMANDS).join(", ")}` });
     return;
   }
+  let timer;
+  const given = Number(command.timeout);
+  const own = Number.isFinite(given) && given > 0 ? Math.min(given, MAX_TIMEOUT) : DEFAULT_TIMEOUT;
+  const limit = command.cmd === "login" ? 60 + own : own + 5; // the command's own wait, then some
+  const overdue = new Promise((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${command.cmd} took more than ${limit} s`)), limit * 1000);
+  });
   try {
-    answer({ id, ok: true, result: await run(command) });
+    answer({ id, ok: true, result: await Promise.race([run(command), overdue]) });
   } catch (error) {
     const message = error?.message ?? String(error);
     console.error(`jsclient: ${command.cmd} failed: ${message}`);
     answer({ id, ok: false, error: message });
+  } finally {
+    clearTimeout(timer);
   }
   if (command.cmd === "stop") shutdown(0);
 }
