@@ -73,6 +73,7 @@ from prevnet.duty_wiring import duty_service
 from prevnet.escalation_wiring import escalation_parts
 from prevnet.homeserver import Homeserver, HomeserverFiles, HomeserverOptions
 from prevnet.incident_api import incident_app
+from prevnet.late_joiner_wiring import late_joiners, open_bulletins
 from prevnet.mail.bulletin_wiring import (
     add_bulletin_mail_routes,
     bulletin_mail_dispatcher,
@@ -298,6 +299,9 @@ async def run_up(
             direct_chats=network,
             direct_room=network.direct_room,
         )
+        # late joiners and new devices get the room keys of open alerts' bulletins (issue 19)
+        sharing = late_joiners(client, store, member_lookup(uow), open_bulletins(uow, ledger))
+        stack.callback(sharing.history.close)
 
         async def alert_of(alert_id: int) -> Alert | None:
             async with uow() as unit:
@@ -331,7 +335,7 @@ async def run_up(
             return BulletinRecord(alert_id, room, room_id, event_id, version)
 
         delivery = AlertDelivery(
-            post=bot.post,
+            post=sharing.recording(bot.post),
             room_id_of=network.room_id,
             alert_of=alert_of,
             source_of=source_of,
@@ -536,6 +540,7 @@ async def run_up(
                 # cross-signed before the first bulletin; a failure is logged, never fatal
                 await cross_sign_bot(client, store, data, post_to_admins)
                 runners.append(asyncio.create_task(dispatcher.run(stop), name="dispatcher"))
+                runners.append(asyncio.create_task(sharing.run(stop), name="late-joiners"))
                 if mail_dispatcher is not None:
                     runners.append(asyncio.create_task(mail_dispatcher.run(stop), name="email"))
                 replies = await start_replies(settings, data, ReplyRecorder(uow, once_uow))

@@ -1,0 +1,48 @@
+"""A RED alert's room key goes only to devices of its room's joined members (issue 19): the bot
+re-shares keys with late devices, and an adversarial member of the same zone, or a recipient who
+was removed from the alert's room, must not get the key that opens the RED bulletin."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nio
+
+from bots.network import MatrixNetwork
+from bots.synapse_admin import SynapseAdmin
+from phenomena.storage.database import Database
+from phenomena.territory import TerritoryRegistry
+from phenomena.tlp import Tlp
+from tests.support.key_sharing import in_mons, key_stage
+from tests.support.synapse import LocalHomeserver
+
+SECRET = "Informant says the gang moves to Quaregnon on Friday."
+
+
+async def test_a_red_alert_s_key_goes_only_to_its_room_s_joined_members(
+    homeserver: LocalHomeserver,
+    admin: SynapseAdmin,
+    network: MatrixNetwork,
+    room_db: Database,
+    territories: TerritoryRegistry,
+    tmp_path: Path,
+) -> None:
+    async with key_stage(homeserver, admin, network, room_db, territories, tmp_path) as stage:
+        red = await stage.publish(in_mons(SECRET, Tlp.RED))
+        green = await stage.publish(in_mons("Fake water-company agents at the door."))
+        (red_room,) = (await stage.ledger.bulletins(red)).values()
+        red_session = await stage.session_of(red_room)
+        green_session = await stage.session_of(await stage.bulletin(green, "zone:5324"))
+        removed = await stage.bot.client.room_kick(red_room.room_id, stage.user("late"), "test")
+        assert isinstance(removed, nio.RoomKickResponse), removed
+
+        recipient = await stage.device("analyst", "new")  # Mons police: in the RED room
+        assert SECRET in await recipient.read(red_room.room_id, red_room.event_id)
+        outsider = await stage.device("prevention", "new")  # same zone room, not a recipient
+        former = await stage.device("late", "new")  # a recipient no longer in the room
+        for person in (outsider, former):
+            await person.wait_for_key(green_session)  # served for the zone room they are in
+        await stage.settled()
+        for person in (outsider, former):
+            await person.client.sync(timeout=0)
+            assert red_session not in {s for _, s in person.room_keys}, person.client.user_id
