@@ -147,7 +147,8 @@ function matches(event, command) {
   if (command.sender && event.getSender() !== command.sender) return false;
   if (command.type && event.getType() !== command.type) return false;
   if (command.contains && !bodyOf(event).includes(command.contains)) return false;
-  if (!command.type && !command.event_id && event.getType() !== "m.room.message") return false;
+  const wanted = command.undecryptable ? ["m.room.message", "m.room.encrypted"] : ["m.room.message"];
+  if (!command.type && !command.event_id && !wanted.includes(event.getType())) return false;
   return true;
 }
 
@@ -182,6 +183,7 @@ async function describe(event) {
     sender_has_cross_signing_keys: null,
   };
   if (!event.isEncrypted()) return result;
+  if (event.isDecryptionFailure()) return result;
   const info = await crypto.getEncryptionInfoForEvent(event);
   if (info) {
     result.encryption_info = {
@@ -250,6 +252,8 @@ async function waitForEvent(command) {
     async () => {
       for (const candidate of seen()) {
         if (candidate.isBeingDecrypted() || candidate.shouldAttemptDecryption()) continue;
+        // its key may still come: an undecryptable event matches only when asked for
+        if (candidate.isDecryptionFailure() && !command.undecryptable) continue;
         if (matches(candidate, command)) return candidate;
       }
       return undefined;

@@ -236,11 +236,14 @@ class JsClient:
         event_id: str | None = None,
         within: float = 30.0,
         skip: Iterable[str] = (),
+        undecryptable: bool = False,
     ) -> SeenEvent:
         """The first timeline event that matches every given filter, decrypted.
 
         Without ``type`` or ``event_id`` only ``m.room.message`` events match; ``contains`` is
         a substring of the body; ``skip`` names event IDs already seen, to wait for a later one.
+        An event the client cannot decrypt (yet: its key may still come) matches only with
+        ``undecryptable``; its ``decryption_failure`` then says why.
         """
         raw = await self.call(
             "wait_for_event",
@@ -250,6 +253,7 @@ class JsClient:
             contains=contains,
             type=type,
             event_id=event_id,
+            undecryptable=undecryptable,
             **{"except": list(skip)},
         )
         return SeenEvent.parse(raw)
