@@ -181,7 +181,7 @@ async def rotate(client: nio.AsyncClient, store: Path, password: str | None) -> 
     device_id = str(client.device_id)
     before = await server.own_keys()
     keys = CrossSigningKeys.generate(server.user_id)
-    await server.upload(keys, password)
+    await server.upload(keys, password, replace=True)
     ours = [
         device
         for name, device in before.devices.items()

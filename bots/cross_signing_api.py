@@ -115,11 +115,22 @@ class Homeserver:
     async def put_shared_copy(self, content: dict[str, Any]) -> None:
         await self.checked("PUT", self._account_data_path(), content)
 
-    async def upload(self, keys: CrossSigningKeys, password: str | None) -> None:
-        """Upload a new identity, answering the homeserver's password challenge (UIA)."""
+    async def upload(
+        self, keys: CrossSigningKeys, password: str | None, *, replace: bool = False
+    ) -> None:
+        """Upload a new identity, answering the homeserver's password challenge (UIA).
+
+        Unless ``replace``, an identity that appeared meanwhile (another instance's first start
+        at the same moment) is left in place: ``CrossSigningError`` asks to start again.
+        """
         path = "/_matrix/client/v3/keys/device_signing/upload"
         body = keys.upload_body()
         status, answer = await self.call("POST", path, body)
+        if status == 401 and not replace and (await self.own_keys()).master is not None:
+            raise CrossSigningError(
+                "another device of the bot uploaded an identity at the same moment: start this "
+                "instance again to take it over"
+            )
         if status == 401 and "flows" in answer:
             if password is None:
                 await self._allow_replacement_as_admin()
