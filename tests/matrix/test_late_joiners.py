@@ -13,7 +13,8 @@ from bots.network import MatrixNetwork
 from bots.synapse_admin import SynapseAdmin
 from phenomena.storage.database import Database
 from phenomena.territory import TerritoryRegistry
-from tests.support.key_sharing import KeyStage, in_mons, key_stage
+from tests.support.jsclient import JsClients, js_clients_fixture  # noqa: F401
+from tests.support.key_sharing import PASSWORD, KeyStage, in_mons, key_stage
 from tests.support.synapse import LocalHomeserver
 
 
@@ -46,6 +47,22 @@ async def test_a_member_who_joins_later_and_their_new_device_read_the_open_alert
     assert "water-company" in await phone.read(bulletin.room_id, bulletin.event_id)
     session = await stage.session_of(bulletin)
     assert laptop.room_keys.count((bulletin.room_id, session)) == 1
+
+
+async def test_a_late_joiner_at_elements_sdk_reads_the_open_alert(
+    stage: KeyStage, js_clients: JsClients
+) -> None:
+    """Element's Rust crypto takes a re-shared key only if it is a proper ``m.room_key``."""
+    alert_id = await stage.publish(in_mons("Fake water-company agents at the door."))
+    bulletin = await stage.bulletin(alert_id, "zone:5324")
+    await stage.admin.put_user(stage.user("late"), password=PASSWORD)
+    element = await js_clients("late")
+    await element.login(stage.homeserver.url, stage.user("late"), PASSWORD)
+
+    await stage.network.apply_member(stage.members["late"], stage.orgs)  # joins zone:5324
+    seen = await element.wait_for_event(bulletin.room_id, event_id=bulletin.event_id, within=60)
+    assert seen.encrypted and seen.decryption_failure is None
+    assert "water-company" in seen.body
 
 
 async def test_no_key_for_another_zone_s_room_nor_for_a_closed_alert(stage: KeyStage) -> None:
