@@ -14,6 +14,11 @@ for (const name of ["log", "info", "debug", "trace"]) {
   console[name] = (...args) => console.error(...args);
 }
 
+// Debian bookworm's own nodejs is 18, whose Web Crypto is not global yet (Node 20's is).
+if (!globalThis.crypto) {
+  globalThis.crypto = (await import("node:crypto")).webcrypto;
+}
+
 const sdk = await import("matrix-js-sdk");
 const { logger } = await import("matrix-js-sdk/lib/logger.js");
 logger.setLevel(process.env.JSCLIENT_LOG_LEVEL ?? "error");
