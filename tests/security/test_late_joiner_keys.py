@@ -7,8 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import nio
+import pytest
+from nio.crypto import OutboundGroupSession
 
 from bots.network import MatrixNetwork
+from bots.room_key_history import RoomKeyHistory, RoomKeyHistoryError
 from bots.synapse_admin import SynapseAdmin
 from phenomena.storage.database import Database
 from phenomena.territory import TerritoryRegistry
@@ -46,3 +49,23 @@ async def test_a_red_alert_s_key_goes_only_to_its_room_s_joined_members(
         for person in (outsider, former):
             await person.client.sync(timeout=0)
             assert red_session not in {s for _, s in person.room_keys}, person.client.user_id
+
+
+def test_kept_session_keys_are_sealed_at_rest_and_open_only_with_the_store_s_key(
+    tmp_path: Path,
+) -> None:
+    session = OutboundGroupSession()
+    path = tmp_path / "room-keys.db"
+    history = RoomKeyHistory(path, "the store's pickle key")
+    history.keep_session("!zone:prevnet.test", session.id, session.session_key)
+    history.close()
+    assert path.stat().st_mode & 0o077 == 0
+    assert session.session_key.encode() not in path.read_bytes()
+
+    reopened = RoomKeyHistory(path, "the store's pickle key")
+    assert reopened.session_key(session.id) == ("!zone:prevnet.test", session.session_key)
+    reopened.close()
+    stolen = RoomKeyHistory(path, "a guess")
+    with pytest.raises(RoomKeyHistoryError, match=r"restore bot-store and bot-store\.key"):
+        stolen.session_key(session.id)
+    stolen.close()
