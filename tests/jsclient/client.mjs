@@ -63,12 +63,30 @@ function waitUntil(check, timeoutSeconds, describe) {
       clearTimeout(timer);
       fn(value);
     };
+    let checking = false; // one check at a time; an event during it asks for one more
+    let again = false;
     const probe = () => {
+      if (done) return;
+      if (checking) {
+        again = true;
+        return;
+      }
+      checking = true;
       Promise.resolve()
         .then(check)
         .then(
-          (value) => value !== undefined && finish(resolve, value),
-          (error) => finish(reject, error),
+          (value) => {
+            checking = false;
+            if (value !== undefined) finish(resolve, value);
+            else if (again) {
+              again = false;
+              probe();
+            }
+          },
+          (error) => {
+            checking = false;
+            finish(reject, error);
+          },
         );
     };
     const timer = setTimeout(
