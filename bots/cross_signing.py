@@ -138,9 +138,9 @@ async def ensure_cross_signed(
             raise CrossSigningError(
                 f"the homeserver has a master key {fingerprint(published.master)} for "
                 f"{server.user_id} whose private keys this instance does not hold: copy the "
-                "first instance's data/bot-store.key here before this instance's first start "
-                "(then delete this device's store), or replace the identity with "
-                "`prevnet bot keys --rotate`"
+                "first instance's data/bot-store.key into a new data directory for this "
+                "instance and start it there on a new device (a new login), or replace the "
+                "identity with `prevnet bot keys --rotate`"
             )
         else:
             raise CrossSigningError(
@@ -182,6 +182,16 @@ async def rotate(client: nio.AsyncClient, store: Path, password: str | None) -> 
     before = await server.own_keys()
     keys = CrossSigningKeys.generate(server.user_id)
     await server.upload(keys, password, replace=True)
+    try:  # at once: the new private keys must not exist only in this process
+        await server.put_shared_copy(
+            {**seal(keys, key_store.pickle_key(store)), "rotated_by": device_id}
+        )
+    except Exception as exc:
+        save_keys(store, keys)
+        raise CrossSigningError(
+            f"the new identity is uploaded but its sealed copy could not be stored ({exc}); "
+            f"its keys are in {key_file(store)}: restart `prevnet up` and tell #admin yourself"
+        ) from None
     ours = [
         device
         for name, device in before.devices.items()
@@ -189,9 +199,6 @@ async def rotate(client: nio.AsyncClient, store: Path, password: str | None) -> 
     ]
     if ours:
         await server.sign_devices(keys, ours)
-    await server.put_shared_copy(
-        {**seal(keys, key_store.pickle_key(store)), "rotated_by": device_id}
-    )
     after = await server.own_keys()
     return CrossSigningStatus(
         keys.master_public,
