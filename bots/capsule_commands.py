@@ -14,12 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bots.alert_desk import AlertDesk, asking_member
+from bots.capsule_replies import render, state_line
+from bots.capsule_words import LanguageOf, languages_for, say, say_error
 from bots.commands import Arguments, CommandRegistry, Context, Handler, Reply, UsageError
 from phenomena.alert import format_ref
 from phenomena.audience import municipalities_of
 from phenomena.capsules.capsule import Capsule, CapsuleRefused, Part, edit, require_public
 from phenomena.capsules.drafting import draft_capsules, languages_of, names_of
 from phenomena.capsules.files import CapsuleFile
+from phenomena.capsules.said import said, says, with_said
 from phenomena.capsules.screen import screen_capsule
 from phenomena.capsules.service import (
     CapsuleRecord,
@@ -55,6 +58,7 @@ class CapsuleDesk:
     clock: Callable[[], datetime]
     letter_of: LetterOf | None = None
     send_file: SendFile | None = None
+    language_of: LanguageOf | None = None
 
     async def draft(
         self, member: Member, ref: str, asked: str | None = None, once: str | None = None
@@ -65,14 +69,16 @@ class CapsuleDesk:
         own = organisations.get(member.organisation)
         refused = drafting_refusal(alert, member, own, self.alerts.territories)
         if refused is not None:
-            raise PermissionDenied(refused)
+            raise with_said(PermissionDenied(str(refused)), refused)
         commune = commune_of(alert, own, self.alerts.territories, asked)
         link = prevention_page(commune.nis, own, organisations.values(), self.alerts.territories)
         if link is None:
-            raise InvalidValue(
-                f"there is no prevention page for {commune.name}: add 'prevention_page: "
-                "https://...' to its commune's organisation in the partner file and import it "
-                "(prevnet partners import FILE), then ask again"
+            raise said(
+                InvalidValue,
+                "there is no prevention page for {name}: add 'prevention_page: https://...' to "
+                "its commune's organisation in the partner file and import it (prevnet partners "
+                "import FILE), then ask again",
+                name=commune.name,
             )
         drafted = draft_capsules(
             alert, commune=names_of(commune), prevention_url=link, languages=languages_of(commune)
@@ -92,18 +98,18 @@ class CapsuleDesk:
         """The capsule, if ``member`` may work on it (the same answer as none otherwise)."""
         record = await self.capsules.get(parse_capsule_ref(ref))
         if record is None:
-            raise NotFound(f"there is no capsule {ref} you can see")
+            raise _unseen(ref)
         _, organisations = await self.alerts.registry()
         own = organisations.get(member.organisation)
         if not self._may_work_on(record, member, own, self.alerts.territories):
             async with self.alerts.uow(None) as unit:
                 alert = await unit.alerts.get(record.alert_id)
             if alert is None or drafting_refusal(alert, member, own, self.alerts.territories):
-                raise NotFound(f"there is no capsule {ref} you can see")
+                raise _unseen(ref)
         try:  # whoever may not read its alert (now) may not see its capsule either
             await self.alerts.visible(format_ref(record.alert_id), member)
         except DomainError:
-            raise NotFound(f"there is no capsule {ref} you can see") from None
+            raise _unseen(ref) from None
         return record
 
     @staticmethod
@@ -126,7 +132,7 @@ class CapsuleDesk:
         """Change one part (``[lang] part: text``); the capsule needs approving again."""
         record = await self.readable(member, ref)
         if not (member.has(Role.AUTHOR) or member.has(Role.MODERATOR)):
-            raise PermissionDenied("editing a capsule needs the author role")
+            raise said(PermissionDenied, "editing a capsule needs the author role")
         language, part, value = parse_edit(text)
         changed = edit(record.in_language(language), part, value)
         return await self.capsules.edit(
@@ -141,7 +147,7 @@ class CapsuleDesk:
             record, member, organisations.get(member.organisation), self.alerts.territories
         )
         if refused is not None:
-            raise PermissionDenied(refused)
+            raise with_said(PermissionDenied(str(refused)), refused)
         return await self.capsules.approve(
             record.id, member.matrix_id, self.clock(), self.per_week, self.timezone, once
         )
@@ -155,20 +161,25 @@ class CapsuleDesk:
         for capsule in record.capsules:  # the alert's label now, not when it was drafted
             require_public(capsule, record.ref)
         if record.state is CapsuleState.DRAFT:
-            raise InvalidValue(
-                f"{record.ref} is a draft: a letter goes to residents, so a second person "
-                f"approves the capsule first (!capsule approve {record.ref})"
+            raise said(
+                InvalidValue,
+                "{ref} is a draft: a letter goes to residents, so a second person approves the "
+                "capsule first (!capsule approve {ref})",
+                ref=record.ref,
             )
         async with self.alerts.uow(None) as unit:
             detected = await unit.detections.get(record.alert_id)
         alert = format_ref(record.alert_id)
         if detected is None:
-            raise CapsuleRefused(
-                f"{alert} was not proposed by detection: a cocoon letter is for the streets "
-                f"around a detected cluster; print the poster of {record.ref} instead"
+            raise said(
+                CapsuleRefused,
+                "{alert} was not proposed by detection: a cocoon letter is for the streets "
+                "around a detected cluster; print the poster of {ref} instead",
+                alert=alert,
+                ref=record.ref,
             )
         if self.letter_of is None:
-            raise InvalidValue("letters are not made here: ask with prevnet capsule letter")
+            raise said(InvalidValue, "letters are not made here: ask with prevnet capsule letter")
         letter_of = self.letter_of
         files = await asyncio.to_thread(  # a PDF takes about a second: off the event loop
             lambda: tuple(letter_of(record, c, detected, streets) for c in record.capsules)
@@ -182,7 +193,7 @@ def parse_streets(text: str) -> list[str]:
     if not text.strip():
         return []
     if not colon or head.strip().lower() != "streets":
-        raise UsageError("name the streets after 'streets:', e.g. streets: rue A, rue B")
+        raise said(UsageError, "name the streets after 'streets:', e.g. streets: rue A, rue B")
     return [n.strip() for n in names.replace(";", ",").replace("\n", ",").split(",") if n.strip()]
 
 
@@ -213,69 +224,45 @@ def parse_edit(text: str) -> tuple[str | None, Part, str]:
     head, colon, value = text.partition(":")
     words = head.split()
     if not colon or not words or len(words) > 2:
-        raise UsageError("write the part and its text, e.g. short: Fermez à clé ...")
+        raise said(UsageError, "write the part and its text, e.g. short: Fermez à clé ...")
     language = words[0].lower() if len(words) == 2 else None
     if language is not None and language not in ("fr", "nl", "de", "en"):
-        raise UsageError(f"{words[0]!r} is not a language: write fr, nl, de or en")
+        raise said(
+            UsageError, "{word} is not a language: write fr, nl, de or en", word=repr(words[0])
+        )
     return language, Part.parse(words[-1]), value
 
 
-def render(record: CapsuleRecord, headline: str) -> Reply:
-    """The capsule as its drafter and approvers read it: each language, then the findings."""
-    lines = [headline, ""]
-    for capsule in record.capsules:
-        lines.append(f"[{capsule.language}] {capsule.commune} ({capsule.alert_ref})")
-        for part in Part:
-            lines.append(f"  {part.value}: {capsule.part(part)}")
-        found = record.findings.get(capsule.language, ())
-        if found:
-            lines.append(f"  Screen, {len(found)} to look at:")
-            lines += [f"   - {line}" for line in found]
-        else:
-            lines.append("  Screen: nothing found.")
-        lines.append("")
-    return Reply("\n".join(lines).rstrip(), private=True)
+def _unseen(ref: str) -> NotFound:
+    return said(NotFound, "there is no capsule {ref} you can see", ref=ref)
 
 
-def state_line(record: CapsuleRecord) -> str:
-    """Where the capsule stands and what comes next."""
-    match record.state:
-        case CapsuleState.DRAFT:
-            return (
-                f"{record.ref} is a draft: a second person (a commune prevention service of its "
-                f"zone, or a moderator) approves it with !capsule approve {record.ref}"
-            )
-        case CapsuleState.WAITING:
-            return (
-                f"{record.ref} is approved and waits: the commune's capsules for this week are "
-                "out; it goes out next week, in the order approved"
-            )
-        case CapsuleState.PUBLISHED:
-            return f"{record.ref} is published ({record.week}): zone room, feed and coordinators"
-        case CapsuleState.APPROVED:
-            return f"{record.ref} is approved"
-
-
-def privately(handler: Handler) -> Handler:
-    """Refusals too go to the asker's direct chat: "A-12 is TLP:AMBER" is not for the room."""
-
-    async def answer(context: Context, args: Arguments) -> Reply | None:
-        try:
-            return await handler(context, args)
-        except AlreadyDone:
-            raise
-        except DomainError as exc:
-            return Reply(str(exc), private=True)
-
-    return answer
+Spoken = Callable[[Context, Arguments, tuple[str, ...]], Awaitable[Reply]]
 
 
 def register_capsule_commands(commands: CommandRegistry, desk: CapsuleDesk) -> None:
-    """``!capsule A-12`` and its ``show``, ``edit`` and ``approve`` companions."""
+    """``!capsule A-12`` and its ``show``, ``edit``, ``approve`` and ``letter`` companions, each
+    answered in the room's language (in a direct chat, the one the member chose)."""
+
+    def privately(handler: Spoken) -> Handler:
+        """Refusals too go to the asker's direct chat: "A-12 is TLP:AMBER" is not for the room."""
+
+        async def answer(context: Context, args: Arguments) -> Reply | None:
+            languages = await languages_for(
+                context.room_key, context.sender, desk.alerts.territories, desk.language_of
+            )
+            try:
+                return await handler(context, args, languages)
+            except AlreadyDone:
+                raise
+            except DomainError as exc:
+                return Reply(say_error(languages, exc), private=True)
+
+        return answer
 
     def capsule_ref(args: Arguments) -> str:
         if not args.positional:
-            raise UsageError("name the capsule, e.g. C-3")
+            raise said(UsageError, "name the capsule, e.g. C-3")
         return args.positional[0]
 
     @commands.command(
@@ -284,21 +271,25 @@ def register_capsule_commands(commands: CommandRegistry, desk: CapsuleDesk) -> N
         usage=USAGE,
     )
     @privately
-    async def draft(context: Context, args: Arguments) -> Reply:
+    async def draft(context: Context, args: Arguments, languages: tuple[str, ...]) -> Reply:
         if not args.positional:
-            raise UsageError("name the alert, e.g. A-12")
+            raise said(UsageError, "name the alert, e.g. A-12")
         member = asking_member(context)
         asked = " ".join(args.positional[1:]) or None
         record = await desk.draft(member, args.positional[0], asked, context.event_id)
-        return render(
-            record, f"Draft {record.ref} of {record.capsules[0].alert_ref}. " + state_line(record)
+        head = says(
+            "Draft {ref} of {alert}. {state}",
+            ref=record.ref,
+            alert=record.capsules[0].alert_ref,
+            state=state_line(record),
         )
+        return render(record, head, languages)
 
     @commands.command("capsule show", help="see a capsule and its screen", usage="capsule show C-3")
     @privately
-    async def show(context: Context, args: Arguments) -> Reply:
+    async def show(context: Context, args: Arguments, languages: tuple[str, ...]) -> Reply:
         record = await desk.readable(asking_member(context), capsule_ref(args))
-        return render(record, state_line(record))
+        return render(record, state_line(record), languages)
 
     @commands.command(
         "capsule edit",
@@ -307,12 +298,12 @@ def register_capsule_commands(commands: CommandRegistry, desk: CapsuleDesk) -> N
         raw=True,
     )
     @privately
-    async def change(context: Context, args: Arguments) -> Reply:
+    async def change(context: Context, args: Arguments, languages: tuple[str, ...]) -> Reply:
         ref = capsule_ref(args)
         rest = args.rest.split(None, 1)
         change = rest[1] if len(rest) > 1 else ""
         record = await desk.edit(asking_member(context), ref, change, context.event_id)
-        return render(record, f"Changed. {state_line(record)}")
+        return render(record, says("Changed. {state}", state=state_line(record)), languages)
 
     @commands.command(
         "capsule approve",
@@ -320,9 +311,10 @@ def register_capsule_commands(commands: CommandRegistry, desk: CapsuleDesk) -> N
         usage="capsule approve C-3",
     )
     @privately
-    async def approve(context: Context, args: Arguments) -> Reply:
+    async def approve(context: Context, args: Arguments, languages: tuple[str, ...]) -> Reply:
         record = await desk.approve(asking_member(context), capsule_ref(args), context.event_id)
-        return Reply(f"Approved. {state_line(record)}", private=True)
+        approved = says("Approved. {state}", state=state_line(record))
+        return Reply(say(languages, approved), private=True)
 
     @commands.command(
         "capsule letter",
@@ -331,18 +323,19 @@ def register_capsule_commands(commands: CommandRegistry, desk: CapsuleDesk) -> N
         raw=True,
     )
     @privately
-    async def letter(context: Context, args: Arguments) -> Reply:
+    async def letter(context: Context, args: Arguments, languages: tuple[str, ...]) -> Reply:
         ref = capsule_ref(args)
         rest = args.rest.split(None, 1)
         streets = parse_streets(rest[1] if len(rest) > 1 else "")
         record, files = await desk.letters(asking_member(context), ref, streets)
         if desk.send_file is None:
-            raise InvalidValue("files cannot be sent here: use prevnet capsule letter")
+            raise said(InvalidValue, "files cannot be sent here: use prevnet capsule letter")
         for file in files:
             await desk.send_file(context.sender, file)
-        names = ", ".join(f.name for f in files)
-        return Reply(
-            f"The cocoon letter of {record.ref} is in our direct chat ({names}): print it for "
-            "the residents of the streets it names.",
-            private=True,
+        sent = says(
+            "The cocoon letter of {ref} is in our direct chat ({names}): print it for the "
+            "residents of the streets it names.",
+            ref=record.ref,
+            names=", ".join(f.name for f in files),
         )
+        return Reply(say(languages, sent), private=True)

@@ -19,6 +19,7 @@ from bots.capsule_commands import CapsuleDesk
 from bots.capsule_post import CapsulePosts, file_content
 from bots.report_post import Post
 from phenomena.capsules.files import CapsuleFile
+from phenomena.capsules.said import said
 from phenomena.detection.records import DetectionRecord
 from phenomena.errors import InvalidValue
 from phenomena.events import CapsulePublished
@@ -26,6 +27,7 @@ from phenomena.partners import Organisation
 from phenomena.storage.capsules import SqlCapsules
 from phenomena.storage.database import Database
 from phenomena.storage.email_deliveries import SqlEmailDeliveries
+from phenomena.storage.notify_prefs import SqlNotifyPreferences
 from phenomena.territory import TerritoryRegistry
 from prevnet.capsule_feed import add_capsule_feed
 from prevnet.capsule_files import CapsuleRenderer, letter_file
@@ -82,10 +84,16 @@ def capsule_parts(
     async def send_file(matrix_id: str, file: CapsuleFile) -> None:
         room = await direct_room(matrix_id) if direct_room is not None else None
         if room is None or room not in client.rooms:
-            raise InvalidValue(
-                "our direct chat is not open yet: answer there once it is, then ask again"
+            raise said(
+                InvalidValue,
+                "our direct chat is not open yet: answer there once it is, then ask again",
             )
         await post(room, await file_content(client, file))
+
+    choices = SqlNotifyPreferences(db)
+
+    async def language_of(matrix_id: str) -> str | None:  # a direct chat: the member's choice
+        return (await choices.get(matrix_id)).language
 
     desk = CapsuleDesk(
         alerts,
@@ -95,6 +103,7 @@ def capsule_parts(
         clock,
         letter_of=letter_file,
         send_file=send_file,
+        language_of=language_of,
     )
     territories = alerts.territories
     render = CapsuleRenderer(detection_of)

@@ -13,6 +13,7 @@ import enum
 import re
 from dataclasses import dataclass, replace
 
+from phenomena.capsules.said import said, says, with_said
 from phenomena.errors import DomainError, InvalidValue
 from phenomena.taxonomy import PhenomenonType
 from phenomena.tlp import Tlp
@@ -32,10 +33,16 @@ class PartTooLong(InvalidValue):
     def __init__(self, part: Part, length: int) -> None:
         self.part = part
         self.length = length
-        super().__init__(
-            f"the {part.label} is {length} characters; its limit is {part.limit}: "
-            f"shorten it by {length - part.limit} and send it again (nothing was changed)"
+        message = says(
+            "the {part} is {length} characters; its limit is {limit}: shorten it by {over} "
+            "and send it again (nothing was changed)",
+            part=says(part.label),
+            length=length,
+            limit=part.limit,
+            over=length - part.limit,
         )
+        super().__init__(str(message))
+        with_said(self, message)
 
 
 class Part(enum.Enum):
@@ -64,8 +71,11 @@ class Part(enum.Enum):
         for part in cls:
             if key == part.value:
                 return part
-        raise InvalidValue(
-            f"a capsule has no part {text!r}: name one of {', '.join(p.value for p in cls)}"
+        raise said(
+            InvalidValue,
+            "a capsule has no part {text}: name one of {parts}",
+            text=repr(text),
+            parts=", ".join(p.value for p in cls),
         )
 
 
@@ -112,9 +122,12 @@ class Capsule:
 def require_public(capsule: Capsule, ref: str | None = None) -> None:
     """Refuse a capsule whose alert is not CLEAR or GREEN, whichever way it got here."""
     if capsule.tlp not in PUBLIC_TLPS:
-        raise CapsuleRefused(
-            f"{ref or capsule.alert_ref} is {capsule.tlp.label}: only TLP:CLEAR and TLP:GREEN "
-            "capsules may reach residents; leave it out"
+        raise said(
+            CapsuleRefused,
+            "{ref} is {tlp}: only TLP:CLEAR and TLP:GREEN capsules may reach residents; "
+            "leave it out",
+            ref=ref or capsule.alert_ref,
+            tlp=capsule.tlp.label,
         )
 
 
@@ -148,7 +161,11 @@ def edit(capsule: Capsule, part: Part | str, text: str) -> Capsule:
     if len(value) > which.limit:
         raise PartTooLong(which, len(value))
     if not value and which is not Part.TIP:
-        raise InvalidValue(f"the {which.label} cannot be empty: write its new text after the part")
+        raise said(
+            InvalidValue,
+            "the {part} cannot be empty: write its new text after the part",
+            part=says(which.label),
+        )
     if which is Part.HASHTAGS:
         value = _checked_hashtags(value)
     match which:
@@ -168,8 +185,10 @@ def _checked_hashtags(text: str) -> str:
     tags = text.split()
     wrong = [t for t in tags if not _HASHTAG.fullmatch(t)]
     if wrong:
-        raise InvalidValue(
-            f"not hashtags: {', '.join(wrong)}; write them as #word, separated by spaces "
-            "(letters and digits only)"
+        raise said(
+            InvalidValue,
+            "not hashtags: {wrong}; write them as #word, separated by spaces "
+            "(letters and digits only)",
+            wrong=", ".join(wrong),
         )
     return " ".join(tags)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from phenomena.alert import format_ref
 from phenomena.capsules.capsule import Capsule
+from phenomena.capsules.said import said
 from phenomena.capsules.wording import Wording
 from phenomena.errors import InvalidValue
 
@@ -55,23 +56,30 @@ def cocoon_letter(
     is no "near you" to speak of, and the poster is the right medium.
     """
     if format_ref(detected.alert_id) != capsule.alert_ref:
-        raise InvalidValue(
-            f"{capsule.alert_ref} was not proposed by detection (that cluster is "
-            f"{format_ref(detected.alert_id)}'s): a cocoon letter is for the streets around a "
-            "detected cluster; print the poster instead"
+        raise said(
+            InvalidValue,
+            "{ref} was not proposed by detection (that cluster is {other}'s): a cocoon letter "
+            "is for the streets around a detected cluster; print the poster instead",
+            ref=capsule.alert_ref,
+            other=format_ref(detected.alert_id),
         )
     names = list(dict.fromkeys(" ".join(s.split()) for s in streets if s.strip()))
     if not names:
-        raise InvalidValue(
-            "a cocoon letter needs the streets around the cluster: name at least one"
+        raise said(
+            InvalidValue, "a cocoon letter needs the streets around the cluster: name at least one"
         )
     if len(names) > MAX_STREETS:
-        raise InvalidValue(
-            f"{len(names)} streets is more than a cocoon letter's {MAX_STREETS}: "
-            "name the streets closest to the cluster, or use the poster for a wider area"
+        raise said(
+            InvalidValue,
+            "{count} streets is more than a cocoon letter's {most}: name the streets closest "
+            "to the cluster, or use the poster for a wider area",
+            count=len(names),
+            most=MAX_STREETS,
         )
     if not capsule.tip.strip():
-        raise InvalidValue("the capsule has no tip: write one ('edit tip: ...') before the letter")
+        raise said(
+            InvalidValue, "the capsule has no tip: write one ('edit tip: ...') before the letter"
+        )
     words = Wording(capsule.language)
     kind = capsule.kind.names[capsule.language].lower()
     return CocoonLetter(

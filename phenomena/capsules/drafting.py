@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from phenomena.alert import Alert
 from phenomena.capsules.capsule import PUBLIC_TLPS, Capsule, CapsuleRefused, Part, fit
+from phenomena.capsules.said import said
 from phenomena.capsules.wording import Wording, check_language
 from phenomena.errors import InvalidValue
 from phenomena.territory import Language, Municipality
@@ -25,15 +26,21 @@ def check_public(alert: Alert) -> None:
     """Refuse, with the reason and what to do, an alert that may not reach residents."""
     tlp = alert.content.tlp
     if tlp not in PUBLIC_TLPS:
-        raise CapsuleRefused(
-            f"{alert.ref} is {tlp.label}: capsules go to residents, so only TLP:CLEAR and "
-            "TLP:GREEN alerts can become one. Ask its author for a GREEN version without the "
-            "restricted details, or keep it among partners"
+        raise said(
+            CapsuleRefused,
+            "{ref} is {tlp}: capsules go to residents, so only TLP:CLEAR and TLP:GREEN alerts "
+            "can become one. Ask its author for a GREEN version without the restricted "
+            "details, or keep it among partners",
+            ref=alert.ref,
+            tlp=tlp.label,
         )
     if not alert.status.is_open:
-        raise CapsuleRefused(
-            f"{alert.ref} is {alert.status.value}: capsules follow current, published alerts; "
-            "draft one from an alert that is published"
+        raise said(
+            CapsuleRefused,
+            "{ref} is {status}: capsules follow current, published alerts; draft one from an "
+            "alert that is published",
+            ref=alert.ref,
+            status=alert.status.value,
         )
 
 
@@ -41,9 +48,12 @@ def check_link(link: str) -> str:
     """The prevention page's address, which must be a web address residents can open."""
     value = link.strip()
     if not _LINK.fullmatch(value) or len(value) > MAX_LINK:
-        raise InvalidValue(
-            f"{link!r} is not a prevention page address: give the commune's page as "
-            f"https://... (at most {MAX_LINK} characters)"
+        raise said(
+            InvalidValue,
+            "{link} is not a prevention page address: give the commune's page as https://... "
+            "(at most {most} characters)",
+            link=repr(link),
+            most=MAX_LINK,
         )
     return value
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from phenomena.capsules.capsule import ELLIPSIS, Capsule, Part
 from phenomena.capsules.places import licence_plates, street_addresses
+from phenomena.capsules.said import Said, says
 from phenomena.capsules.screen_words import Folded, find_entries, word_lists
 from phenomena.pii import PersonalDataKind, screen_personal_data
 
@@ -39,16 +40,39 @@ class ScreenFinding:
     start: int
     end: int
     todo: str
+    todo_said: Said | None = field(default=None, compare=False)  # ``todo`` to translate
 
     def __str__(self) -> str:
-        where = f"{self.part.label}, characters {self.start + 1}-{self.end}"
-        found = f" «{self.text}»" if self.text else ""
-        return f"{self.concern.value}{found} ({where}): {self.todo}"
+        return str(self.said())
+
+    def said(self) -> Said:
+        """The finding as a message the chat says in the room's language."""
+        values: dict[str, str | int | Said] = {
+            "concern": says(self.concern.value),
+            "part": says(self.part.label),
+            "start": self.start + 1,
+            "end": self.end,
+            "todo": self.todo_said or self.todo,
+        }
+        if self.text:
+            return Said(
+                "{concern} «{text}» ({part}, characters {start}-{end}): {todo}",
+                {**values, "text": self.text},
+            )
+        return Said("{concern} ({part}, characters {start}-{end}): {todo}", values)
+
+
+def _finding(
+    concern: Concern, part: Part, text: str, start: int, end: int, todo: str, **values: str | Said
+) -> ScreenFinding:
+    """A finding whose ``todo`` is the template ``todo`` with ``values``."""
+    said = Said(todo, values)
+    return ScreenFinding(concern, part, text, start, end, str(said), said)
 
 
 _SCREENED = (Part.TITLE, Part.TIP, Part.SHORT, Part.LONG, Part.HASHTAGS)
 _SENTENCE = re.compile(r"[^.!?;\n]+")
-_PII_TODO = "remove it: a capsule speaks of a phenomenon, never of a person"
+_PII_TODO = "{kind}: remove it: a capsule speaks of a phenomenon, never of a person"
 
 
 def screen_capsule(capsule: Capsule) -> tuple[ScreenFinding, ...]:
@@ -69,19 +93,26 @@ def screen_text(text: str, part: Part, language: str) -> list[ScreenFinding]:
     found: list[ScreenFinding] = []
     for pii in screen_personal_data(text):
         if pii.kind is not PersonalDataKind.LICENCE_PLATE:  # plates: below, found on their own
-            todo = f"{pii.kind.value}: {_PII_TODO}"
             found.append(
-                ScreenFinding(Concern.PERSONAL_DATA, part, pii.text, pii.start, pii.end, todo)
+                _finding(
+                    Concern.PERSONAL_DATA,
+                    part,
+                    pii.text,
+                    pii.start,
+                    pii.end,
+                    _PII_TODO,
+                    kind=says(pii.kind.value),
+                )
             )
     for place in street_addresses(text):
         todo = "name the street or the neighbourhood without a house number, or leave it out"
         found.append(
-            ScreenFinding(Concern.STREET_ADDRESS, part, place.text, place.start, place.end, todo)
+            _finding(Concern.STREET_ADDRESS, part, place.text, place.start, place.end, todo)
         )
     for plate in licence_plates(text):
         todo = "remove the plate: it identifies a person; describe the phenomenon instead"
         found.append(
-            ScreenFinding(Concern.LICENCE_PLATE, part, plate.text, plate.start, plate.end, todo)
+            _finding(Concern.LICENCE_PLATE, part, plate.text, plate.start, plate.end, todo)
         )
     found += _anxiety(text, part, language)
     found += _origin_alone(text, part, language)
@@ -95,8 +126,18 @@ def _anxiety(text: str, part: Part, language: str) -> list[ScreenFinding]:
     out = []
     for match in find_entries(folded, tuple(calmer)):
         said = text[match.start : match.end]
-        todo = f"it raises anxiety; write «{calmer[match.entry]}» or similar instead"
-        out.append(ScreenFinding(Concern.ANXIETY, part, said, match.start, match.end, todo))
+        todo = "it raises anxiety; write «{instead}» or similar instead"
+        out.append(
+            _finding(
+                Concern.ANXIETY,
+                part,
+                said,
+                match.start,
+                match.end,
+                todo,
+                instead=calmer[match.entry],
+            )
+        )
     return out
 
 
@@ -114,7 +155,7 @@ def _origin_alone(text: str, part: Part, language: str) -> list[ScreenFinding]:
         if inside and not described:
             for match in inside:
                 out.append(
-                    ScreenFinding(
+                    _finding(
                         Concern.ORIGIN_ONLY,
                         part,
                         text[match.start : match.end],
@@ -131,7 +172,7 @@ def _tip_findings(capsule: Capsule) -> list[ScreenFinding]:
     tip = capsule.tip.strip()
     if not tip or tip == ELLIPSIS:
         return [
-            ScreenFinding(
+            _finding(
                 Concern.NO_TIP,
                 Part.TIP,
                 "",
@@ -145,7 +186,7 @@ def _tip_findings(capsule: Capsule) -> list[ScreenFinding]:
     carried = " ".join(Folded.of(capsule.long).text.split())
     if opening and opening not in carried:
         return [
-            ScreenFinding(
+            _finding(
                 Concern.NO_TIP,
                 Part.LONG,
                 "",

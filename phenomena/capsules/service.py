@@ -19,6 +19,7 @@ from phenomena.alert import Alert
 from phenomena.audience import municipalities_of
 from phenomena.capsules.capsule import Capsule
 from phenomena.capsules.drafting import check_public
+from phenomena.capsules.said import Said, said, says
 from phenomena.errors import InvalidValue
 from phenomena.partners import Member, Organisation, OrganisationKind, Role
 from phenomena.territory import Municipality, TerritoryRegistry
@@ -65,7 +66,13 @@ class CapsuleRecord:
             if capsule.language == language:
                 return capsule
         have = ", ".join(c.language for c in self.capsules)
-        raise InvalidValue(f"{self.ref} is written in {have}, not {language}: name one of those")
+        raise said(
+            InvalidValue,
+            "{ref} is written in {have}, not {language}: name one of those",
+            ref=self.ref,
+            have=have,
+            language=language,
+        )
 
 
 def format_capsule_ref(capsule_id: int) -> str:
@@ -80,7 +87,9 @@ def parse_capsule_ref(text: str) -> int:
     """Read a capsule reference as people type it: 'C-3' or 'c3'."""
     match = _REF.match(text)
     if not match:
-        raise InvalidValue(f"{text!r} is not a capsule reference: write it as C-3")
+        raise said(
+            InvalidValue, "{text} is not a capsule reference: write it as C-3", text=repr(text)
+        )
     return int(match.group(1))
 
 
@@ -94,13 +103,13 @@ def drafting_refusal(
     member: Member,
     organisation: Organisation | None,
     territories: TerritoryRegistry,
-) -> str | None:
+) -> Said | None:
     """Why ``member`` may not draft a capsule of ``alert`` (None: they may).
 
     The TLP is checked by ``check_public`` (``CapsuleRefused``) before this.
     """
     if not (member.has(Role.AUTHOR) or member.has(Role.MODERATOR)):
-        return "drafting a capsule needs the author role; ask an administrator if you should"
+        return says("drafting a capsule needs the author role; ask an administrator if you should")
     if member.organisation == alert.organisation:
         return None
     if organisation is not None and organisation.kind is OrganisationKind.COMMUNE:
@@ -108,9 +117,11 @@ def drafting_refusal(
         mine = municipalities_of(organisation, territories)
         if any(territories.municipalities[nis].zone_key in zones for nis in mine):
             return None
-    return (
-        f"only {alert.organisation} (the alert's organisation) or a commune prevention service "
-        f"of a zone {alert.ref} went to may draft its capsule; ask one of them"
+    return says(
+        "only {organisation} (the alert's organisation) or a commune prevention service of a "
+        "zone {ref} went to may draft its capsule; ask one of them",
+        organisation=alert.organisation,
+        ref=alert.ref,
     )
 
 
@@ -127,7 +138,13 @@ def commune_of(
         found = territories.find_municipality(asked)
         if found.nis not in area:
             names = ", ".join(territories.municipalities[n].name for n in area)
-            raise InvalidValue(f"{found.name} is not in {alert.ref}'s area: name one of {names}")
+            raise said(
+                InvalidValue,
+                "{name} is not in {ref}'s area: name one of {names}",
+                name=found.name,
+                ref=alert.ref,
+                names=names,
+            )
         return found
     mine = municipalities_of(organisation, territories) if organisation is not None else frozenset()
     for nis in area:
@@ -141,22 +158,28 @@ def approval_refusal(
     member: Member,
     organisation: Organisation | None,
     territories: TerritoryRegistry,
-) -> str | None:
+) -> Said | None:
     """Why ``member`` may not approve ``record`` (None: they may): four eyes, the right people."""
     if record.state is not CapsuleState.DRAFT:
-        return f"{record.ref} is {record.state.value} already: nothing to approve"
+        return says(
+            "{ref} is {state} already: nothing to approve",
+            ref=record.ref,
+            state=says(record.state.value),
+        )
     if member.matrix_id == record.author:
-        return (
-            f"you wrote {record.ref}: a second person approves it (a commune prevention service "
-            "of its zone, or a moderator)"
+        return says(
+            "you wrote {ref}: a second person approves it (a commune prevention service of its "
+            "zone, or a moderator)",
+            ref=record.ref,
         )
     if member.has(Role.MODERATOR) or commune_service_of_zone(
         organisation, record.municipality, territories
     ):
         return None
-    return (
-        f"{record.ref} is approved by a commune prevention service of its zone or a moderator; "
-        "ask one of them"
+    return says(
+        "{ref} is approved by a commune prevention service of its zone or a moderator; ask one "
+        "of them",
+        ref=record.ref,
     )
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from phenomena.alert import format_ref
 from phenomena.capsules.capsule import Capsule
+from phenomena.capsules.said import said
 from phenomena.capsules.service import CapsuleRecord, CapsuleState, format_capsule_ref, iso_week
 from phenomena.errors import AlreadyDone, InvalidValue, NotFound
 from phenomena.events import CapsulePublished
@@ -110,17 +111,21 @@ class SqlCapsules:
         """Replace one language's text; an approved or waiting capsule goes back to draft."""
         async with self._transaction(once, now) as session:
             row = await session.get(CapsuleRow, capsule_id, with_for_update=True)
+            ref = format_capsule_ref(capsule_id)
             if row is None:
-                raise NotFound(f"there is no capsule {format_capsule_ref(capsule_id)}")
+                raise said(NotFound, "there is no capsule {ref}", ref=ref)
             if row.state == CapsuleState.PUBLISHED.value:
-                raise InvalidValue(
-                    f"{format_capsule_ref(capsule_id)} is published: what residents read is not "
-                    f"changed afterwards; draft a new capsule from {format_ref(row.alert_id)}"
+                raise said(
+                    InvalidValue,
+                    "{ref} is published: what residents read is not changed afterwards; draft "
+                    "a new capsule from {alert}",
+                    ref=ref,
+                    alert=format_ref(row.alert_id),
                 )
             part = next((p for p in row.parts if p.language == capsule.language), None)
             if part is None:
-                raise InvalidValue(
-                    f"{format_capsule_ref(capsule_id)} has no {capsule.language} part"
+                raise said(
+                    InvalidValue, "{ref} has no {language} part", ref=ref, language=capsule.language
                 )
             _fill_part(part, capsule, findings)
             row.state = CapsuleState.DRAFT.value
@@ -158,9 +163,10 @@ class SqlCapsules:
             )
             municipality = approved.scalar_one_or_none()
             if municipality is None:
-                raise InvalidValue(
-                    f"{format_capsule_ref(capsule_id)} is no draft any more: see it again with "
-                    f"!capsule show {format_capsule_ref(capsule_id)}"
+                raise said(
+                    InvalidValue,
+                    "{ref} is no draft any more: see it again with !capsule show {ref}",
+                    ref=format_capsule_ref(capsule_id),
                 )
             queued = bool(await _publish_waiting(session, municipality, week, per_week, now))
         if queued and self._after_commit is not None:

@@ -15,8 +15,10 @@ from pathlib import Path
 import click
 
 from bots.alert_desk import AlertDesk
-from bots.capsule_commands import CapsuleDesk, parse_streets, render, state_line
+from bots.capsule_commands import CapsuleDesk, parse_streets
+from bots.capsule_replies import render, state_line
 from phenomena.capsules.files import CapsuleFile
+from phenomena.capsules.said import Said
 from phenomena.capsules.service import CapsuleRecord
 from phenomena.errors import NotFound
 from phenomena.partners import Member
@@ -72,7 +74,7 @@ def _run(app: App, as_member: str, action: Callable[[CapsuleDesk, Member], Await
     return app.run(go)
 
 
-def _shown(record: CapsuleRecord, headline: str) -> str:
+def _shown(record: CapsuleRecord, headline: Said | str) -> str:
     return render(record, headline).text
 
 

@@ -99,11 +99,11 @@ async def test_a_draft_goes_to_the_direct_chat_with_the_screens_findings(desk: D
     reply = await desk.say("prevention.mons", f"!capsule {ref}", room="zone:5324")
     assert reply is not None and reply.private
     assert "zone" not in reply.pointer.lower() and ref not in reply.pointer
-    assert text(reply).startswith("Draft C-") and f"of {ref}" in text(reply)
+    assert text(reply).startswith("Brouillon C-") and f"de {ref}" in text(reply)  # French room
     assert "https://www.mons.be/vivre-a-mons/prevention" in text(reply)
     assert "[fr] Mons" in text(reply)
     assert "tip: Fermez portes et fenêtres à clé" in text(reply)
-    assert "Screen" in text(reply)
+    assert "Contrôle" in text(reply)
 
 
 async def test_the_screen_shows_what_an_edit_brings_in(desk: Desk) -> None:
@@ -121,7 +121,8 @@ async def test_amber_and_red_alerts_are_refused_with_the_reason(desk: Desk) -> N
     capsules(desk)
     ref = await published(desk, "amber")
     reply = await desk.say("inspecteur.mons", f"!capsule {ref}", room="province:50000")
-    assert "TLP:AMBER" in text(reply) and "only TLP:CLEAR and TLP:GREEN" in text(reply)
+    assert "TLP:AMBER" in text(reply)  # said in the (French) room's language
+    assert "seules les alertes TLP:CLEAR et TLP:GREEN" in text(reply)
     assert reply is not None and reply.private  # the room is not told the alert's label
     assert await SqlCapsules(desk.db).get(1) is None
 
@@ -249,7 +250,8 @@ async def test_the_cocoon_letter_is_for_an_alert_detection_proposed_only(desk: D
     await desk.say("analyste.mons", f"!capsule approve {c}")
     refused = await desk.say("prevention.mons", f"!capsule letter {c}", room="zone:5324")
     assert refused is not None and refused.private
-    assert f"{ref} was not proposed by detection" in text(refused) and "poster" in text(refused)
+    assert f"{ref} n'a pas été proposée par la détection" in text(refused)
+    assert "imprimez plutôt l'affiche" in text(refused)
     assert sent == []
 
     await proposed_by_detection(desk, ref)
