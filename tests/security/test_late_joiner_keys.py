@@ -41,6 +41,7 @@ async def test_a_red_alert_s_key_goes_only_to_its_room_s_joined_members(
 
         recipient = await stage.device("analyst", "new")  # Mons police: in the RED room
         assert SECRET in await recipient.read(red_room.room_id, red_room.event_id)
+        poison = await stage.unreachable_device("prevention")
         outsider = await stage.device("prevention", "new")  # same zone room, not a recipient
         former = await stage.device("late", "new")  # a recipient no longer in the room
         for person in (outsider, former):
@@ -49,6 +50,15 @@ async def test_a_red_alert_s_key_goes_only_to_its_room_s_joined_members(
         for person in (outsider, former):
             await person.client.sync(timeout=0)
             assert red_session not in {s for _, s in person.room_keys}, person.client.user_id
+
+        # the device no Olm session can be made with held nothing back, and is given up on
+        history, prevention = stage.sharing.history, stage.user("prevention")
+
+        assert history.claim_attempts(prevention, poison) >= 1
+        for _ in range(4):
+            stage.sharing.look_at([prevention])
+            await stage.settled()
+        assert history.claim_attempts(prevention, poison) == 3
 
 
 def test_kept_session_keys_are_sealed_at_rest_and_open_only_with_the_store_s_key(

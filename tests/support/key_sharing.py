@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import nio
+import vodozemac
+from nio.api import Api
 
 from bots.bot import Bot, bot_client
 from bots.commands import CommandRegistry
@@ -199,11 +201,37 @@ class KeyStage:
     async def device(self, name: str, label: str) -> KeyWatcher:
         """A new device of a member: their account gets a password, and they log in."""
         user_id = self.user(name)
-        await self.admin.put_user(user_id, password=PASSWORD)
+        await self.admin.put_user(user_id, password=PASSWORD, logout_devices=False)
         person = KeyWatcher(self.homeserver.url, user_id, self.keys / f"{name}-{label}")
         await person.login(PASSWORD)
         self.people.append(person)
         return person
+
+    async def unreachable_device(self, name: str) -> str:
+        """A device of a member with signed device keys and no one-time key to claim (a poison
+        device: no Olm session can be started with it); returns its ID."""
+        user_id = self.user(name)
+        await self.admin.put_user(user_id, password=PASSWORD, logout_devices=False)
+        session = await self.admin.login(user_id, PASSWORD)
+        account, device = vodozemac.Account(), session.device_id
+        keys: dict[str, Any] = {
+            "user_id": user_id,
+            "device_id": device,
+            "algorithms": ["m.olm.v1.curve25519-aes-sha2", "m.megolm.v1.aes-sha2"],
+            "keys": {
+                f"curve25519:{device}": account.curve25519_key.to_base64(),
+                f"ed25519:{device}": account.ed25519_key.to_base64(),
+            },
+        }
+        signature = account.sign(Api.to_canonical_json(keys).encode())
+        keys["signatures"] = {user_id: {f"ed25519:{device}": signature.to_base64()}}
+        await self.admin.request(
+            "POST",
+            "/_matrix/client/v3/keys/upload",
+            {"device_keys": keys},
+            token=session.access_token,
+        )
+        return device
 
     async def settled(self, within: float = 30.0) -> None:
         """Until the bot has nothing queued and no pass under way."""
