@@ -1,14 +1,16 @@
 """Citizen capsules on a running ``prevnet up --demo``, as its wiring makes them: drafted in the
-direct chat, approved by a second person, posted in the zone room, and served in the commune's
-public Atom feed on the API port (read by feedparser)."""
+direct chat (in the French zone room's language), approved by a second person, posted in the
+zone room with both cards, and served in the commune's public Atom feed on the API port (read
+by feedparser)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import aiohttp
 import feedparser
+import nio
 import pytest
 
 from tests.e2e.test_alerts import Cast, direct_chat, notice
@@ -32,6 +34,19 @@ async def cast(network: Running, tmp_path: Path) -> AsyncIterator[Cast]:
         yield people
     finally:
         await people.close()
+
+
+def wide_card(room: str) -> Callable[[str, nio.Event], bool]:
+    """The capsule's wide card (1200x630), posted encrypted in ``room``."""
+
+    def match(room_id: str, event: nio.Event) -> bool:
+        return (
+            room_id == room
+            and isinstance(event, nio.RoomEncryptedImage)
+            and "1200x630" in event.body
+        )
+
+    return match
 
 
 async def feed(network: Running) -> feedparser.FeedParserDict:
@@ -59,15 +74,18 @@ async def test_a_capsule_is_drafted_approved_posted_and_in_the_feed(
     prevention = await cast.person("prevention.mons")
     await prevention.say(zone, f"!capsule {alert}")
     chat = await direct_chat(prevention)
-    capsule = await prevention.wait_for(notice(chat, "Draft C-", f"of {alert}"))
+    capsule = await prevention.wait_for(notice(chat, "Brouillon C-", f"de {alert}"))  # French
     ref = capsule.body.split()[1]
     assert "https://www.mons.be/vivre-a-mons/prevention" in capsule.body
     assert (await feed(network)).entries == []  # a draft is nobody's to read
 
     moderator = await cast.person("analyste.mons")
     await moderator.say(zone, f"!capsule approve {ref}")
-    await moderator.wait_for(notice(await direct_chat(moderator), f"{ref} is published"))
+    await moderator.wait_for(notice(await direct_chat(moderator), f"{ref} est publiée"))
     await prevention.wait_for(notice(zone, f"Citizen capsule {ref}"))
+    await prevention.wait_for(wide_card(zone))  # after the square one: the 1200x630 card
     entries = (await feed(network)).entries
     assert [e.id.rpartition("#")[2] for e in entries] == [ref]
     assert entries[0].link == "https://www.mons.be/vivre-a-mons/prevention"
+    cards = [k.href for k in entries[0].links if k.rel == "enclosure"]
+    assert [c.rpartition("/")[2] for c in cards] == [f"{ref}-fr.png", f"{ref}-fr-wide.png"]
