@@ -1,7 +1,8 @@
 """Citizen capsules on a real homeserver, members at encrypted clients, wired as ``prevnet up``
-wires them (``capsule_parts``): the draft in the author's direct chat, AMBER refused, four
-eyes, the zone room getting the text, the image card and the poster (decrypted and checked), and
-the weekly cap with the waiting capsule going out when the week turns (a driven clock)."""
+wires them (``capsule_parts``): the draft in the author's direct chat (in the zone room's
+French), AMBER refused, four eyes, the zone room getting the text, both image cards and the
+poster (decrypted and checked), and the weekly cap with the waiting capsule going out when the
+week turns (a driven clock)."""
 
 from __future__ import annotations
 
@@ -128,16 +129,16 @@ async def test_a_capsule_goes_from_the_direct_chat_to_the_zone_room_after_four_e
 
     prevention = await chat.person("prevention")
     await prevention.say(zone, f"!capsule {alert.ref}")
-    draft = await chat.answer("prevention", "Draft C-")
-    assert f"of {alert.ref}" in draft and PAGE in draft and ADVICE[:30] in draft
-    assert "Screen" in draft
+    draft = await chat.answer("prevention", "Brouillon C-")  # said in the zone room's French
+    assert f"de {alert.ref}" in draft and PAGE in draft and ADVICE[:30] in draft
+    assert "Contrôle" in draft
     await capsules.notice(prevention, zone, "direct chat")  # the room gets a pointer only
     ref = draft.split()[1]
 
     officer = await chat.person("officer")
     await officer.say(zone, f"!capsule {amber.ref}")
     refused = await chat.answer("officer", "TLP:AMBER")  # the refusal too: not for the room
-    assert "only TLP:CLEAR and TLP:GREEN" in refused
+    assert "seules les alertes TLP:CLEAR et TLP:GREEN" in refused
 
     direct = await chat.direct("prevention")
     own = await capsules.ask("prevention", direct, f"!capsule approve {ref}", "you wrote")
@@ -145,8 +146,8 @@ async def test_a_capsule_goes_from_the_direct_chat_to_the_zone_room_after_four_e
 
     analyst = await chat.person("analyst")
     await analyst.say(zone, f"!capsule approve {ref}")
-    approved = await chat.answer("analyst", "Approved.")
-    assert "published" in approved
+    approved = await chat.answer("analyst", "Approuvée.")
+    assert "publiée" in approved
     await capsules.deliver()
 
     text = await capsules.notice(prevention, zone, f"Citizen capsule {ref}")
@@ -160,6 +161,14 @@ async def test_a_capsule_goes_from_the_direct_chat_to_the_zone_room_after_four_e
     assert not download.body.startswith(b"\x89PNG")  # the homeserver holds ciphertext
     png = decrypt_attachment(download.body, image.key["k"], image.hashes["sha256"], image.iv)
     assert Image.open(io.BytesIO(png)).size == (1080, 1080)
+    wide = await prevention.wait_for(
+        lambda r, e: r == zone and isinstance(e, nio.RoomEncryptedImage) and "1200x630" in e.body
+    )
+    assert isinstance(wide, nio.RoomEncryptedImage)
+    download = await prevention.client.download(mxc=wide.url)
+    assert isinstance(download, nio.DownloadResponse), download
+    png = decrypt_attachment(download.body, wide.key["k"], wide.hashes["sha256"], wide.iv)
+    assert Image.open(io.BytesIO(png)).size == (1200, 630)  # for websites and link previews
     poster = await prevention.wait_for(
         lambda r, e: r == zone and isinstance(e, nio.RoomEncryptedFile)
     )
@@ -179,7 +188,7 @@ async def test_beyond_the_weekly_cap_a_capsule_waits_then_goes_out_when_the_week
     zone = await chat.room("zone:5324")
     prevention = await chat.person("prevention")
     await prevention.say(zone, f"!capsule {alert.ref}")
-    first = (await chat.answer("prevention", "Draft C-")).split()[1]
+    first = (await chat.answer("prevention", "Brouillon C-")).split()[1]
     direct = await chat.direct("prevention")
     await prevention.say(direct, f"!capsule {alert.ref}")
     again = await prevention.wait_for(
@@ -193,9 +202,9 @@ async def test_beyond_the_weekly_cap_a_capsule_waits_then_goes_out_when_the_week
     refs = [first, str(getattr(again, "body", "")).split()[1]]
     analyst = await chat.person("analyst")
     await analyst.say(zone, f"!capsule approve {refs[0]}")
-    await chat.answer("analyst", f"{refs[0]} is published")
+    await chat.answer("analyst", f"{refs[0]} est publiée")
     await analyst.say(zone, f"!capsule approve {refs[1]}")
-    await chat.answer("analyst", f"{refs[1]} is approved and waits")
+    await chat.answer("analyst", f"{refs[1]} est approuvée et attend")
     await capsules.deliver()
     await capsules.notice(prevention, zone, f"Citizen capsule {refs[0]}")
 
