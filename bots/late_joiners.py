@@ -185,10 +185,17 @@ class LateJoiners:
         by_room = self.history.sessions_for(await self._open_bulletins())
         if not by_room or not users:
             return 0
-        joined = {room_id: await self._joined(room_id) for room_id in by_room}
+        joined: dict[str, set[str]] = {}  # the homeserver's word, asked once per room and pass
         sent = 0
         for user in sorted(users):
-            rooms = [room_id for room_id in by_room if user in joined[room_id]]
+            rooms = []
+            for room_id in by_room:
+                if not self._seen_in(room_id, user):
+                    continue  # not even in the bot's view of the room: no need to ask
+                if room_id not in joined:
+                    joined[room_id] = await self._joined(room_id)
+                if user in joined[room_id]:
+                    rooms.append(room_id)
             if not rooms or user == self.client.user_id:
                 continue
             member = await self._member_of(user)
@@ -198,6 +205,11 @@ class LateJoiners:
             wanted = {session for room_id in rooms for session in by_room[room_id]}
             sent += await self._serve_user(user, wanted)
         return sent
+
+    def _seen_in(self, room_id: str, user: str) -> bool:
+        """Whether the bot's synced view has the user in the room (joined or invited)."""
+        room = self.client.rooms.get(room_id)
+        return room is not None and user in room.users
 
     async def _joined(self, room_id: str) -> set[str]:
         """Who the homeserver says is joined to the room right now."""
