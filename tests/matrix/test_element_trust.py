@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,20 @@ async def chat(
 async def nobody(user_id: str) -> Member | None:
     """The second instance here only posts bulletins: it answers nobody."""
     return None
+
+
+@dataclass
+class KeptToken:
+    """The second instance's sync token, kept across its restart as prevnet's database keeps it
+    (its restart then syncs on from there instead of reading every room again)."""
+
+    token: str | None = None
+
+    async def load(self) -> str | None:
+        return self.token
+
+    async def save(self, token: str) -> None:
+        self.token = token
 
 
 async def nobody_announces(text: str) -> None:
@@ -101,9 +116,10 @@ async def test_bulletins_from_the_first_a_second_and_a_restarted_instance_are_ow
     second_store.mkdir(parents=True, mode=0o700)
     shutil.copy(key_store.key_file(first_store), key_store.key_file(second_store))  # ...secret
     session = await chat.admin.login(homeserver.bot.user_id, password)
-    for _ in ("first start", "restart"):  # the same device and store both times
+    kept = KeptToken()
+    for _ in ("first start", "restart"):  # the same device, store and sync token both times
         async with running_bot(
-            homeserver.url, session, second_store, CommandRegistry(), nobody
+            homeserver.url, session, second_store, CommandRegistry(), nobody, sync_tokens=kept
         ) as second:
             await cross_signed(second, second_store, password)
             await seen_from(chat, officer, second, await publish_from(chat, second))
