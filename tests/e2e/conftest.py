@@ -1,4 +1,5 @@
-"""Fixtures of the end-to-end tests: a running ``prevnet up --demo`` per test."""
+"""Fixtures of the end-to-end tests: a running ``prevnet up --demo`` per test, resumed from a
+copy of the process's demo template (its rooms and accounts made once)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.up import Running, started
+from tests.support.up import DemoTemplate, Running, demo_template, started
+
+__all__ = ["demo_template"]
 
 
 @pytest.fixture
-async def network(tmp_path: Path) -> AsyncIterator[Running]:
-    async with started(tmp_path / "data") as running:
+async def network(tmp_path: Path, demo_template: DemoTemplate) -> AsyncIterator[Running]:
+    async with started(tmp_path / "data", template=demo_template) as running:
         yield running

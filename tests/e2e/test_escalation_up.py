@@ -25,7 +25,7 @@ from tests.mail.smtp_relay import Relay, relay
 from tests.mail.support import plain
 from tests.support.people import Person
 from tests.support.synapse import free_port
-from tests.support.up import SERVER, Running, start, stop
+from tests.support.up import SERVER, DemoTemplate, Running, start, stop
 
 __all__ = ["relay"]
 ADDRESS = "sophie.martin@quevy.example"
@@ -139,9 +139,9 @@ async def escalation_mails(relay: Relay, ref: str, within: float = 60) -> int:
 
 
 async def test_escalation_calls_the_on_duty_member_once_across_a_restart(
-    relay: Relay, tmp_path: Path
+    relay: Relay, tmp_path: Path, demo_template: DemoTemplate
 ) -> None:
-    data = tmp_path / "data"
+    data = await demo_template.copy_to(tmp_path / "data")
     env = {
         "PREVNET_CONFIG": str(config(tmp_path)),
         "PREVNET_SMTP_HOST": "127.0.0.1",

@@ -20,9 +20,10 @@ from aiohttp import web
 
 from prevnet.running import RUNNING_FILE
 from tests.support.synapse import free_port
-from tests.support.up import start, stop
+from tests.support.up import DemoTemplate, demo_template, start, stop
 
 TOKEN = "syt_the_bots_server_admin_token"
+__all__ = ["demo_template"]
 
 
 @dataclass
@@ -109,9 +110,9 @@ async def test_a_record_left_by_a_dead_process_counts_as_nothing_running(
 
 
 async def test_reconcile_reaches_the_network_on_its_port_and_ports_in_use_are_explained(
-    tmp_path: Path,
+    tmp_path: Path, demo_template: DemoTemplate
 ) -> None:
-    first = tmp_path / "first"
+    first = await demo_template.copy_to(tmp_path / "first")
     running = await start(first, free_port())
     try:
         assert running.url != "http://127.0.0.1:8008"

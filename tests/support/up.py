@@ -6,11 +6,14 @@ import asyncio
 import contextlib
 import json
 import os
+import shutil
 import signal
 import sys
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import pytest
 
 from tests.support.synapse import free_port
 
@@ -77,9 +80,48 @@ async def start(
     return Running(process, line.decode().split(": ", 1)[1].strip(), data, api_port)
 
 
+@dataclass
+class DemoTemplate:
+    """A demo network's data directory, made once per test process by ``prevnet up --demo`` and
+    stopped: each copy resumes with its rooms and accounts in place instead of creating them
+    again (half a minute per test). Tests of what a first start does start from nothing."""
+
+    root: Path
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    async def copy_to(self, data: Path) -> Path:
+        async with self._lock:
+            done = self.root / "complete"
+            if not done.exists():
+                shutil.rmtree(self.data, ignore_errors=True)
+                running = await start(self.data, free_port())
+                assert await stop(running) == 0, "the demo template did not stop cleanly"
+                done.touch()
+        logs = shutil.ignore_patterns("*.log", "*.stderr", "*.pid")
+        shutil.copytree(self.data, data, symlinks=True, ignore=logs)
+        return data
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> DemoTemplate:
+    """The process's demo template (the same directory for every module that imports this)."""
+    root = tmp_path_factory.getbasetemp() / "demo-template"
+    root.mkdir(exist_ok=True)
+    return DemoTemplate(root)
+
+
 @contextlib.asynccontextmanager
-async def started(data: Path, env: dict[str, str] | None = None) -> AsyncIterator[Running]:
-    """``start`` on a free port; killed afterwards if it still runs."""
+async def started(
+    data: Path, env: dict[str, str] | None = None, *, template: DemoTemplate | None = None
+) -> AsyncIterator[Running]:
+    """``start`` on a free port (on a copy of ``template`` if given); killed afterwards if it
+    still runs."""
+    if template is not None:
+        await template.copy_to(data)
     running = await start(data, free_port(), env)
     try:
         yield running
