@@ -14,7 +14,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from phenomena.storage.database import Database
-from phenomena.storage.schema import (
+from phenomena.storage.schema_toolbox import (
     ToolboxCategoryRow,
     ToolboxGroupRow,
     ToolboxMembershipRow,

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from bridge.store import BridgeStore, InboundPosts, TopicRecord
 from phenomena.alert_text import parse_alert_text
 from phenomena.storage.database import Database
-from phenomena.storage.schema import Base, ToolboxCategoryRow, ToolboxPostRow, ToolboxTopicRow
+from phenomena.storage.schema import Base
+from phenomena.storage.schema_toolbox import ToolboxCategoryRow, ToolboxPostRow, ToolboxTopicRow
 from phenomena.storage.unit_of_work import SqlUnitOfWork
 from phenomena.territory import TerritoryRegistry
 from tests.unit.test_alert_text import EXAMPLE
