@@ -36,8 +36,11 @@ async def stage(
 async def test_a_member_who_joins_later_and_their_new_device_read_the_open_alert(
     stage: KeyStage,
 ) -> None:
+    officer = await stage.device("officer", "desk")  # in the room when the bulletin is sent
+    await stage.bot_knows(officer)
     alert_id = await stage.publish(in_mons("Fake water-company agents at the door."))
     bulletin = await stage.bulletin(alert_id, "zone:5324")
+    session = await stage.session_of(bulletin)
     laptop = await stage.device("late", "laptop")  # logged in, not yet in any room
 
     await stage.network.apply_member(stage.members["late"], stage.orgs)  # joins zone:5324
@@ -45,8 +48,12 @@ async def test_a_member_who_joins_later_and_their_new_device_read_the_open_alert
 
     phone = await stage.device("late", "phone")  # a second device, after the bulletin
     assert "water-company" in await phone.read(bulletin.room_id, bulletin.event_id)
-    session = await stage.session_of(bulletin)
-    assert laptop.room_keys.count((bulletin.room_id, session)) == 1
+
+    await stage.restart_bot()  # it looks at every member of the room again, and sends nothing
+    await stage.settled()
+    for device in (officer, laptop, phone):
+        await device.client.sync(timeout=0)
+        assert device.room_keys.count((bulletin.room_id, session)) == 1, device.client.device_id
 
 
 async def test_a_late_joiner_at_elements_sdk_reads_the_open_alert(

@@ -26,7 +26,7 @@ from bots.commands import CommandRegistry
 from bots.delivery import AlertDelivery
 from bots.late_joiners import LateJoiners
 from bots.network import MatrixNetwork
-from bots.synapse_admin import SynapseAdmin
+from bots.synapse_admin import Session, SynapseAdmin
 from phenomena.alert import AlertContent
 from phenomena.partners import (
     Member,
@@ -146,6 +146,18 @@ class KeyWatcher(Person):
 
 
 @dataclass
+class BotRun:
+    """One run of the bot: its client, sync loop, key re-sharing and outbox dispatcher."""
+
+    client: nio.AsyncClient
+    bot: Bot
+    sharing: LateJoiners
+    dispatcher: Dispatcher
+    stop: asyncio.Event
+    tasks: list[asyncio.Task[None]]
+
+
+@dataclass
 class KeyStage:
     """The registry on the homeserver, the bot syncing with its key re-sharing, delivery."""
 
@@ -156,13 +168,72 @@ class KeyStage:
     territories: TerritoryRegistry
     orgs: dict[str, Organisation]
     members: dict[str, Member]
-    bot: Bot
-    sharing: LateJoiners
-    dispatcher: Dispatcher
     ledger: SqlBulletinLedger
     clock: Clock
     keys: Path
+    session: Session
+    store: Path
+    running: BotRun | None = None
     people: list[Person] = field(default_factory=list)
+
+    @property
+    def bot(self) -> Bot:
+        assert self.running is not None
+        return self.running.bot
+
+    @property
+    def sharing(self) -> LateJoiners:
+        assert self.running is not None
+        return self.running.sharing
+
+    async def start_bot(self) -> None:
+        """The bot on its device and key store, syncing, with delivery and key re-sharing."""
+        client = bot_client(self.homeserver.url, self.session, self.store)
+        sharing = late_joiners(
+            client, self.store, member_lookup(self.uow), open_bulletins(self.uow, self.ledger)
+        )
+        bot = Bot(client, CommandRegistry(), member_lookup(self.uow), self.network.key_of_room)
+
+        async def alert_of(alert_id: int) -> Any:
+            async with self.uow() as unit:
+                return await unit.alerts.get(alert_id)
+
+        async def source_of(alert: Any) -> str:
+            return "ZP Mons"
+
+        delivery = AlertDelivery(
+            post=sharing.recording(bot.post),
+            room_id_of=self.network.room_id,
+            alert_of=alert_of,
+            source_of=source_of,
+            ledger=self.ledger,
+            record=BulletinRecord,
+            territories=self.territories,
+            rooms=self.network,
+            uow=self.uow,
+        )
+        outbox = Outbox(self.db, "test", self.clock)
+        dispatcher = Dispatcher(outbox, [bulletin_subscription(delivery)], clock=self.clock)
+        stop = asyncio.Event()
+        run = BotRun(client, bot, sharing, dispatcher, stop, [asyncio.create_task(bot.run(stop))])
+        self.running = run
+        await asyncio.wait_for(bot.ready.wait(), 240)
+        run.tasks.append(asyncio.create_task(sharing.run(stop)))
+
+    async def stop_bot(self) -> None:
+        run, self.running = self.running, None
+        if run is None:
+            return
+        run.stop.set()
+        for task in run.tasks:
+            await asyncio.wait_for(task, 30)
+        await run.client.close()
+        run.sharing.history.close()
+
+    async def restart_bot(self) -> None:
+        """Stop the bot and start it again on the same device and key store."""
+        await self.stop_bot()
+        await self.start_bot()
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.db.sessions, self.clock)
@@ -180,12 +251,14 @@ class KeyStage:
             ModerationPolicy(),
             self.clock(),
         )
-        await self.dispatcher.run_once()
+        assert self.running is not None
+        await self.running.dispatcher.run_once()
         return alert.id
 
     async def close(self, alert_id: int) -> None:
         await use.close_alert(self.uow(), alert_id, self.user("officer"), "done", self.clock())
-        await self.dispatcher.run_once()
+        assert self.running is not None
+        await self.running.dispatcher.run_once()
 
     async def bulletin(self, alert_id: int, room: str) -> BulletinRecord:
         return (await self.ledger.bulletins(alert_id))[room]
@@ -233,6 +306,15 @@ class KeyStage:
         )
         return device
 
+    async def bot_knows(self, person: Person) -> None:
+        """Until the bot has this person's device in its device store (it then encrypts for it)."""
+        user, device = person.client.user_id, person.client.device_id
+        deadline = time.monotonic() + 30
+        while device not in self.bot.client.device_store[user]:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the bot never learnt of {user}'s device {device}")
+            await asyncio.sleep(0.1)
+
     async def settled(self, within: float = 30.0) -> None:
         """Until the bot has nothing queued and no pass under way."""
         deadline = time.monotonic() + within
@@ -266,41 +348,6 @@ async def key_stage(
     session = await admin.login(homeserver.bot.user_id, homeserver.bot_password)
     store = tmp_path / "bot-store"
     store.mkdir()
-    client = bot_client(homeserver.url, session, store)
-
-    def uow_factory() -> SqlUnitOfWork:
-        return SqlUnitOfWork(db.sessions, clock)
-
-    ledger = SqlBulletinLedger(db, clock)
-    sharing = late_joiners(
-        client, store, member_lookup(uow_factory), open_bulletins(uow_factory, ledger)
-    )
-    bot = Bot(client, CommandRegistry(), member_lookup(uow_factory), network.key_of_room)
-
-    async def alert_of(alert_id: int) -> Any:
-        async with uow_factory() as unit:
-            return await unit.alerts.get(alert_id)
-
-    async def source_of(alert: Any) -> str:
-        return "ZP Mons"
-
-    delivery = AlertDelivery(
-        post=sharing.recording(bot.post),
-        room_id_of=network.room_id,
-        alert_of=alert_of,
-        source_of=source_of,
-        ledger=ledger,
-        record=BulletinRecord,
-        territories=territories,
-        rooms=network,
-        uow=uow_factory,
-    )
-    dispatcher = Dispatcher(
-        Outbox(db, "test", clock), [bulletin_subscription(delivery)], clock=clock
-    )
-    stop = asyncio.Event()
-    running = asyncio.create_task(bot.run(stop))
-    sharer: asyncio.Task[None] | None = None
     stage = KeyStage(
         homeserver,
         admin,
@@ -309,23 +356,16 @@ async def key_stage(
         territories,
         orgs,
         members,
-        bot,
-        sharing,
-        dispatcher,
-        ledger,
+        SqlBulletinLedger(db, clock),
         clock,
         tmp_path / "people",
+        session,
+        store,
     )
     try:
-        await asyncio.wait_for(bot.ready.wait(), 240)
-        sharer = asyncio.create_task(sharing.run(stop))
+        await stage.start_bot()
         yield stage
     finally:
-        stop.set()
-        for task in (running, sharer):
-            if task is not None:
-                await asyncio.wait_for(task, 30)
+        await stage.stop_bot()
         for person in stage.people:
             await person.close()
-        await client.close()
-        sharing.history.close()
