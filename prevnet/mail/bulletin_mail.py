@@ -25,6 +25,8 @@ from phenomena.alert import Alert, AlertStatus
 from phenomena.email_address import mail_address
 from phenomena.email_policy import EmailShare, email_share
 from phenomena.territory import TerritoryRegistry
+from prevnet.mail.list_mail import finish_list_mail as finish_list_mail  # capsule mails' import
+from prevnet.mail.list_mail import list_headers
 from prevnet.mail.mail_texts import mail_text
 from prevnet.mail.quoted_printable import QuotedPrintable
 from prevnet.mail.sender import WIRE_POLICY, OutgoingMail
@@ -374,30 +376,3 @@ def render_bulletin_mail(
         return None
     address = mail_address(recipient.address).addr_spec  # InvalidValue for a bad one
     return template.message(replace(recipient, address=address))
-
-
-def list_headers(list_id: str, unsubscribe: str) -> list[tuple[str, str]]:
-    """The headers of a list mail: its list, one-click unsubscribe (RFC 8058), and the marks that
-    keep out-of-office answers from replying to it."""
-    return [
-        ("List-Id", list_id),
-        ("List-Unsubscribe", f"<{unsubscribe}>"),
-        ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
-        ("Auto-Submitted", "auto-generated"),
-        ("X-Auto-Response-Suppress", "All"),
-        ("Precedence", "list"),
-    ]
-
-
-def finish_list_mail(msg: EmailMessage, list_id: str, unsubscribe: str) -> None:
-    """Add :func:`list_headers` to ``msg``."""
-    for name, value in list_headers(list_id, unsubscribe):
-        msg[name] = value
-
-
-def add_text_and_html(msg: EmailMessage, text: list[str], body: list[str], language: str) -> None:
-    """The plain-text part and its HTML alternative, so every mail client shows one of them."""
-    msg.set_content("\n".join(text), cte="quoted-printable")
-    lang = html.escape(language)
-    html_doc = f'<!DOCTYPE html><html lang="{lang}"><body>{"".join(body)}</body></html>'
-    msg.add_alternative(html_doc, subtype="html", cte="quoted-printable")

@@ -37,15 +37,10 @@ from phenomena.storage.unit_of_work import SqlUnitOfWork, utc_now
 from phenomena.taxonomy import PhenomenonType
 from phenomena.territory import TerritoryRegistry
 from prevnet.mail.bulletin_delivery import DEFAULT_LANGUAGE, ChosenLanguages
-from prevnet.mail.bulletin_mail import (
-    MAIL_POLICY,
-    MailSetup,
-    add_text_and_html,
-    finish_list_mail,
-    unsubscribe_url,
-)
+from prevnet.mail.bulletin_mail import MAIL_POLICY, MailSetup, unsubscribe_url
 from prevnet.mail.bulletin_wiring import chosen_languages, mail_setup, mail_signer
 from prevnet.mail.digest_texts import digest_text
+from prevnet.mail.list_mail import add_text_and_html, finish_list_mail
 from prevnet.mail.mail_chunks import PendingMail, Sender, send_once
 from prevnet.mail.sender import MailSendError, SmtpSender, outgoing_mail
 from prevnet.mail.signing import Purpose
