@@ -46,7 +46,11 @@ async def test_up_leaves_the_data_directory_and_everything_in_it_owner_only(
         assert {"prevnet.sqlite3", "bot-credentials.json", "demo-accounts.json"} <= names
         assert {"bot-store", "bot-store.key", "homeserver", RUNNING_FILE} <= names
         assert any(p.name.endswith("-wal") for p in data.iterdir())  # SQLite's, while it runs
-        (device_db,) = (data / "bot-store").glob("*.db")
+        stores = sorted((data / "bot-store").glob("*.db"))
+        (device_db,) = [p for p in stores if not p.name.endswith(".room-keys.db")]
+        assert [p.name for p in stores if p != device_db] == [
+            device_db.name.removesuffix(".db") + ".room-keys.db"
+        ]  # the late joiners' session keys, beside nio's own store
         user, device = device_db.stem.rsplit("_", 1)
         default = DefaultStore(user, device, str(data / "bot-store"), NIO_DEFAULT_PICKLE_KEY)
         try:
