@@ -19,7 +19,7 @@ import pytest
 from bots.synapse_admin import SynapseAdmin
 from prevnet.seams import HOLD_BULLETINS_AFTER
 from tests.support.people import Person
-from tests.support.up import SERVER, Running, alive, children_of, start, started
+from tests.support.up import SERVER, DemoTemplate, Running, alive, children_of, start, started
 
 ALERT = """!alert new
 type: residential-burglary
@@ -277,9 +277,10 @@ async def test_rejection_guided_entry_and_refusals(network: Running, cast: Cast)
 
 
 @pytest.fixture
-async def held_network(tmp_path: Path) -> AsyncIterator[Running]:
+async def held_network(tmp_path: Path, demo_template: DemoTemplate) -> AsyncIterator[Running]:
     """``prevnet up --demo`` whose fan-outs stop after their first bulletin (``prevnet.seams``)."""
-    async with started(tmp_path / "held", {HOLD_BULLETINS_AFTER: "1"}) as running:
+    held = {HOLD_BULLETINS_AFTER: "1"}
+    async with started(tmp_path / "held", held, template=demo_template) as running:
         yield running
 
 

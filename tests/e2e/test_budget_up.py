@@ -10,14 +10,15 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.test_alerts import ALERT, Cast, draft_from, notice
-from tests.support.up import SERVER, Running, started
+from tests.support.up import SERVER, DemoTemplate, Running, started
 
 
 @pytest.fixture
-async def network(tmp_path: Path) -> AsyncIterator[Running]:
+async def network(tmp_path: Path, demo_template: DemoTemplate) -> AsyncIterator[Running]:
     config = tmp_path / "prevnet.toml"
     config.write_text("[attention]\nbudget_per_week = 1\n")
-    async with started(tmp_path / "data", env={"PREVNET_CONFIG": str(config)}) as running:
+    env = {"PREVNET_CONFIG": str(config)}
+    async with started(tmp_path / "data", env, template=demo_template) as running:
         yield running
 
 

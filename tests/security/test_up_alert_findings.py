@@ -16,7 +16,7 @@ import pytest
 
 from tests.e2e.test_alerts import ALERT, Cast, draft_from, notice
 from tests.support.synapse import free_port
-from tests.support.up import SERVER, Running, start
+from tests.support.up import SERVER, DemoTemplate, Running, demo_template, start
 
 RED_SUMMARY = "Informant says the Hyon gang strikes again on Friday night."
 RED = (
@@ -26,11 +26,12 @@ RED = (
 )
 BOT = f"@prevnet:{SERVER}"
 CLEAR = ALERT.replace("tlp: amber", "tlp: clear").replace("Mons, Quévy", "Mons")
+__all__ = ["demo_template"]
 
 
 @pytest.fixture
-async def running(tmp_path: Path) -> AsyncIterator[Running]:
-    network = await start(tmp_path / "data", free_port())
+async def running(tmp_path: Path, demo_template: DemoTemplate) -> AsyncIterator[Running]:
+    network = await start(await demo_template.copy_to(tmp_path / "data"), free_port())
     try:
         yield network
     finally:
