@@ -1,7 +1,8 @@
 """``!capsule`` answers in the room's language (SQLite and PostgreSQL): a French zone room gets
 French drafts, refusals and state lines, a Dutch one Dutch, a direct chat the language the
-member chose; and every capsule message in the code has its French, Dutch and German wording
-in the bots' catalogues (a missing one would fall back to English unseen)."""
+member chose; and every capsule message in the code (the zone room's post of a published one
+too) has its French, Dutch and German wording in the bots' catalogues (a missing one would fall
+back to English unseen)."""
 
 from __future__ import annotations
 
@@ -119,6 +120,8 @@ def _templates() -> set[str]:
 def test_every_capsule_message_is_in_every_catalogue() -> None:
     wanted = _templates()
     assert "Draft {ref} of {alert}. {state}" in wanted and len(wanted) > 60
+    assert "{title} (A4 poster)" in wanted  # the zone room's post (bots/capsule_post.py)
+    assert any(m.startswith("Citizen capsule {ref} for {commune}") for m in wanted)
     for language in LANGUAGES:
         with (LOCALE_DIR / language / "LC_MESSAGES" / "prevnet.po").open("rb") as handle:
             have = {str(m.id) for m in read_po(handle) if m.context == CONTEXT and m.string}
