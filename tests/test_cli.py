@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
-from phenomena.storage.database import Database
+from phenomena.alert import AlertContent
+from phenomena.capsules.drafting import draft_capsules
+from phenomena.services import alerts as use
+from phenomena.services.alerts import ModerationPolicy
+from phenomena.storage.capsules import SqlCapsules
+from phenomena.storage.database import Database, sqlite_url
+from phenomena.storage.unit_of_work import SqlUnitOfWork
+from phenomena.taxonomy import PhenomenonType
+from phenomena.territory import TerritoryRegistry
+from phenomena.tlp import Tlp
 from prevnet.cli import cli
 
 Invoke = Callable[..., Result]
@@ -194,9 +205,60 @@ def test_backup_then_restore_into_a_new_data_directory(run: Invoke, tmp_path: Pa
     assert again.exit_code == 1 and "restore into a new, empty database" in again.stderr
 
 
-def test_purge_dry_run_and_real(run: Invoke) -> None:
+async def _closed_long_ago_with_a_capsule(path: Path, territories: TerritoryRegistry) -> None:
+    """A GREEN alert closed in January 2025 whose citizen capsule was published."""
+    db = Database.connect(sqlite_url(path))
+    try:
+        at = datetime(2025, 1, 10, 9, tzinfo=UTC)
+        author = "@analyste.mons:prevnet.localhost"
+        content = AlertContent(
+            PhenomenonType.RESIDENTIAL_BURGLARY,
+            ("53053",),
+            date(2025, 1, 2),
+            None,
+            Tlp.GREEN,
+            "Burglaries in Hyon.",
+            advice="Fermez portes et fenêtres à clé, même pour une courte absence.",
+        )
+        unit = SqlUnitOfWork(db.sessions)
+        alert, _ = await use.create_alert(
+            unit, content, author, territories, ModerationPolicy(), at
+        )
+        store = SqlCapsules(db)
+        drafted = draft_capsules(
+            alert, commune="Mons", prevention_url="https://mons.example", languages=["fr"]
+        )
+        record = await store.add(
+            alert_id=alert.id,
+            municipality="53053",
+            organisation="pcs-mons",
+            author="@prevention.mons:prevnet.localhost",
+            capsules=drafted,
+            findings={},
+            now=at,
+        )
+        await store.approve(record.id, author, at, 2, "Europe/Brussels")
+        await use.close_alert(SqlUnitOfWork(db.sessions), alert.id, author, "arrests", at)
+    finally:
+        await db.close()
+
+
+def test_purge_dry_run_and_real(
+    run: Invoke, tmp_path: Path, territories: TerritoryRegistry
+) -> None:
     run("partners", "import", str(EXAMPLES / "partners.yaml"))
+    empty = run("purge", "--dry-run")
+    assert empty.exit_code == 0 and empty.output.startswith("would purge: 0 closed alert(s)")
+    assert empty.output.rstrip().endswith("with those alerts, 0 citizen capsule(s)")
+
+    database = tmp_path / "data" / "prevnet.sqlite3"
+    asyncio.run(_closed_long_ago_with_a_capsule(database, territories))
     dry = run("purge", "--dry-run")
-    assert dry.exit_code == 0 and dry.output.startswith("would purge: 0 closed alert(s)")
+    assert dry.output.startswith("would purge: 1 closed alert(s)")
+    assert dry.output.rstrip().endswith("with those alerts, 1 citizen capsule(s)")
     real = run("purge")
-    assert real.output.startswith("purged: 0 closed alert(s)")
+    assert real.output.startswith("purged: 1 closed alert(s)")
+    assert real.output.rstrip().endswith("with those alerts, 1 citizen capsule(s)")
+    again = run("purge")
+    assert again.output.startswith("purged: 0 closed alert(s)")
+    assert again.output.rstrip().endswith("with those alerts, 0 citizen capsule(s)")

@@ -122,7 +122,8 @@ def restore_command(app: App, file: Path, passphrase_file: Path | None) -> None:
 @click.option("--dry-run", is_flag=True, help="Count what would be purged; change nothing.")
 @click.pass_obj
 def purge_command(app: App, dry_run: bool) -> None:
-    """Purge personal data older than the retention period (retention_days, default 365)."""
+    """Purge personal data older than the retention period (retention_days, default 365), and
+    the citizen capsules of the alerts purged."""
     cutoff = now() - timedelta(days=app.settings.retention_days)
 
     async def go() -> PurgeReport:
@@ -133,5 +134,5 @@ def purge_command(app: App, dry_run: bool) -> None:
     click.echo(
         f"{verb}: {report.alerts} closed alert(s), {report.drafts} draft(s), "
         f"{report.acknowledgements} acknowledgement(s), {report.incidents} incident text(s) "
-        f"ended before {cutoff:%Y-%m-%d}"
+        f"ended before {cutoff:%Y-%m-%d}; with those alerts, {report.capsules} citizen capsule(s)"
     )
