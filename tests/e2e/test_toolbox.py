@@ -18,7 +18,7 @@ from tests.e2e.test_alerts import ALERT, Cast, notice
 from tests.support.discourse.double import DiscourseDouble
 from tests.support.discourse.forum import Post, Topic
 from tests.support.synapse import free_port
-from tests.support.up import SERVER, Running, start, start_bridge, terminate
+from tests.support.up import SERVER, DemoTemplate, Running, start, start_bridge, terminate
 
 T = TypeVar("T")
 SECRET = "e2e-web-hook-secret"
@@ -51,7 +51,7 @@ class Stack:
 
 @contextlib.asynccontextmanager
 async def running_stack(
-    tmp_path: Path, double: DiscourseDouble, extra_env: dict[str, str]
+    tmp_path: Path, double: DiscourseDouble, extra_env: dict[str, str], template: DemoTemplate
 ) -> AsyncIterator[Stack]:
     """``prevnet up --demo`` and ``prevnet bridge`` on one data directory, with ``double``.
 
@@ -70,7 +70,7 @@ async def running_stack(
         "PREVNET_DISCOURSE_WINDOW_SECONDS": "5",
         **extra_env,
     }
-    data = tmp_path / "data"
+    data = await template.copy_to(tmp_path / "data")
     network = await start(data, free_port(), env)
     try:
         bridge = await start_bridge(data, env)
@@ -85,8 +85,8 @@ async def running_stack(
 
 
 @pytest.fixture
-async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
-    async with running_stack(tmp_path, DiscourseDouble(), {}) as running:
+async def stack(tmp_path: Path, demo_template: DemoTemplate) -> AsyncIterator[Stack]:
+    async with running_stack(tmp_path, DiscourseDouble(), {}, demo_template) as running:
         yield running
 
 
@@ -206,12 +206,12 @@ async def test_chat_and_toolbox_speak_to_each_other(stack: Stack, cast: Cast) ->
 
 
 @pytest.fixture
-async def flaky_stack(tmp_path: Path) -> AsyncIterator[Stack]:
+async def flaky_stack(tmp_path: Path, demo_template: DemoTemplate) -> AsyncIterator[Stack]:
     """The same stack with 30% of Discourse calls failing: 5xx, or late answers after the work."""
     double = DiscourseDouble(seed=11)
     double.timeout_delay = 2.5
     quick = {"PREVNET_DISCOURSE_TIMEOUT_SECONDS": "1.5", "PREVNET_RETRY_SECONDS": "0.3"}
-    async with running_stack(tmp_path, double, quick) as running:
+    async with running_stack(tmp_path, double, quick, demo_template) as running:
         double.fail_ratio = 0.3  # from now on: the bridge's set-up went through
         yield running
 
