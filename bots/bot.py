@@ -22,6 +22,7 @@ import nio
 from bots import key_store
 from bots.commands import CommandRegistry, Context, Reply
 from bots.invitations import DirectChats, answer_invite, watch_direct_chat
+from bots.key_claims import drop_unusable_keys
 from bots.synapse_admin import MatrixSendError, Session
 from bots.toolbox import thread_root
 from phenomena.partners import Member
@@ -55,12 +56,18 @@ DirectRoom = Callable[[str], Awaitable[str]]
 class BotClient(nio.AsyncClient):  # type: ignore[misc]  # nio is untyped here
     """matrix-nio's client, minus one race: its sync loop and a send to an encrypted room both
     query device keys, and the one that finds nothing left to ask raised, ending the sync loop
-    (and with it ``prevnet up``). Nothing left to ask is now an answer, not an error."""
+    (and with it ``prevnet up``). Nothing left to ask is now an answer, not an error. And a
+    member's one-time key that is no key no longer breaks sends (``bots.key_claims``)."""
 
     async def keys_query(self) -> nio.KeysQueryResponse | nio.KeysQueryError:
         if not self.users_for_key_query:  # checked again, with no await between, by nio
             return nio.KeysQueryError("no key query required: another one is under way")
         return await super().keys_query()
+
+    async def receive_response(self, response: nio.Response) -> None:
+        if isinstance(response, nio.KeysClaimResponse) and self.olm is not None:
+            drop_unusable_keys(response, self.olm.device_store)  # before nio trusts them
+        await super().receive_response(response)
 
 
 def bot_client(url: str, session: Session, store: Path) -> nio.AsyncClient:

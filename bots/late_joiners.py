@@ -203,7 +203,10 @@ class LateJoiners:
                 log.info("late joiners: %s is no active member; no room key is sent", user)
                 continue
             wanted = {session for room_id in rooms for session in by_room[room_id]}
-            sent += await self._serve_user(user, wanted)
+            try:
+                sent += await self._serve_user(user, wanted)
+            except Exception:  # one member's devices must not hold back the others' keys
+                log.exception("late joiners: %s's devices could not be served; going on", user)
         return sent
 
     def _seen_in(self, room_id: str, user: str) -> bool:
@@ -260,7 +263,11 @@ class LateJoiners:
         missing = [d for d in devices if not olm.session_store.get(d.curve25519)]
         if not missing:
             return
-        response = await self.client.keys_claim({user: [d.id for d in missing]})
+        response: Any
+        try:
+            response = await self.client.keys_claim({user: [d.id for d in missing]})
+        except Exception as exc:  # a key nio cannot use: counted like a missing one
+            response = f"{type(exc).__name__}: {exc}"
         for device in missing:
             if olm.session_store.get(device.curve25519):
                 continue

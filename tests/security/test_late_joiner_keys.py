@@ -61,6 +61,36 @@ async def test_a_red_alert_s_key_goes_only_to_its_room_s_joined_members(
         assert history.claim_attempts(prevention, poison) == 3
 
 
+async def test_a_member_s_malformed_one_time_key_holds_back_no_key_and_no_bulletin(
+    homeserver: LocalHomeserver,
+    admin: SynapseAdmin,
+    network: MatrixNetwork,
+    room_db: Database,
+    territories: TerritoryRegistry,
+    tmp_path: Path,
+) -> None:
+    """A member uploads a signed one-time key that is no Curve25519 key. matrix-nio raised while
+    claiming it: the bot's first pass over everyone after a restart stopped at that member (the
+    others alphabetically after them got no key), and every send to their zone room failed."""
+    async with key_stage(homeserver, admin, network, room_db, territories, tmp_path) as stage:
+        first = await stage.publish(in_mons("Fake water-company agents at the door."))
+        session = await stage.session_of(await stage.bulletin(first, "zone:5324"))
+        analyst = stage.user("analyst")  # sorted before every other Mons member
+        poison = await stage.unreachable_device("analyst", bad_one_time_key=True)
+        await stage.bot_knows_device(analyst, poison)
+
+        await stage.stop_bot()
+        newcomer = await stage.device("prevention", "new")  # while the bot is down
+        await stage.start_bot()  # its first pass looks at every member of the room
+        await newcomer.wait_for_key(session)
+        await stage.settled()
+        assert stage.sharing.history.claim_attempts(analyst, poison) >= 1
+
+        second = await stage.publish(in_mons("Ladder thieves on building sites."))
+        record = await stage.bulletin(second, "zone:5324")  # the zone room still gets bulletins
+        assert "Ladder thieves" in await newcomer.read(record.room_id, record.event_id)
+
+
 def test_kept_session_keys_are_sealed_at_rest_and_open_only_with_the_store_s_key(
     tmp_path: Path,
 ) -> None:

@@ -280,9 +280,11 @@ class KeyStage:
         self.people.append(person)
         return person
 
-    async def unreachable_device(self, name: str) -> str:
+    async def unreachable_device(self, name: str, *, bad_one_time_key: bool = False) -> str:
         """A device of a member with signed device keys and no one-time key to claim (a poison
-        device: no Olm session can be started with it); returns its ID."""
+        device: no Olm session can be started with it); returns its ID. With
+        ``bad_one_time_key`` it has one, signed, whose key is no Curve25519 key (an adversarial
+        member's upload: matrix-nio raised on it while claiming)."""
         user_id = self.user(name)
         await self.admin.put_user(user_id, password=PASSWORD, logout_devices=False)
         session = await self.admin.login(user_id, PASSWORD)
@@ -298,13 +300,26 @@ class KeyStage:
         }
         signature = account.sign(Api.to_canonical_json(keys).encode())
         keys["signatures"] = {user_id: {f"ed25519:{device}": signature.to_base64()}}
+        upload: dict[str, Any] = {"device_keys": keys}
+        if bad_one_time_key:  # several: each claim takes one
+            upload["one_time_keys"] = {}
+            for n in range(8):
+                one_time: dict[str, Any] = {"key": "AAAA"}
+                signed = account.sign(Api.to_canonical_json(one_time).encode()).to_base64()
+                one_time["signatures"] = {user_id: {f"ed25519:{device}": signed}}
+                upload["one_time_keys"][f"signed_curve25519:AAAAA{n}"] = one_time
         await self.admin.request(
-            "POST",
-            "/_matrix/client/v3/keys/upload",
-            {"device_keys": keys},
-            token=session.access_token,
+            "POST", "/_matrix/client/v3/keys/upload", upload, token=session.access_token
         )
         return device
+
+    async def bot_knows_device(self, user_id: str, device_id: str) -> None:
+        """Until the bot has this device in its device store (it then encrypts for it)."""
+        deadline = time.monotonic() + 30
+        while device_id not in self.bot.client.device_store[user_id]:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the bot never learnt of {user_id}'s device {device_id}")
+            await asyncio.sleep(0.1)
 
     async def bot_knows(self, person: Person) -> None:
         """Until the bot has this person's device in its device store (it then encrypts for it)."""
