@@ -19,7 +19,7 @@ from tests.mail.smtp_relay import Relay, relay
 from tests.mail.support import plain
 from tests.support.people import Person
 from tests.support.synapse import free_port
-from tests.support.up import SERVER, started
+from tests.support.up import SERVER, DemoTemplate, started
 
 __all__ = ["relay"]
 ADDRESS = "sophie.martin@quevy.example"
@@ -53,7 +53,7 @@ async def bulletin_mails(relay: Relay, within: float = 90.0) -> list[EmailMessag
 
 
 async def test_an_alert_typed_in_matrix_reaches_the_mailbox_and_red_does_not(
-    relay: Relay, tmp_path: Path
+    relay: Relay, tmp_path: Path, demo_template: DemoTemplate
 ) -> None:
     env = {
         "PREVNET_SMTP_HOST": "127.0.0.1",
@@ -64,7 +64,7 @@ async def test_an_alert_typed_in_matrix_reaches_the_mailbox_and_red_does_not(
         "PREVNET_EMAIL_LISTEN_PORT": str(free_port()),
     }
     inbound = int(env["PREVNET_EMAIL_LISTEN_PORT"])
-    async with started(tmp_path / "data", env) as network:
+    async with started(tmp_path / "data", env, template=demo_template) as network:
         people: list[Person] = []
 
         async def person(localpart: str) -> Person:

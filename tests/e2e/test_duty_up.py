@@ -18,7 +18,7 @@ import nio
 
 from tests.e2e.test_alerts import notice
 from tests.support.people import Person
-from tests.support.up import SERVER, started
+from tests.support.up import SERVER, DemoTemplate, started
 
 MARC = f"@inspecteur.mons:{SERVER}"  # author, zp-mons-quevy
 CLAIRE = f"@analyste.mons:{SERVER}"  # author and moderator, in #moderation
@@ -57,11 +57,14 @@ def notes(person: Person, room: str, text: str) -> int:
     )
 
 
-async def test_duty_in_chat_and_handover_notes_as_periods_begin(tmp_path: Path) -> None:
+async def test_duty_in_chat_and_handover_notes_as_periods_begin(
+    tmp_path: Path, demo_template: DemoTemplate
+) -> None:
     settings = tmp_path / "prevnet.toml"
     settings.write_text("[attention]\ncheck_seconds = 0.5\n")
     people: list[Person] = []
-    async with started(tmp_path / "data", {"PREVNET_CONFIG": str(settings)}) as network:
+    env = {"PREVNET_CONFIG": str(settings)}
+    async with started(tmp_path / "data", env, template=demo_template) as network:
 
         async def person(user_id: str) -> Person:
             found = Person(network.url, user_id, tmp_path / "keys" / user_id[1:].split(":")[0])

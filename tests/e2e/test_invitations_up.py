@@ -15,7 +15,7 @@ from bots.synapse_admin import SynapseAdmin
 from tests.mail.invitation_site import LINK
 from tests.mail.smtp_relay import Relay, relay
 from tests.support.people import Person
-from tests.support.up import SERVER, started
+from tests.support.up import SERVER, DemoTemplate, started
 
 __all__ = ["relay"]
 PASSWORD = "une longue promenade le long de la Haine"
@@ -35,7 +35,7 @@ async def mailed_link(relay: Relay, address: str, within: float = 60.0) -> str:
 
 
 async def test_member_add_mails_an_invitation_that_opens_the_account(
-    relay: Relay, tmp_path: Path
+    relay: Relay, tmp_path: Path, demo_template: DemoTemplate
 ) -> None:
     env = {
         "PREVNET_SMTP_HOST": "127.0.0.1",
@@ -43,7 +43,7 @@ async def test_member_add_mails_an_invitation_that_opens_the_account(
         "PREVNET_SMTP_STARTTLS": "false",
         "PREVNET_EMAIL_FROM": "prevnet <prevnet@prevnet.example>",
     }
-    async with started(tmp_path / "data", env) as network:
+    async with started(tmp_path / "data", env, template=demo_template) as network:
         admin_id = f"@admin:{SERVER}"
         admin = Person(network.url, admin_id, tmp_path / "admin-keys")
         await admin.login(network.accounts()[admin_id])
