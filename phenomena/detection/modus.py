@@ -20,7 +20,6 @@ from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
-from scipy.stats import hypergeom
 
 from phenomena.detection.stopwords import language_of, meaningful
 from phenomena.text import fold
@@ -100,6 +99,10 @@ def modus_clusters(
     A term is new when its share of the recent reports is at least ``rise`` times its share of
     the earlier ones, and significantly so; more reports saying the usual things are not new.
     """
+    # imported here: scipy.stats costs every prevnet process about a second to import, and only
+    # the daily detection run needs it
+    from scipy.stats import hypergeom
+
     last = as_of.toordinal()
     documents = corpus_terms(texts)
     has_text = np.array([bool(d) for d in documents], dtype=np.bool_)
