@@ -82,7 +82,7 @@ async def test_a_capsule_is_drafted_approved_posted_and_in_the_feed(
     moderator = await cast.person("analyste.mons")
     await moderator.say(zone, f"!capsule approve {ref}")
     await moderator.wait_for(notice(await direct_chat(moderator), f"{ref} est publiée"))
-    await prevention.wait_for(notice(zone, f"Citizen capsule {ref}"))
+    await prevention.wait_for(notice(zone, f"Capsule citoyenne {ref}"))
     await prevention.wait_for(wide_card(zone))  # after the square one: the 1200x630 card
     entries = (await feed(network)).entries
     assert [e.id.rpartition("#")[2] for e in entries] == [ref]

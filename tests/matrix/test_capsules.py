@@ -150,7 +150,7 @@ async def test_a_capsule_goes_from_the_direct_chat_to_the_zone_room_after_four_e
     assert "publiée" in approved
     await capsules.deliver()
 
-    text = await capsules.notice(prevention, zone, f"Citizen capsule {ref}")
+    text = await capsules.notice(prevention, zone, f"Capsule citoyenne {ref}")
     assert ADVICE[:30] in text and PAGE in text
     image = await prevention.wait_for(
         lambda r, e: r == zone and isinstance(e, nio.RoomEncryptedImage)
@@ -206,7 +206,7 @@ async def test_beyond_the_weekly_cap_a_capsule_waits_then_goes_out_when_the_week
     await analyst.say(zone, f"!capsule approve {refs[1]}")
     await chat.answer("analyst", f"{refs[1]} est approuvée et attend")
     await capsules.deliver()
-    await capsules.notice(prevention, zone, f"Citizen capsule {refs[0]}")
+    await capsules.notice(prevention, zone, f"Capsule citoyenne {refs[0]}")
 
     await capsules.parts.publish_due()  # the scheduler's round, the same week: nothing
     second = await capsules.parts.store.get(parse_capsule_ref(refs[1]))
@@ -216,7 +216,7 @@ async def test_beyond_the_weekly_cap_a_capsule_waits_then_goes_out_when_the_week
     await capsules.parts.publish_due()
     await capsules.parts.publish_due()  # a second instance, or a restart: nothing more
     await capsules.deliver()
-    await capsules.notice(prevention, zone, f"Citizen capsule {refs[1]}")
+    await capsules.notice(prevention, zone, f"Capsule citoyenne {refs[1]}")
     posted = [
         e
         for r, e in prevention.received
