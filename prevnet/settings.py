@@ -69,6 +69,17 @@ class Settings:
         """Whether prevnet runs its own homeserver (no ``homeserver_url`` set)."""
         return self.homeserver_url is None
 
+    def existing_homeserver(self) -> tuple[str, str]:
+        """The URL (without a trailing slash) and bot token of a homeserver prevnet does not run."""
+        if self.homeserver_url is None:
+            raise SettingsError("no homeserver_url is set: prevnet runs its own homeserver")
+        if not self.homeserver_token:
+            raise SettingsError(
+                "homeserver_url is set but homeserver_token is not: give the access token of a "
+                "server-admin account for the bot (PREVNET_HOMESERVER_TOKEN)"
+            )
+        return self.homeserver_url.rstrip("/"), self.homeserver_token
+
     @property
     def database(self) -> str:
         """The database URL: the setting, or an SQLite file in the data directory."""
@@ -282,11 +293,8 @@ def _build(values: dict[str, Any]) -> Settings:
     except (TypeError, ValueError) as exc:
         raise SettingsError(f"invalid setting: {exc}") from None
     settings = Settings(**kwargs)
-    if settings.homeserver_url and not settings.homeserver_token:
-        raise SettingsError(
-            "homeserver_url is set but homeserver_token is not: give the access token of a "
-            "server-admin account for the bot (PREVNET_HOMESERVER_TOKEN)"
-        )
+    if settings.homeserver_url:
+        settings.existing_homeserver()  # a missing token is named now, not at start-up
     return settings
 
 
