@@ -37,7 +37,7 @@ import nio
 
 from bots import key_store
 from bots.cross_signing_api import ACCOUNT_DATA_TYPE, CrossSigningError, Homeserver, OwnKeys
-from bots.signing_keys import CrossSigningKeys, fingerprint, seal, unseal
+from bots.signing_keys import CrossSigningKeys, SealedKeysError, fingerprint, seal, unseal
 from phenomena.errors import PrevnetError
 
 __all__ = ["ACCOUNT_DATA_TYPE", "BotIdentity", "CrossSigningError", "ensure_cross_signed", "rotate"]
@@ -57,9 +57,14 @@ def load_keys(store: Path) -> CrossSigningKeys | None:
     path = key_file(store)
     if not path.exists():
         return None
-    return unseal(
-        json.loads(path.read_text(encoding="utf-8")), key_store.pickle_key(store), str(path)
-    )
+    try:
+        sealed = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SealedKeysError(
+            f"{path} is damaged ({exc}): restore it from a backup (or, with no backup, replace "
+            "the identity with `prevnet bot keys --rotate`)"
+        ) from None
+    return unseal(sealed, key_store.pickle_key(store), str(path))
 
 
 def save_keys(store: Path, keys: CrossSigningKeys) -> None:
@@ -257,11 +262,15 @@ class BotIdentity:
         return found
 
     async def _on_account_data(self, event: nio.UnknownAccountDataEvent) -> None:
-        if event.type != ACCOUNT_DATA_TYPE or self.status is None:
+        """A new sealed copy (a rotation): take it over. Runs inside nio's sync loop, where any
+        exception would end the sync, so whatever goes wrong is logged; the next start retries."""
+        if event.type != ACCOUNT_DATA_TYPE:
             return
-        if event.content.get("master_key") == self.status.master_key:
+        if self.status is not None and event.content.get("master_key") == self.status.master_key:
             return
         try:
             self.status = await self._ensure()
         except PrevnetError as exc:
             log.error("the bot's new cross-signing identity could not be taken over: %s", exc)
+        except Exception:
+            log.exception("the bot's new cross-signing identity could not be taken over")

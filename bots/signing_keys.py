@@ -67,7 +67,7 @@ def fingerprint(public: str) -> str:
     return " ".join(public[i : i + 4] for i in range(0, len(public), 4))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class CrossSigningKeys:
     """The private seeds of one identity of the bot account ``user_id``."""
 
@@ -75,6 +75,9 @@ class CrossSigningKeys:
     master: str
     self_signing: str
     user_signing: str
+
+    def __repr__(self) -> str:  # never the seeds: a log line or a traceback could show it
+        return f"CrossSigningKeys({self.user_id!r}, master key {self.master_public})"
 
     @classmethod
     def generate(cls, user_id: str) -> CrossSigningKeys:
@@ -150,6 +153,8 @@ def unseal(sealed: dict[str, Any], secret: str, where: str) -> CrossSigningKeys:
         user_id = str(sealed["user_id"])
         nonce = _decoded(str(sealed["nonce"]))
         box = _decoded(str(sealed["ciphertext"]))
+        if len(nonce) != 12:
+            raise ValueError(f"a nonce of {len(nonce)} bytes")
     except (KeyError, TypeError, ValueError) as exc:
         raise SealedKeysError(
             f"{where} is not a prevnet cross-signing key file ({exc}): restore it from a backup"

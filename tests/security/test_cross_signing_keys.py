@@ -7,19 +7,35 @@ copy of the key file (a backup, a volume snapshot) must give nothing without ``b
 from __future__ import annotations
 
 import base64
+import logging
 import stat
 from pathlib import Path
 
+import nio
 import pytest
 
 from bots.bot import bot_client
-from bots.cross_signing import key_file, load_keys, save_keys
+from bots.cross_signing import (
+    ACCOUNT_DATA_TYPE,
+    BotIdentity,
+    CrossSigningStatus,
+    key_file,
+    load_keys,
+    save_keys,
+)
 from bots.key_store import key_file as pickle_key_file
 from bots.signing_keys import CrossSigningKeys, SealedKeysError
 from bots.synapse_admin import Session
 
 SESSION = Session("@prevnet:prevnet.localhost", "not-a-real-token", "BOTDEVICE")
 NOWHERE = "http://127.0.0.1:9"  # the store is opened without talking to any homeserver
+
+
+async def _opened(store: Path) -> nio.AsyncClient:
+    """The store made as prevnet up makes it (its secret too), then its client closed."""
+    client = bot_client(NOWHERE, SESSION, store)
+    await client.close()
+    return client
 
 
 def private_forms(seed: str) -> list[bytes]:
@@ -49,3 +65,50 @@ async def test_the_key_file_holds_no_private_key_in_clear_and_is_owner_only(
     pickle_key_file(store).write_text("a-secret-from-another-instance\n")  # a stolen file alone
     with pytest.raises(SealedKeysError, match=r"Restore the bot-store\.key it was made with"):
         load_keys(store)
+
+
+async def test_a_damaged_key_file_is_named_with_what_to_do_and_nothing_is_replaced(
+    tmp_path: Path,
+) -> None:
+    store = tmp_path / "bot-store"
+    store.mkdir(mode=0o700)
+    client = bot_client(NOWHERE, SESSION, store)
+    await client.close()
+    keys = CrossSigningKeys.generate(SESSION.user_id)
+    save_keys(store, keys)
+    path = key_file(store)
+    whole = path.read_bytes()
+    for damaged in (whole[: len(whole) // 2], b"", b'{"version": 1, "user_id": "x", "nonce": ""}'):
+        path.write_bytes(damaged)
+        with pytest.raises(SealedKeysError, match="restore it from a backup"):
+            load_keys(store)
+        assert path.read_bytes() == damaged  # left as found, for whoever repairs it
+
+
+async def test_a_rotation_heard_while_the_homeserver_is_away_does_not_end_the_sync(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The account-data callback runs inside matrix-nio's sync loop: whatever it meets is
+    logged, since an exception there ended the bot's sync (and ``prevnet up``)."""
+    store = tmp_path / "bot-store"
+    store.mkdir(mode=0o700)
+    await _opened(store)
+    client = nio.AsyncClient(NOWHERE, SESSION.user_id, config=nio.AsyncClientConfig())
+    client.restore_login(SESSION.user_id, SESSION.device_id, SESSION.access_token)
+    try:
+        keys = CrossSigningKeys.generate(SESSION.user_id)
+        save_keys(store, keys)
+
+        async def announce(text: str) -> None:
+            raise AssertionError(f"announced {text}")
+
+        identity = BotIdentity(client, store, None, announce)
+        identity.status = CrossSigningStatus(keys.master_public, SESSION.device_id, True)
+        other = CrossSigningKeys.generate(SESSION.user_id).master_public
+        event = nio.UnknownAccountDataEvent(ACCOUNT_DATA_TYPE, {"master_key": other})
+        with caplog.at_level(logging.ERROR, logger="bots.cross_signing"):
+            await identity._on_account_data(event)  # as nio calls it from its sync
+        assert "could not be taken over" in caplog.text
+        assert identity.status.master_key == keys.master_public
+    finally:
+        await client.close()

@@ -68,3 +68,12 @@ def test_sealed_keys_open_only_with_their_secret_and_hold_no_seed_in_clear() -> 
     moved = {**sealed, "user_id": "@other:prevnet.test"}  # bound to its account
     with pytest.raises(SealedKeysError):
         unseal(moved, "the-pickle-key", "k")
+
+
+def test_the_keys_printed_or_logged_show_no_seed() -> None:
+    """A ``%r`` in a log line, a traceback's locals or a debugger must not show a private key."""
+    keys = CrossSigningKeys.generate(USER)
+    for shown in (repr(keys), str(keys), f"{keys}", f"{keys!r}"):
+        for seed in (keys.master, keys.self_signing, keys.user_signing):
+            assert seed not in shown
+    assert keys.master_public in repr(keys)  # which identity it is still shows
