@@ -245,11 +245,12 @@ class BotIdentity:
         self.status: CrossSigningStatus | None = None
 
     async def start(self) -> CrossSigningStatus:
-        """Sign this device (making the identity at first start); watch for rotations."""
-        self.status = await self._ensure()
+        """Sign this device (making the identity at first start); watch for rotations, even
+        when this start fails: the remedy it logs is a rotation, which the bot then takes over."""
         self.client.add_global_account_data_callback(
             self._on_account_data, (nio.UnknownAccountDataEvent,)
         )
+        self.status = await self._ensure()
         return self.status
 
     async def _ensure(self) -> CrossSigningStatus:

@@ -22,7 +22,7 @@ from signedjson.sign import verify_signed_json
 
 from bots import key_store
 from bots.bot import bot_client
-from bots.cross_signing import BotIdentity
+from bots.cross_signing import BotIdentity, load_keys, rotate
 from bots.signing_keys import fingerprint, verify_key
 from bots.synapse_admin import Session, SynapseAdmin
 from prevnet.bot_identity import cross_sign_bot
@@ -226,3 +226,44 @@ async def test_rotate_replaces_the_identity_resigns_the_devices_and_tells_admin(
         await client.close()
     assert (restarted.master_key, restarted.uploaded, restarted.adopted) == (new, False, False)
     assert len(bot.notices) == 1
+
+
+async def test_a_bot_that_could_not_sign_takes_over_the_rotation_its_log_asked_for(
+    bot: BotAccount, http: aiohttp.ClientSession, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Someone replaced the bot's identity: prevnet up logs it and asks for ``--rotate``. The
+    bot that kept running must then take the new identity over and tell #admin, as the
+    command says it does (it used to watch for rotations only once its own start had worked)."""
+    session = await bot.device()
+    (bot.data / "bot-credentials.json").write_text(
+        json.dumps({"user_id": bot.user_id, "device_id": session.device_id, "password": PASSWORD})
+    )
+    client = bot_client(bot.url, session, bot.store)
+    try:
+        await bot.identity(client).start()
+    finally:
+        await client.close()
+    intruder_store = tmp_path / "intruder" / "bot-store"  # a secret of its own
+    intruder_store.mkdir(parents=True, mode=0o700)
+    intruder = bot_client(bot.url, await bot.device(), intruder_store)
+    try:
+        await rotate(intruder, intruder_store, PASSWORD)
+    finally:
+        await intruder.close()
+
+    client = bot_client(bot.url, session, bot.store)  # prevnet up starts again
+    try:
+        with caplog.at_level(logging.ERROR, logger="prevnet.bot_identity"):
+            started = await cross_sign_bot(client, bot.store, bot.data, bot.announce)
+        assert started is None and "prevnet bot keys --rotate" in caplog.text
+        rotated = await prevnet(bot.data, bot.url, session.access_token, "--rotate")
+        assert "the running bot takes the new keys over" in rotated
+        await client.sync(timeout=0)  # the running bot hears of it through its sync
+    finally:
+        await client.close()
+    query = await bot.seen_by_others(http)
+    new = published(query, bot.user_id, "master_keys")
+    assert len(bot.notices) == 1 and fingerprint(new) in bot.notices[0]
+    assert signed_by_self_signing_key(query, bot.user_id, session.device_id)
+    kept = load_keys(bot.store)
+    assert kept is not None and kept.master_public == new  # in the store for the next start
