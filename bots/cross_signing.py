@@ -115,6 +115,12 @@ async def _adopt_shared(
         return None, None
     where = f"the sealed copy in the bot's account data ({ACCOUNT_DATA_TYPE})"
     keys = unseal(shared, key_store.pickle_key(store), where)
+    if keys.master_public != published:  # its label is not sealed: believe only what is
+        raise CrossSigningError(
+            f"{where} is labelled {fingerprint(published)} but holds the keys of "
+            f"{fingerprint(keys.master_public)}; {key_file(store)} is left as it was: run "
+            "`prevnet bot keys --rotate`"
+        )
     save_keys(store, keys)
     rotated_by = shared.get("rotated_by")
     return keys, str(rotated_by) if rotated_by else None

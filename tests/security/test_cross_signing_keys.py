@@ -18,13 +18,16 @@ from bots.bot import bot_client
 from bots.cross_signing import (
     ACCOUNT_DATA_TYPE,
     BotIdentity,
+    CrossSigningError,
     CrossSigningStatus,
+    _adopt_shared,
     key_file,
     load_keys,
     save_keys,
 )
 from bots.key_store import key_file as pickle_key_file
-from bots.signing_keys import CrossSigningKeys, SealedKeysError
+from bots.key_store import pickle_key
+from bots.signing_keys import CrossSigningKeys, SealedKeysError, seal
 from bots.synapse_admin import Session
 
 SESSION = Session("@prevnet:prevnet.localhost", "not-a-real-token", "BOTDEVICE")
@@ -112,3 +115,29 @@ async def test_a_rotation_heard_while_the_homeserver_is_away_does_not_end_the_sy
         assert identity.status.master_key == keys.master_public
     finally:
         await client.close()
+
+
+class _Shared:
+    """The homeserver's account-data copy, as ``_adopt_shared`` reads it (nothing else)."""
+
+    def __init__(self, content: dict[str, object]) -> None:
+        self.content = content
+
+    async def shared_copy(self) -> dict[str, object]:
+        return self.content
+
+
+async def test_a_shared_copy_whose_label_lies_is_not_taken_over(tmp_path: Path) -> None:
+    """The copy's ``master_key`` is a label outside the seal: a copy labelled with the published
+    key but holding other keys must not replace the bot's own."""
+    store = tmp_path / "bot-store"
+    store.mkdir(mode=0o700)
+    await _opened(store)
+    own = CrossSigningKeys.generate(SESSION.user_id)
+    save_keys(store, own)
+    published = CrossSigningKeys.generate(SESSION.user_id).master_public
+    other = seal(CrossSigningKeys.generate(SESSION.user_id), pickle_key(store))
+    lying = _Shared({**other, "master_key": published})
+    with pytest.raises(CrossSigningError, match="is left as it was"):
+        await _adopt_shared(lying, store, published)  # type: ignore[arg-type]
+    assert load_keys(store) == own
