@@ -13,6 +13,7 @@ from nio.crypto import OutboundGroupSession
 from bots.network import MatrixNetwork
 from bots.room_key_history import RoomKeyHistory, RoomKeyHistoryError
 from bots.synapse_admin import SynapseAdmin
+from phenomena.services.partners import suspend_member
 from phenomena.storage.database import Database
 from phenomena.territory import TerritoryRegistry
 from phenomena.tlp import Tlp
@@ -57,6 +58,14 @@ async def test_a_red_alert_s_key_goes_only_to_its_room_s_joined_members(
         assert await stage.sharing.serve([stage.user("late")]) == 0
         await former.client.sync(timeout=0)
         assert red_session not in {s for _, s in former.room_keys}
+
+        # suspended in the registry, not yet taken out of the rooms: their new device gets no key
+        await suspend_member(stage.uow(), stage.user("analyst"), "admin", "test", stage.clock())
+        phone = await stage.device("analyst", "phone")
+        await stage.bot_knows(phone)
+        assert await stage.sharing.serve([stage.user("analyst")]) == 0
+        await phone.client.sync(timeout=0)
+        assert red_session not in {s for _, s in phone.room_keys}
 
         # the device no Olm session can be made with held nothing back, and is given up on
         history, prevention = stage.sharing.history, stage.user("prevention")
