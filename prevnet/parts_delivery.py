@@ -1,4 +1,4 @@
-"""How events leave ``prevnet up``: alert bulletins, the outbox's subscriptions, bulletin e-mails.
+"""How events leave ``prevnet up``: alert bulletins into rooms and the outbox's subscriptions.
 
 The order of the subscriptions is the order each event's handlers run in, so it is kept here in
 one function rather than spread over the start-up.
@@ -21,10 +21,8 @@ from phenomena.storage.bulletins import BulletinRecord
 from phenomena.storage.unit_of_work import utc_now
 from prevnet.capsule_wiring import CapsuleParts, capsule_parts
 from prevnet.detection import detection_attachments
-from prevnet.dispatch import Dispatcher
 from prevnet.escalation_wiring import EscalationParts, escalation_parts
-from prevnet.mail.bulletin_wiring import bulletin_mail_dispatcher, chat_links
-from prevnet.parts_bot import AdminRoom, BotParts
+from prevnet.parts_bot import BotParts
 from prevnet.parts_core import Core
 from prevnet.report_post import report_subscription
 from prevnet.seams import bulletin_hold
@@ -102,23 +100,6 @@ def alert_delivery(core: Core, parts: BotParts) -> Delivery:
         before_bulletin=bulletin_hold(os.environ, demo=core.options.demo),
     )
     return Delivery(delivery, alert_of, source_of)
-
-
-async def mail_dispatcher(core: Core, delivery: Delivery, admins: AdminRoom) -> Dispatcher | None:
-    """Bulletin e-mails: a consumer of their own, so a relay that is down holds back no Matrix
-    message; None (not registered, nothing sent) without ``[email]``."""
-    dispatcher = await bulletin_mail_dispatcher(
-        core.settings,
-        core.db,
-        core.territories,
-        chat_links(core.ledger, core.network.room_id),
-        delivery.source_of,
-        worker=f"email-{core.session.device_id}",
-        on_failure=core.count_failure,
-    )
-    if dispatcher is not None:
-        dispatcher.on_dead_letter = admins.announce_dead_letters
-    return dispatcher
 
 
 def subscribe_handlers(core: Core, parts: BotParts, delivery: Delivery) -> TimedParts:

@@ -17,13 +17,12 @@ from collections.abc import Callable
 from bots.network import ReconcileReport
 from prevnet.bot_identity import cross_sign_bot
 from prevnet.demo import write_demo_accounts
-from prevnet.mail.digest_mail import digest_mailer
-from prevnet.mail.reply_wiring import ReplyRecorder, start_replies
 from prevnet.parts_api import start_api
 from prevnet.parts_bot import AdminRoom, build_bot
 from prevnet.parts_core import ADMIN_LINES, Core, UpOptions, open_core
-from prevnet.parts_delivery import alert_delivery, mail_dispatcher, subscribe_handlers
+from prevnet.parts_delivery import alert_delivery, subscribe_handlers
 from prevnet.parts_jobs import start_scheduler
+from prevnet.parts_mail import digest_mails, mail_dispatcher, receive_replies
 from prevnet.settings import Settings
 from prevnet.wiring import load_registry
 
@@ -57,7 +56,7 @@ async def run_up(
         admins = AdminRoom(core.network, bot)
         dispatcher.on_dead_letter = admins.announce_dead_letters
         mails = await mail_dispatcher(core, delivery, admins)
-        digest_mail = digest_mailer(settings, core.db, core.territories)  # None without [email]
+        digest_mail = digest_mails(core)
         startup = await reconcile_at_start(core)
         timed = subscribe_handlers(core, parts, delivery)
         start_scheduler(core, parts, admins, timed, digest_mail, stack)
@@ -74,10 +73,7 @@ async def run_up(
                 runners.append(asyncio.create_task(parts.sharing.run(stop), name="late-joiners"))
                 if mails is not None:
                     runners.append(asyncio.create_task(mails.run(stop), name="email"))
-                recorder = ReplyRecorder(core.uow, core.once_uow)
-                replies = await start_replies(settings, core.data, recorder)
-                if replies is not None:
-                    stack.callback(replies.close)
+                await receive_replies(core, stack)
                 await start_api(core, parts.mail, timed.capsules, stack)
                 if admins.news_in(startup) or startup.removed:
                     await admins.post(startup.summary(ADMIN_LINES))
