@@ -268,6 +268,14 @@ class LateJoiners:
             response = await self.client.keys_claim({user: [d.id for d in missing]})
         except Exception as exc:  # a key nio cannot use: counted like a missing one
             response = f"{type(exc).__name__}: {exc}"
+        if isinstance(response, nio.KeysClaimError):  # the homeserver's trouble, not the device's
+            log.warning(
+                "late joiners: the homeserver refused to claim %s's one-time keys (%s); they are"
+                " tried again at the member's next join, device change or the bot's restart",
+                user,
+                response.message,
+            )
+            return
         for device in missing:
             if olm.session_store.get(device.curve25519):
                 continue
