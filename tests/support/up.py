@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from tests.support.synapse import free_port
@@ -99,11 +100,28 @@ class DemoTemplate:
             if not done.exists():
                 shutil.rmtree(self.data, ignore_errors=True)
                 running = await start(self.data, free_port())
+                await drained(running)  # a copy must not resume with the template's backlog
                 assert await stop(running) == 0, "the demo template did not stop cleanly"
                 done.touch()
         logs = shutil.ignore_patterns("*.log", "*.stderr", "*.pid")
         shutil.copytree(self.data, data, symlinks=True, ignore=logs)
         return data
+
+
+async def drained(running: Running, within: float = 180.0) -> None:
+    """Wait until the network's outbox is delivered (``/health`` answers 200), boundedly."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    last = ""
+    async with aiohttp.ClientSession() as http:
+        while loop.time() < deadline:
+            with contextlib.suppress(aiohttp.ClientError):
+                async with http.get(f"http://127.0.0.1:{running.api_port}/health") as response:
+                    if response.status == 200:
+                        return
+                    last = await response.text()
+            await asyncio.sleep(0.5)  # polling /health: what a monitoring probe does
+    raise AssertionError(f"the demo network's outbox was not delivered in {within:.0f} s: {last}")
 
 
 @pytest.fixture(scope="session")
