@@ -9,7 +9,6 @@ change nothing); POST, the button or RFC 8058 one-click, records the address as 
 
 from __future__ import annotations
 
-import html
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -17,6 +16,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from prevnet.mail.ack_page import page
 from prevnet.mail.signing import MailSigner, Purpose
 
 log = logging.getLogger(__name__)
@@ -25,14 +25,6 @@ UNSUBSCRIBE_PATH = "/mail/capsules/unsubscribe"
 OptOut = Callable[[str, datetime], Awaitable[None]]
 """Record that an address wants no more capsule mails (``SqlCapsules.opt_out``)."""
 _LANGUAGES = ("fr", "nl", "de", "en")
-_HEADERS = {
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
-    "form-action 'self'; frame-ancestors 'none'",
-}
 _PAGES: dict[str, dict[str, str]] = {
     "ask": {
         "fr": "Ne plus recevoir les capsules de prévention par e-mail à {address} ?",
@@ -74,25 +66,6 @@ def unsubscribe_url(
     return f"{public_url.rstrip('/')}{UNSUBSCRIBE_PATH}/{token}?l={quote(language)}"
 
 
-def _page(
-    language: str, message: str, status: int = 200, button: str | None = None
-) -> web.Response:
-    form = (
-        f'<form method="post"><button type="submit">{html.escape(button)}</button></form>'
-        if button
-        else ""
-    )
-    body = (
-        f'<!DOCTYPE html><html lang="{language}"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width"><title>prevnet</title></head>'
-        '<body style="font-family:sans-serif;max-width:40em;margin:2em auto">'
-        f"<p>{html.escape(message)}</p>{form}</body></html>"
-    )
-    return web.Response(
-        text=body, status=status, content_type="text/html", charset="utf-8", headers=_HEADERS
-    )
-
-
 def add_capsule_unsubscribe_routes(
     app: web.Application, signer: MailSigner, opt_out: OptOut, clock: Callable[[], datetime]
 ) -> None:
@@ -108,21 +81,21 @@ def add_capsule_unsubscribe_routes(
     async def show(request: web.Request) -> web.Response:
         language, address = read(request)
         if address is None:
-            return _page(language, _PAGES["invalid"][language], status=404)
+            return page(language, _PAGES["invalid"][language], status=404)
         ask = _PAGES["ask"][language].format(address=address)
-        return _page(language, ask, button=_PAGES["button"][language])
+        return page(language, ask, button=_PAGES["button"][language])
 
     async def do(request: web.Request) -> web.Response:
         language, address = read(request)
         if address is None:
             log.warning("refused a capsule unsubscribe link that is not valid")
-            return _page(language, _PAGES["invalid"][language], status=404)
+            return page(language, _PAGES["invalid"][language], status=404)
         try:
             await opt_out(address, clock())
         except Exception:
             log.exception("could not record a coordinator's capsule unsubscription")
-            return _page(language, _PAGES["failed"][language], status=503)
-        return _page(language, _PAGES["done"][language].format(address=address))
+            return page(language, _PAGES["failed"][language], status=503)
+        return page(language, _PAGES["done"][language].format(address=address))
 
     app.router.add_get(UNSUBSCRIBE_PATH + "/{token}", show)
     app.router.add_post(UNSUBSCRIBE_PATH + "/{token}", do)

@@ -92,9 +92,8 @@ def _say(key: str, language: str, **values: str) -> str:
     return _PAGES[key][language].format(**values)
 
 
-def _page(
-    language: str, message: str, status: int = 200, button: str | None = None
-) -> web.Response:
+def page(language: str, message: str, status: int = 200, button: str | None = None) -> web.Response:
+    """A small page for a link opened from a mail: a message and, to act, one POST button."""
     form = (
         f'<form method="post"><button type="submit">{html.escape(button)}</button></form>'
         if button
@@ -121,22 +120,22 @@ def _handlers(
         language = _language(request)
         link = signed(request)
         if link is None:
-            return _page(language, _say("invalid", language), status=404)
+            return page(language, _say("invalid", language), status=404)
         ref = format_ref(link.alert_id)
-        return _page(language, _say(ask, language, ref=ref), button=_say(button, language))
+        return page(language, _say(ask, language, ref=ref), button=_say(button, language))
 
     async def do(request: web.Request) -> web.Response:
         language = _language(request)
         link = signed(request)
         if link is None:
             log.warning("refused a %s link that is not valid", purpose.value)
-            return _page(language, _say("invalid", language), status=404)
+            return page(language, _say("invalid", language), status=404)
         try:
             await act(link.alert_id, link.member_id)
         except Exception:
             log.exception("could not record %s of A-%d", purpose.value, link.alert_id)
-            return _page(language, _say("failed", language), status=503)
-        return _page(language, _say(done, language, ref=format_ref(link.alert_id)))
+            return page(language, _say("failed", language), status=503)
+        return page(language, _say(done, language, ref=format_ref(link.alert_id)))
 
     return show, do
 

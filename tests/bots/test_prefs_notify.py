@@ -4,37 +4,19 @@ chat, and once a language is chosen the answers come in it."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import time
-from pathlib import Path
 
 import nio
-import pytest
 
-from bots.network import MatrixNetwork
-from bots.synapse_admin import SynapseAdmin
 from phenomena.notify_prefs import NotifyPreference, QuietHours
 from phenomena.priority import Priority
-from phenomena.storage.database import Database
-from phenomena.territory import TerritoryRegistry
 from tests.matrix.conftest import network, room_db
-from tests.support.attention_chat import Chat, attention_chat
-from tests.support.synapse import LocalHomeserver
+from tests.support.attention_chat import (
+    Chat,
+    chat_fixture,  # noqa: F401
+)
 
 __all__ = ["network", "room_db"]  # the Matrix tests' fixtures
-
-
-@pytest.fixture
-async def chat(
-    homeserver: LocalHomeserver,
-    admin: SynapseAdmin,
-    network: MatrixNetwork,
-    room_db: Database,
-    territories: TerritoryRegistry,
-    tmp_path: Path,
-) -> AsyncIterator[Chat]:
-    async with attention_chat(homeserver, admin, network, room_db, territories, tmp_path) as found:
-        yield found
 
 
 async def test_quiet_hours_typed_in_a_room_are_stored_and_shown_in_the_direct_chat(

@@ -10,27 +10,22 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from datetime import date
-from pathlib import Path
-
-import pytest
 
 from bots.delivery import ALERT_EVENTS, AlertDelivery
-from bots.network import MatrixNetwork
-from bots.synapse_admin import SynapseAdmin
 from phenomena.alert import AlertContent, parse_ref
 from phenomena.storage.bulletins import BulletinRecord, SqlBulletinLedger
-from phenomena.storage.database import Database
 from phenomena.storage.outbox import Outbox
 from phenomena.storage.unit_of_work import SqlUnitOfWork
 from phenomena.taxonomy import PhenomenonType
-from phenomena.territory import TerritoryRegistry
 from phenomena.tlp import Tlp
 from prevnet.dispatch import Dispatcher, Subscription
-from tests.support.attention_chat import Chat, attention_chat, until
+from tests.support.attention_chat import (
+    Chat,
+    chat_fixture,  # noqa: F401
+    until,
+)
 from tests.support.jsclient import JsClient, JsClients, js_clients_fixture  # noqa: F401
-from tests.support.synapse import LocalHomeserver
 
 SUMMARY = "Copper cable stripped from the railway at Ghlin overnight."
 CABLE_THEFT = AlertContent(
@@ -40,19 +35,6 @@ CABLE_THEFT = AlertContent(
 UNTRUSTWORTHY = {"UNKNOWN_DEVICE", "MISMATCHED_SENDER_KEY", "AUTHENTICITY_NOT_GUARANTEED"}
 UNTRUSTWORTHY |= {"SENT_IN_CLEAR", "UNKNOWN"}
 """Shield reasons that would mean the bulletin cannot be tied to the bot's device at all."""
-
-
-@pytest.fixture
-async def chat(
-    homeserver: LocalHomeserver,
-    admin: SynapseAdmin,
-    network: MatrixNetwork,
-    room_db: Database,
-    territories: TerritoryRegistry,
-    tmp_path: Path,
-) -> AsyncIterator[Chat]:
-    async with attention_chat(homeserver, admin, network, room_db, territories, tmp_path) as found:
-        yield found
 
 
 async def member_at_js(chat: Chat, js_clients: JsClients, name: str) -> JsClient:

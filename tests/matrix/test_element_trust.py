@@ -13,40 +13,22 @@ identity's private keys stay in this test's key stores, as ``prevnet up`` keeps 
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-
-import pytest
 
 from bots import key_store
 from bots.bot import Bot
 from bots.commands import CommandRegistry
 from bots.cross_signing import BotIdentity
-from bots.network import MatrixNetwork
-from bots.synapse_admin import SynapseAdmin
 from phenomena.alert import Alert
 from phenomena.partners import Member
-from phenomena.storage.database import Database
-from phenomena.territory import TerritoryRegistry
 from tests.matrix.test_element_client import CABLE_THEFT, member_at_js
-from tests.support.attention_chat import Chat, attention_chat
+from tests.support.attention_chat import (
+    Chat,
+    chat_fixture,  # noqa: F401
+)
 from tests.support.bots import running_bot
 from tests.support.jsclient import JsClient, JsClients, js_clients_fixture  # noqa: F401
-from tests.support.synapse import LocalHomeserver
-
-
-@pytest.fixture
-async def chat(
-    homeserver: LocalHomeserver,
-    admin: SynapseAdmin,
-    network: MatrixNetwork,
-    room_db: Database,
-    territories: TerritoryRegistry,
-    tmp_path: Path,
-) -> AsyncIterator[Chat]:
-    async with attention_chat(homeserver, admin, network, room_db, territories, tmp_path) as found:
-        yield found
 
 
 async def nobody(user_id: str) -> Member | None:

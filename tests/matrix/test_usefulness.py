@@ -4,26 +4,22 @@ acknowledgement and a yes, ``!useful A-12 no`` changes it (answered in the direc
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import nio
-import pytest
 
 from bots.digest import post_room_digest
-from bots.network import MatrixNetwork
-from bots.synapse_admin import SynapseAdmin
 from phenomena.alert import AlertContent
 from phenomena.digest import room_digest
-from phenomena.storage.database import Database
 from phenomena.storage.unit_of_work import SqlUnitOfWork
 from phenomena.taxonomy import PhenomenonType
-from phenomena.territory import TerritoryRegistry
 from phenomena.tlp import Tlp
 from phenomena.usefulness import Tally
-from tests.support.attention_chat import Chat, attention_chat, until
-from tests.support.synapse import LocalHomeserver
+from tests.support.attention_chat import (
+    Chat,
+    chat_fixture,  # noqa: F401
+    until,
+)
 
 VANDALISM = AlertContent(
     PhenomenonType.VANDALISM,
@@ -33,19 +29,6 @@ VANDALISM = AlertContent(
     Tlp.AMBER,
     "Bus shelters smashed at night in Jemappes.",
 )
-
-
-@pytest.fixture
-async def chat(
-    homeserver: LocalHomeserver,
-    admin: SynapseAdmin,
-    network: MatrixNetwork,
-    room_db: Database,
-    territories: TerritoryRegistry,
-    tmp_path: Path,
-) -> AsyncIterator[Chat]:
-    async with attention_chat(homeserver, admin, network, room_db, territories, tmp_path) as found:
-        yield found
 
 
 async def test_a_thumb_acknowledges_and_votes_and_useful_no_changes_the_vote(chat: Chat) -> None:

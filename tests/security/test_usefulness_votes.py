@@ -8,17 +8,13 @@ also played on a real homeserver, which refuses it before the bot could count it
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date
-from pathlib import Path
 
 import nio
 import pytest
 
-from bots.network import MatrixNetwork
 from bots.prefs_commands import register_prefs_commands
 from bots.reactions import on_reaction
-from bots.synapse_admin import SynapseAdmin
 from bots.useful_commands import register_useful_commands
 from phenomena.alert import AlertContent, parse_ref
 from phenomena.notify_prefs import NotifyPreference
@@ -31,8 +27,11 @@ from phenomena.territory import TerritoryRegistry
 from phenomena.tlp import Tlp
 from phenomena.usefulness import Tally
 from tests.support.alert_desk import Desk, ref_in, user
-from tests.support.attention_chat import Chat, attention_chat, until
-from tests.support.synapse import LocalHomeserver
+from tests.support.attention_chat import (
+    Chat,
+    chat_fixture,  # noqa: F401
+    until,
+)
 
 
 def alert_text(tlp: str, extra: str = "") -> str:
@@ -142,19 +141,6 @@ async def test_nobody_sets_another_members_preferences(desk: Desk) -> None:
     assert await SqlNotifyPreferences(desk.db).get(other) == NotifyPreference(other)
     mine = await SqlNotifyPreferences(desk.db).get(user("prevention.mons"))
     assert mine == NotifyPreference(user("prevention.mons"))
-
-
-@pytest.fixture
-async def chat(
-    homeserver: LocalHomeserver,
-    admin: SynapseAdmin,
-    network: MatrixNetwork,
-    room_db: Database,
-    territories: TerritoryRegistry,
-    tmp_path: Path,
-) -> AsyncIterator[Chat]:
-    async with attention_chat(homeserver, admin, network, room_db, territories, tmp_path) as found:
-        yield found
 
 
 async def test_on_the_homeserver_a_reaction_from_another_room_is_refused_and_never_votes(

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import nio
+import pytest
 
 from bots.alert_commands import register_alert_commands
 from bots.alert_desk import AlertDesk
@@ -239,3 +240,17 @@ async def attention_chat(
         await asyncio.wait_for(running, 30)
         await client.close()
         await chat.close()
+
+
+@pytest.fixture(name="chat")
+async def chat_fixture(
+    homeserver: LocalHomeserver,
+    admin: SynapseAdmin,
+    network: MatrixNetwork,
+    room_db: Database,
+    territories: TerritoryRegistry,
+    tmp_path: Path,
+) -> AsyncIterator[Chat]:
+    """``attention_chat`` as the ``chat`` fixture, for test modules that import it."""
+    async with attention_chat(homeserver, admin, network, room_db, territories, tmp_path) as found:
+        yield found
